@@ -1,0 +1,133 @@
+/*
+ * campaign: the dialing state machine. Owns the rows (one per number, in
+ * list order), the next row to dial, the calls in flight and their limit,
+ * a version number and a bounded log of which row changed at which version.
+ * No I/O, no clock, no locks: callers pass the time and hold the lock.
+ */
+#ifndef NUMDIALER_CAMPAIGN_H
+#define NUMDIALER_CAMPAIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define CAMPAIGN_KEY_BYTES 16    /* per-call webhook key, from the kernel */
+#define CAMPAIGN_ID_MAX 64       /* longest call id kept, NUL excluded */
+#define CAMPAIGN_REASON_MAX 200  /* longest failure reason kept */
+#define CAMPAIGN_LIMIT_MAX 1000  /* most calls in flight one may ask for */
+
+/* Where a row's timeline is kept: the first time it reached each rank. */
+enum campaign_mark {
+	MARK_DIALED,
+	MARK_RINGING,
+	MARK_ANSWERED,
+	MARK_ENDED,
+	MARK_COUNT
+};
+
+/* A row as the renderers see it. Read it with the campaign's lock held. */
+struct campaign_row {
+	const char *phone;        /* owned by the campaign */
+	char *call_id;            /* NULL until the API or a webhook names it */
+	char *reason;             /* NULL unless the call failed for a reason */
+	uint64_t version;         /* campaign version of its last change */
+	int64_t at_ms[MARK_COUNT];/* when each mark was reached; 0 = not yet */
+	enum status status;
+	unsigned attempts;        /* POST /call attempts made for this row */
+};
+
+/* What a webhook did to its row; the route turns it into an HTTP status. */
+enum campaign_result {
+	CAMPAIGN_APPLIED,   /* the status moved up (200) */
+	CAMPAIGN_UNCHANGED, /* a duplicate or a late, lower status (200) */
+	CAMPAIGN_NO_ROW,    /* no such row (404) */
+	CAMPAIGN_BAD_KEY,   /* key does not match, or the row was never dialed (403) */
+	CAMPAIGN_WRONG_ID   /* the row's call has another id (409) */
+};
+
+struct campaign_counts {
+	size_t total;     /* rows */
+	size_t dialed;    /* rows whose call was placed (or failed to be) */
+	size_t in_flight; /* rows dialing, ringing or answered */
+	size_t done;      /* rows in a terminal status */
+	unsigned limit;
+	bool started;
+};
+
+struct campaign;
+
+/*
+ * Makes a campaign over n phones (copied; repeats allowed), dialing at most
+ * limit (1..CAMPAIGN_LIMIT_MAX) at once, remembering the last log_size row
+ * changes (>= 1). Returns NULL on bad arguments or out of memory. The caller
+ * frees it with campaign_free (which takes NULL).
+ */
+struct campaign *campaign_new(const char *const *phones, size_t n,
+    unsigned limit, size_t log_size);
+void campaign_free(struct campaign *c);
+
+/* Starts dialing: 0 the first time, -1 if it had started already. */
+int campaign_start(struct campaign *c, int64_t now_ms);
+
+/*
+ * Takes the next row in list order when dialing has started, a slot is free
+ * and rows remain: marks it dialing under key, counts it in flight, sets
+ * *row and returns 0. Returns -1 when there is nothing to dial now.
+ */
+int campaign_next_dial(struct campaign *c,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row);
+
+/*
+ * The API answered POST /call for row with id. Records the id when the row
+ * has none; the status is left alone (a webhook may have moved it already).
+ * Returns CAMPAIGN_WRONG_ID, changing nothing, when a webhook had named
+ * another id; CAMPAIGN_NO_ROW for a row never dialed.
+ */
+enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
+    const char *id, int64_t now_ms);
+
+/*
+ * POST /call for row failed (reason copied, cut to CAMPAIGN_REASON_MAX): the
+ * row becomes failed and its slot is freed, unless a webhook already gave it
+ * a terminal status.
+ */
+void campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms);
+
+/*
+ * A webhook for row, carrying key, the call id (NULL if the body had none)
+ * and a status. The status applies only if it ranks above the row's; the
+ * first terminal status frees the slot, exactly once. A row still waiting
+ * for its POST /call answer adopts the id. Keys are compared in constant
+ * time.
+ */
+enum campaign_result campaign_webhook(struct campaign *c, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
+    enum status status, int64_t now_ms);
+
+/*
+ * Fails (reason "timeout") every call in flight placed at or before
+ * now_ms - timeout_ms, freeing its slot. Returns how many it failed.
+ */
+size_t campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms);
+
+/* When campaign_expire will next have work: INT64_MAX if nothing is in flight. */
+int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
+
+size_t campaign_size(const struct campaign *c);
+const struct campaign_row *campaign_row(const struct campaign *c, size_t row);
+uint64_t campaign_version(const struct campaign *c);
+void campaign_counts(const struct campaign *c, struct campaign_counts *out);
+
+/*
+ * Calls fn once for each row changed after version since, in the order of
+ * their last change. Returns 0, or -1 (calling nothing) when since is newer
+ * than the campaign or older than its change log reaches: then the caller
+ * sends every row.
+ */
+int campaign_changes_since(const struct campaign *c, uint64_t since,
+    void (*fn)(size_t row, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * dialer: the thread that places calls. It owns a libcurl multi handle:
+ * fills free slots in list order with POST {API}/call, reads the API's
+ * answers, and fails calls that outlive the call timeout. Woken at once
+ * when a slot frees.
+ */
+#ifndef NUMDIALER_DIALER_H
+#define NUMDIALER_DIALER_H
+
+#include "hub.h"
+
+#define DIALER_HTTP_TIMEOUT_MS 10000   /* one POST /call, connect included */
+#define DIALER_ANSWER_MAX 4096         /* largest API answer read */
+
+struct dialer;
+
+/* Starts the thread over hub (which must outlive it). NULL on failure. */
+struct dialer *dialer_start(struct hub *hub);
+
+/* Makes the thread look at the campaign again. Any thread may call it. */
+void dialer_wake(struct dialer *d);
+
+/* Ends the thread, drops the calls being placed, frees d (NULL is fine). */
+void dialer_stop(struct dialer *d);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * hub: what the threads share. The one campaign and the lock around it, the
+ * settings, this run's name, and the threads to wake after a change. Also
+ * the process's clock and random source, so the pure modules need neither.
+ *
+ * Lock order: hub.lock before the events module's own lock, never after.
+ */
+#ifndef NUMDIALER_HUB_H
+#define NUMDIALER_HUB_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "campaign.h"
+#include "settings.h"
+
+#define HUB_INSTANCE_LEN 16  /* hex characters naming this process's run */
+
+struct dialer;
+struct events;
+
+struct hub {
+	pthread_mutex_t lock;         /* guards campaign */
+	struct campaign *campaign;    /* owned by main */
+	const struct settings *settings;
+	char instance[HUB_INSTANCE_LEN + 1];
+	struct dialer *dialer;        /* set once at start-up, before any request */
+	struct events *events;        /* likewise */
+};
+
+/* Call after changing the campaign, with the lock released: wakes the
+ * dialer (a slot may be free) and the parked watchers (the version moved). */
+void hub_changed(struct hub *h);
+
+/* Wall-clock time in milliseconds since the epoch. */
+int64_t hub_now_ms(void);
+
+/* Fills buf with len bytes from the kernel's random source: 0 or -1. */
+int hub_random(void *buf, size_t len);
+
+/* Writes len bytes of buf as 2*len lowercase hex characters and a NUL. */
+void hub_hex(const unsigned char *buf, size_t len, char *out);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * settings: the dialer's settings, from conf/numdialer.conf (KEY=value
+ * lines) with the environment over it, each range-checked. Pure parsing;
+ * settings_load adds the file and the environment.
+ */
+#ifndef NUMDIALER_SETTINGS_H
+#define NUMDIALER_SETTINGS_H
+
+#include <stddef.h>
+
+#define SETTINGS_VALUE_MAX 1024
+#define SETTINGS_URL_MAX 1024
+#define SETTINGS_PATH_MAX 1024
+
+enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
+
+struct settings {
+	int port;                              /* NUMDIALER_PORT: 1..65535, 8080 */
+	char bind[64];                         /* NUMDIALER_BIND: 127.0.0.1 */
+	char api[SETTINGS_URL_MAX];            /* NUMDIALER_API: http://localhost:4830 */
+	char public_url[SETTINGS_URL_MAX];     /* NUMDIALER_PUBLIC_URL: http://127.0.0.1:PORT */
+	char numbers[SETTINGS_PATH_MAX];       /* NUMDIALER_NUMBERS: conf/numbers.txt */
+	int concurrency;                       /* NUMDIALER_CONCURRENCY: 1..1000, 3 */
+	int call_timeout;                      /* NUMDIALER_CALL_TIMEOUT: 1..86400 s, 120 */
+	enum settings_sim sim;                 /* NUMDIALER_SIM: auto|on|off */
+	char rundir[SETTINGS_PATH_MAX];        /* NUMDIALER_RUNDIR: run */
+	char server[16];                       /* NUMDIALER_SERVER: lighttpd|nginx */
+	char socket[SETTINGS_PATH_MAX];        /* NUMDIALER_SOCKET: FastCGI socket to
+	                                          listen on when not spawned; empty */
+};
+
+/* Fills s with every default. */
+void settings_defaults(struct settings *s);
+
+/*
+ * Sets one setting from its NUMDIALER_* key and text value. Returns 0, or -1
+ * with "KEY: reason" in err (errlen bytes) for an unknown key or a bad value.
+ */
+int settings_set(struct settings *s, const char *key, const char *value,
+    char *err, size_t errlen);
+
+/*
+ * Parses conf-file text (KEY=value lines, '#' comments, blank lines; a value
+ * may be wrapped in double quotes) into s. Returns 0, or -1 with
+ * "name:line: reason" in err.
+ */
+int settings_parse(struct settings *s, const char *text, size_t len,
+    const char *name, char *err, size_t errlen);
+
+/*
+ * Defaults, then the file at conf_path (skipped if conf_path is NULL or the
+ * file does not exist), then every NUMDIALER_* variable of the environment,
+ * then derived values (public_url from port when unset). 0 or -1 with err.
+ */
+int settings_load(struct settings *s, const char *conf_path, char *err,
+    size_t errlen);
+
+#endif
