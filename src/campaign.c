@@ -1,0 +1,405 @@
+/*
+ * campaign: the dialing state machine (see campaign.h for the contracts).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "campaign.h"
+
+/* One entry of the change log: row changed, making the campaign version. */
+struct change {
+	uint64_t version;
+	size_t row;
+};
+
+struct campaign {
+	struct campaign_row *rows;
+	unsigned char (*keys)[CAMPAIGN_KEY_BYTES]; /* per row, set when dialed */
+	char *phone_text;        /* every phone, NUL-separated; rows point here */
+	size_t size;
+
+	size_t next;             /* next row to dial */
+	size_t *flight;          /* rows in flight, limit entries, unordered */
+	size_t in_flight;
+	size_t done;
+	unsigned limit;
+	bool started;
+
+	uint64_t version;
+	struct change *log;      /* ring of the last log_size changes */
+	size_t log_size;
+	size_t log_first;        /* index of the oldest entry */
+	size_t log_len;
+	uint64_t log_floor;      /* changes at or below it may have been dropped */
+};
+
+static const enum campaign_mark mark_of_status[STATUS_COUNT] = {
+	[STATUS_IDLE]      = MARK_COUNT,
+	[STATUS_DIALING]   = MARK_DIALED,
+	[STATUS_RINGING]   = MARK_RINGING,
+	[STATUS_ANSWERED]  = MARK_ANSWERED,
+	[STATUS_COMPLETED] = MARK_ENDED,
+	[STATUS_BUSY]      = MARK_ENDED,
+	[STATUS_NO_ANSWER] = MARK_ENDED,
+	[STATUS_FAILED]    = MARK_ENDED,
+	[STATUS_CANCELED]  = MARK_ENDED,
+};
+
+static bool
+is_in_flight(enum status s)
+{
+	return s == STATUS_DIALING || s == STATUS_RINGING ||
+	    s == STATUS_ANSWERED;
+}
+
+/* A copy of s cut to max bytes; NULL on out of memory. */
+static char *
+copy_bounded(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max);
+	char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+struct campaign *
+campaign_new(const char *const *phones, size_t n, unsigned limit,
+    size_t log_size)
+{
+	struct campaign *c = NULL;
+	size_t i, text_len = 0;
+	char *p;
+
+	if (phones == NULL || limit < 1 || limit > CAMPAIGN_LIMIT_MAX ||
+	    log_size < 1)
+		return NULL;
+	for (i = 0; i < n; i++)
+		text_len += strlen(phones[i]) + 1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	c->size = n;
+	c->limit = limit;
+	c->log_size = log_size;
+	c->rows = calloc(n ? n : 1, sizeof(*c->rows));
+	c->keys = calloc(n ? n : 1, sizeof(*c->keys));
+	c->phone_text = malloc(text_len ? text_len : 1);
+	c->flight = calloc(limit, sizeof(*c->flight));
+	c->log = calloc(log_size, sizeof(*c->log));
+	if (c->rows == NULL || c->keys == NULL || c->phone_text == NULL ||
+	    c->flight == NULL || c->log == NULL)
+		goto fail;
+
+	p = c->phone_text;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(phones[i]) + 1;
+
+		memcpy(p, phones[i], len);
+		c->rows[i].phone = p;
+		c->rows[i].status = STATUS_IDLE;
+		p += len;
+	}
+	return c;
+fail:
+	campaign_free(c);
+	return NULL;
+}
+
+void
+campaign_free(struct campaign *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; c->rows != NULL && i < c->size; i++) {
+		free(c->rows[i].call_id);
+		free(c->rows[i].reason);
+	}
+	free(c->rows);
+	free(c->keys);
+	free(c->phone_text);
+	free(c->flight);
+	free(c->log);
+	free(c);
+}
+
+/* Bumps the version for a change to row and logs it, dropping the oldest
+ * entry when the ring is full. */
+static void
+touch(struct campaign *c, size_t row)
+{
+	struct change *slot;
+
+	c->version++;
+	c->rows[row].version = c->version;
+	if (c->log_len == c->log_size) {
+		c->log_floor = c->log[c->log_first].version;
+		c->log_first = (c->log_first + 1) % c->log_size;
+		c->log_len--;
+	}
+	slot = &c->log[(c->log_first + c->log_len) % c->log_size];
+	slot->version = c->version;
+	slot->row = row;
+	c->log_len++;
+}
+
+static void
+leave_flight(struct campaign *c, size_t row)
+{
+	size_t i;
+
+	for (i = 0; i < c->in_flight; i++) {
+		if (c->flight[i] == row) {
+			c->flight[i] = c->flight[--c->in_flight];
+			return;
+		}
+	}
+}
+
+/*
+ * Moves row to status if it ranks higher than the row's current one. The
+ * first terminal status frees the row's slot: a row leaves the flight list
+ * once, because nothing ranks above terminal. Does not touch the version.
+ */
+static bool
+raise_status(struct campaign *c, size_t row, enum status status,
+    int64_t now_ms)
+{
+	struct campaign_row *r = &c->rows[row];
+	enum campaign_mark mark;
+
+	if (status_rank(status) <= status_rank(r->status))
+		return false;
+	if (is_in_flight(r->status) && !is_in_flight(status))
+		leave_flight(c, row);
+	if (status_is_terminal(status))
+		c->done++;
+	r->status = status;
+	mark = mark_of_status[status];
+	if (mark < MARK_COUNT && r->at_ms[mark] == 0)
+		r->at_ms[mark] = now_ms;
+	return true;
+}
+
+int
+campaign_start(struct campaign *c, int64_t now_ms)
+{
+	(void)now_ms;
+	if (c->started)
+		return -1;
+	c->started = true;
+	c->version++;
+	return 0;
+}
+
+int
+campaign_next_dial(struct campaign *c,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row)
+{
+	size_t r;
+
+	if (!c->started || c->next >= c->size || c->in_flight >= c->limit)
+		return -1;
+	r = c->next++;
+	memcpy(c->keys[r], key, CAMPAIGN_KEY_BYTES);
+	c->rows[r].attempts++;
+	raise_status(c, r, STATUS_DIALING, now_ms);
+	c->flight[c->in_flight++] = r;
+	touch(c, r);
+	*row = r;
+	return 0;
+}
+
+static bool
+was_dialed(const struct campaign *c, size_t row)
+{
+	return row < c->size && c->rows[row].attempts > 0;
+}
+
+/* Gives row the call id when it has none: CAMPAIGN_APPLIED when it took it,
+ * CAMPAIGN_UNCHANGED when it had the same, CAMPAIGN_WRONG_ID otherwise. */
+static enum campaign_result
+adopt_id(struct campaign *c, size_t row, const char *id)
+{
+	struct campaign_row *r = &c->rows[row];
+
+	if (r->call_id != NULL)
+		return strncmp(r->call_id, id, CAMPAIGN_ID_MAX) == 0 ?
+		    CAMPAIGN_UNCHANGED : CAMPAIGN_WRONG_ID;
+	/* Out of memory leaves the id unknown, which a later webhook fixes. */
+	r->call_id = copy_bounded(id, CAMPAIGN_ID_MAX);
+	return r->call_id != NULL ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+}
+
+enum campaign_result
+campaign_dial_ok(struct campaign *c, size_t row, const char *id,
+    int64_t now_ms)
+{
+	enum campaign_result result;
+
+	(void)now_ms;
+	if (!was_dialed(c, row))
+		return CAMPAIGN_NO_ROW;
+	result = adopt_id(c, row, id);
+	if (result == CAMPAIGN_APPLIED)
+		touch(c, row);
+	return result;
+}
+
+void
+campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms)
+{
+	struct campaign_row *r;
+
+	if (!was_dialed(c, row))
+		return;
+	r = &c->rows[row];
+	if (!raise_status(c, row, STATUS_FAILED, now_ms))
+		return;
+	free(r->reason);
+	r->reason = reason != NULL ?
+	    copy_bounded(reason, CAMPAIGN_REASON_MAX) : NULL;
+	touch(c, row);
+}
+
+/* Compares two keys in time that does not depend on where they differ. */
+static bool
+keys_equal(const unsigned char *a, const unsigned char *b)
+{
+	unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < CAMPAIGN_KEY_BYTES; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+enum campaign_result
+campaign_webhook(struct campaign *c, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
+    enum status status, int64_t now_ms)
+{
+	enum campaign_result id_result = CAMPAIGN_UNCHANGED;
+	bool moved;
+
+	if (row >= c->size)
+		return CAMPAIGN_NO_ROW;
+	if (!was_dialed(c, row) || !keys_equal(c->keys[row], key))
+		return CAMPAIGN_BAD_KEY;
+	if ((unsigned)status >= STATUS_COUNT)
+		return CAMPAIGN_UNCHANGED;
+	if (id != NULL && id[0] != '\0') {
+		id_result = adopt_id(c, row, id);
+		if (id_result == CAMPAIGN_WRONG_ID)
+			return CAMPAIGN_WRONG_ID;
+	}
+	moved = raise_status(c, row, status, now_ms);
+	if (moved || id_result == CAMPAIGN_APPLIED)
+		touch(c, row);
+	return moved ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+}
+
+size_t
+campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms)
+{
+	size_t i = 0, expired = 0;
+
+	/* Failing a row removes it from flight[], moving the last entry to i. */
+	while (i < c->in_flight) {
+		size_t row = c->flight[i];
+
+		if (c->rows[row].at_ms[MARK_DIALED] <= now_ms - timeout_ms) {
+			campaign_dial_failed(c, row, "timeout", now_ms);
+			expired++;
+		} else {
+			i++;
+		}
+	}
+	return expired;
+}
+
+int64_t
+campaign_next_deadline(const struct campaign *c, int64_t timeout_ms)
+{
+	int64_t deadline = INT64_MAX;
+	size_t i;
+
+	for (i = 0; i < c->in_flight; i++) {
+		int64_t d = c->rows[c->flight[i]].at_ms[MARK_DIALED] + timeout_ms;
+
+		if (d < deadline)
+			deadline = d;
+	}
+	return deadline;
+}
+
+size_t
+campaign_size(const struct campaign *c)
+{
+	return c->size;
+}
+
+const struct campaign_row *
+campaign_row(const struct campaign *c, size_t row)
+{
+	return row < c->size ? &c->rows[row] : NULL;
+}
+
+uint64_t
+campaign_version(const struct campaign *c)
+{
+	return c->version;
+}
+
+void
+campaign_counts(const struct campaign *c, struct campaign_counts *out)
+{
+	out->total = c->size;
+	out->dialed = c->next;
+	out->in_flight = c->in_flight;
+	out->done = c->done;
+	out->limit = c->limit;
+	out->started = c->started;
+}
+
+/* Index in the ring of the oldest entry newer than since (log_len if none):
+ * versions grow along the ring, so a binary search finds it. */
+static size_t
+first_change_after(const struct campaign *c, uint64_t since)
+{
+	size_t lo = 0, hi = c->log_len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->log[(c->log_first + mid) % c->log_size].version <= since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+campaign_changes_since(const struct campaign *c, uint64_t since,
+    void (*fn)(size_t row, void *arg), void *arg)
+{
+	size_t i;
+
+	if (since > c->version || since < c->log_floor)
+		return -1;
+	for (i = first_change_after(c, since); i < c->log_len; i++) {
+		const struct change *e = &c->log[(c->log_first + i) % c->log_size];
+
+		/* A row changed several times is sent once, at its last change. */
+		if (c->rows[e->row].version == e->version)
+			fn(e->row, arg);
+	}
+	return 0;
+}

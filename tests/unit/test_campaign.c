@@ -1,0 +1,569 @@
+/*
+ * Unit tests for the campaign state machine and the status table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "campaign.h"
+#include "status.h"
+
+#define T0 1000000  /* an arbitrary start of the injected clock, in ms */
+
+static const char *const five[] = {
+	"13018040009", "19842068287", "15512459377", "13018040009", "18582210308",
+};
+
+static const unsigned char key_a[CAMPAIGN_KEY_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8,
+	9, 10, 11, 12, 13, 14, 15, 16 };
+
+/* A key per row, so tests can tell rows' keys apart. */
+static void
+key_for(size_t row, unsigned char key[CAMPAIGN_KEY_BYTES])
+{
+	memcpy(key, key_a, CAMPAIGN_KEY_BYTES);
+	key[0] = (unsigned char)(row + 100);
+}
+
+static struct campaign *
+started_campaign(size_t n, unsigned limit)
+{
+	struct campaign *c = campaign_new(five, n, limit, 64);
+
+	assert_non_null(c);
+	assert_int_equal(campaign_start(c, T0), 0);
+	return c;
+}
+
+/* Dials the next row under its own key and checks it is the expected one. */
+static void
+dial(struct campaign *c, size_t expected_row, int64_t now)
+{
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	size_t row = SIZE_MAX;
+
+	key_for(expected_row, key);
+	assert_int_equal(campaign_next_dial(c, key, now, &row), 0);
+	assert_int_equal(row, expected_row);
+}
+
+static enum campaign_result
+hook(struct campaign *c, size_t row, const char *id, enum status s, int64_t now)
+{
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+
+	key_for(row, key);
+	return campaign_webhook(c, row, key, id, s, now);
+}
+
+static size_t
+in_flight(const struct campaign *c)
+{
+	struct campaign_counts k;
+
+	campaign_counts(c, &k);
+	return k.in_flight;
+}
+
+static void
+test_status_table(void **state)
+{
+	enum status s;
+
+	(void)state;
+	assert_string_equal(status_name(STATUS_NO_ANSWER), "no-answer");
+	assert_true(status_rank(STATUS_IDLE) < status_rank(STATUS_DIALING));
+	assert_true(status_rank(STATUS_DIALING) < status_rank(STATUS_RINGING));
+	assert_true(status_rank(STATUS_RINGING) < status_rank(STATUS_ANSWERED));
+	assert_true(status_rank(STATUS_ANSWERED) < status_rank(STATUS_COMPLETED));
+	assert_int_equal(status_rank(STATUS_BUSY), status_rank(STATUS_COMPLETED));
+	assert_false(status_is_terminal(STATUS_ANSWERED));
+	assert_true(status_is_terminal(STATUS_CANCELED));
+
+	assert_int_equal(status_parse("queued", 6, &s), 0);
+	assert_int_equal(s, STATUS_DIALING);
+	assert_int_equal(status_parse("initiated", 9, &s), 0);
+	assert_int_equal(s, STATUS_DIALING);
+	assert_int_equal(status_parse("in-progress", 11, &s), 0);
+	assert_int_equal(s, STATUS_ANSWERED);
+	assert_int_equal(status_parse("answered", 8, &s), 0);
+	assert_int_equal(s, STATUS_ANSWERED);
+	assert_int_equal(status_parse("no-answer", 9, &s), 0);
+	assert_int_equal(s, STATUS_NO_ANSWER);
+	assert_int_equal(status_parse("ringingX", 7, &s), 0);  /* len counts */
+	assert_int_equal(s, STATUS_RINGING);
+	assert_int_equal(status_parse("idle", 4, &s), -1);
+	assert_int_equal(status_parse("Completed", 9, &s), -1);
+	assert_int_equal(status_parse("", 0, &s), -1);
+	assert_int_equal(status_parse(NULL, 3, &s), -1);
+}
+
+static void
+test_new_rejects_bad_arguments(void **state)
+{
+	(void)state;
+	assert_null(campaign_new(NULL, 0, 3, 16));
+	assert_null(campaign_new(five, 5, 0, 16));
+	assert_null(campaign_new(five, 5, CAMPAIGN_LIMIT_MAX + 1, 16));
+	assert_null(campaign_new(five, 5, 3, 0));
+	campaign_free(NULL);
+}
+
+static void
+test_rows_start_idle_and_nothing_dials_before_start(void **state)
+{
+	struct campaign *c = campaign_new(five, 5, 3, 16);
+	struct campaign_counts k;
+	size_t row, i;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(campaign_size(c), 5);
+	for (i = 0; i < 5; i++) {
+		assert_string_equal(campaign_row(c, i)->phone, five[i]);
+		assert_int_equal(campaign_row(c, i)->status, STATUS_IDLE);
+		assert_null(campaign_row(c, i)->call_id);
+	}
+	assert_null(campaign_row(c, 5));
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	campaign_counts(c, &k);
+	assert_false(k.started);
+	assert_int_equal(k.total, 5);
+	assert_int_equal(k.dialed, 0);
+
+	assert_int_equal(campaign_start(c, T0), 0);
+	assert_int_equal(campaign_start(c, T0), -1);
+	campaign_counts(c, &k);
+	assert_true(k.started);
+	campaign_free(c);
+}
+
+static void
+test_dials_in_order_up_to_the_limit(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	dial(c, 2, T0);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	assert_int_equal(in_flight(c), 3);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
+	assert_int_equal(campaign_row(c, 0)->attempts, 1);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_DIALED], T0);
+	assert_int_equal(campaign_row(c, 3)->status, STATUS_IDLE);
+
+	/* The slot freed by row 1 goes to row 3, the next in the list. */
+	assert_int_equal(hook(c, 1, "7", STATUS_COMPLETED, T0 + 5), CAMPAIGN_APPLIED);
+	assert_int_equal(in_flight(c), 2);
+	dial(c, 3, T0 + 5);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	campaign_free(c);
+}
+
+static void
+test_every_transition_up_the_ranks(void **state)
+{
+	struct campaign *c = started_campaign(1, 3);
+	const struct campaign_row *r = campaign_row(c, 0);
+	struct campaign_counts k;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0 + 1), CAMPAIGN_APPLIED);
+	assert_string_equal(r->call_id, "1234");
+	assert_int_equal(r->status, STATUS_DIALING);
+	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_APPLIED);
+	assert_int_equal(r->status, STATUS_RINGING);
+	assert_int_equal(r->at_ms[MARK_RINGING], T0 + 2);
+	assert_int_equal(hook(c, 0, "1234", STATUS_ANSWERED, T0 + 3), CAMPAIGN_APPLIED);
+	assert_int_equal(r->at_ms[MARK_ANSWERED], T0 + 3);
+	assert_int_equal(in_flight(c), 1);
+	assert_int_equal(hook(c, 0, "1234", STATUS_COMPLETED, T0 + 4), CAMPAIGN_APPLIED);
+	assert_int_equal(r->status, STATUS_COMPLETED);
+	assert_int_equal(r->at_ms[MARK_ENDED], T0 + 4);
+	campaign_counts(c, &k);
+	assert_int_equal(k.in_flight, 0);
+	assert_int_equal(k.done, 1);
+	campaign_free(c);
+}
+
+static void
+test_each_terminal_status_frees_the_slot(void **state)
+{
+	static const enum status terminal[] = { STATUS_COMPLETED, STATUS_BUSY,
+		STATUS_NO_ANSWER, STATUS_FAILED, STATUS_CANCELED };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(terminal) / sizeof(terminal[0]); i++) {
+		struct campaign *c = started_campaign(2, 1);
+
+		dial(c, 0, T0);
+		assert_int_equal(hook(c, 0, NULL, terminal[i], T0), CAMPAIGN_APPLIED);
+		assert_int_equal(campaign_row(c, 0)->status, terminal[i]);
+		assert_int_equal(in_flight(c), 0);
+		dial(c, 1, T0);
+		campaign_free(c);
+	}
+}
+
+static void
+test_duplicate_terminal_frees_the_slot_once(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	struct campaign_counts k;
+	uint64_t v;
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	dial(c, 2, T0);
+	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	v = campaign_version(c);
+	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(hook(c, 0, "1", STATUS_FAILED, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(campaign_version(c), v);
+	campaign_counts(c, &k);
+	assert_int_equal(k.in_flight, 2);
+	assert_int_equal(k.done, 1);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_COMPLETED);
+	campaign_free(c);
+}
+
+static void
+test_early_terminal_before_the_api_answer(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	const struct campaign_row *r = campaign_row(c, 0);
+
+	(void)state;
+	dial(c, 0, T0);
+	/* completed arrives before POST /call was answered: the row adopts the id. */
+	assert_int_equal(hook(c, 0, "1234", STATUS_COMPLETED, T0 + 1), CAMPAIGN_APPLIED);
+	assert_string_equal(r->call_id, "1234");
+	assert_int_equal(in_flight(c), 0);
+	/* Then the late ringing, then the API's answer: neither moves the row. */
+	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_UNCHANGED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0 + 3), CAMPAIGN_UNCHANGED);
+	assert_int_equal(r->status, STATUS_COMPLETED);
+	assert_int_equal(r->at_ms[MARK_RINGING], 0);
+	assert_int_equal(in_flight(c), 0);
+	assert_int_equal(campaign_dial_ok(c, 0, "999", T0 + 3), CAMPAIGN_WRONG_ID);
+	assert_string_equal(r->call_id, "1234");
+	campaign_free(c);
+}
+
+static void
+test_late_ringing_after_completed_is_ignored(void **state)
+{
+	struct campaign *c = started_campaign(1, 3);
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_dial_ok(c, 0, "5", T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 0, "5", STATUS_ANSWERED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 0, "5", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 0, "5", STATUS_RINGING, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(hook(c, 0, "5", STATUS_ANSWERED, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_COMPLETED);
+	campaign_free(c);
+}
+
+static void
+test_lower_status_is_ignored_in_flight(void **state)
+{
+	struct campaign *c = started_campaign(1, 3);
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(hook(c, 0, NULL, STATUS_ANSWERED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 0, NULL, STATUS_RINGING, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(hook(c, 0, NULL, STATUS_DIALING, T0), CAMPAIGN_UNCHANGED);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_ANSWERED);
+	assert_int_equal(in_flight(c), 1);
+	campaign_free(c);
+}
+
+static void
+test_forged_and_misdirected_webhooks_change_nothing(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	unsigned char wrong[CAMPAIGN_KEY_BYTES];
+	uint64_t v;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
+	v = campaign_version(c);
+
+	key_for(0, wrong);
+	wrong[CAMPAIGN_KEY_BYTES - 1] ^= 1;
+	assert_int_equal(campaign_webhook(c, 0, wrong, "1234", STATUS_COMPLETED, T0),
+	    CAMPAIGN_BAD_KEY);
+	/* Row 1 was never dialed: it has no key to match. */
+	assert_int_equal(hook(c, 1, NULL, STATUS_COMPLETED, T0), CAMPAIGN_BAD_KEY);
+	assert_int_equal(hook(c, 5, NULL, STATUS_COMPLETED, T0), CAMPAIGN_NO_ROW);
+	assert_int_equal(hook(c, SIZE_MAX, NULL, STATUS_COMPLETED, T0), CAMPAIGN_NO_ROW);
+	assert_int_equal(hook(c, 0, "4321", STATUS_COMPLETED, T0), CAMPAIGN_WRONG_ID);
+	assert_int_equal(campaign_dial_ok(c, 1, "1", T0), CAMPAIGN_NO_ROW);
+
+	assert_int_equal(campaign_version(c), v);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
+	assert_int_equal(in_flight(c), 1);
+	campaign_free(c);
+}
+
+static void
+test_dial_failure_frees_the_slot_with_its_reason(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	const struct campaign_row *r = campaign_row(c, 0);
+	char long_reason[CAMPAIGN_REASON_MAX * 2];
+
+	(void)state;
+	dial(c, 0, T0);
+	campaign_dial_failed(c, 0, "api: unknown phone", T0 + 1);
+	assert_int_equal(r->status, STATUS_FAILED);
+	assert_string_equal(r->reason, "api: unknown phone");
+	assert_int_equal(r->at_ms[MARK_ENDED], T0 + 1);
+	assert_int_equal(in_flight(c), 0);
+
+	/* A failure after a terminal webhook changes nothing. */
+	dial(c, 1, T0);
+	assert_int_equal(hook(c, 1, "9", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	campaign_dial_failed(c, 1, "late failure", T0);
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_COMPLETED);
+	assert_null(campaign_row(c, 1)->reason);
+
+	/* Reasons are cut to their bound; never-dialed rows are left alone. */
+	dial(c, 2, T0);
+	memset(long_reason, 'x', sizeof(long_reason) - 1);
+	long_reason[sizeof(long_reason) - 1] = '\0';
+	campaign_dial_failed(c, 2, long_reason, T0);
+	assert_int_equal(strlen(campaign_row(c, 2)->reason), CAMPAIGN_REASON_MAX);
+	campaign_dial_failed(c, 4, "never dialed", T0);
+	assert_int_equal(campaign_row(c, 4)->status, STATUS_IDLE);
+	campaign_free(c);
+}
+
+static void
+test_timeouts_with_an_injected_clock(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	const int64_t timeout = 120000;
+
+	(void)state;
+	assert_int_equal(campaign_next_deadline(c, timeout), INT64_MAX);
+	dial(c, 0, T0);
+	dial(c, 1, T0 + 10);
+	dial(c, 2, T0 + 20);
+	assert_int_equal(hook(c, 1, NULL, STATUS_RINGING, T0 + 30), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_next_deadline(c, timeout), T0 + timeout);
+
+	assert_int_equal(campaign_expire(c, T0 + timeout - 1, timeout), 0);
+	assert_int_equal(campaign_expire(c, T0 + timeout + 10, timeout), 2);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_FAILED);
+	assert_string_equal(campaign_row(c, 0)->reason, "timeout");
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_FAILED);
+	assert_int_equal(campaign_row(c, 2)->status, STATUS_DIALING);
+	assert_int_equal(in_flight(c), 1);
+	assert_int_equal(campaign_next_deadline(c, timeout), T0 + 20 + timeout);
+
+	/* A completed that comes after the timeout changes nothing. */
+	assert_int_equal(hook(c, 0, NULL, STATUS_COMPLETED, T0 + timeout + 20),
+	    CAMPAIGN_UNCHANGED);
+	assert_int_equal(in_flight(c), 1);
+	dial(c, 3, T0 + timeout + 20);
+	dial(c, 4, T0 + timeout + 20);
+	campaign_free(c);
+}
+
+struct seen {
+	size_t rows[64];
+	size_t count;
+};
+
+static void
+collect(size_t row, void *arg)
+{
+	struct seen *s = arg;
+
+	s->rows[s->count++] = row;
+}
+
+static void
+test_changes_since_sends_each_row_once(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	struct seen s = { .count = 0 };
+	uint64_t v0 = campaign_version(c), v1;
+
+	(void)state;
+	assert_int_equal(campaign_changes_since(c, v0, collect, &s), 0);
+	assert_int_equal(s.count, 0);
+
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	v1 = campaign_version(c);
+	assert_int_equal(hook(c, 0, NULL, STATUS_RINGING, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 0, NULL, STATUS_ANSWERED, T0), CAMPAIGN_APPLIED);
+
+	assert_int_equal(campaign_changes_since(c, v0, collect, &s), 0);
+	assert_int_equal(s.count, 2);
+	assert_int_equal(s.rows[0], 1);  /* in the order of their last change */
+	assert_int_equal(s.rows[1], 0);
+
+	s.count = 0;
+	assert_int_equal(campaign_changes_since(c, v1, collect, &s), 0);
+	assert_int_equal(s.count, 1);
+	assert_int_equal(s.rows[0], 0);
+
+	s.count = 0;
+	assert_int_equal(campaign_changes_since(c, campaign_version(c) + 1, collect, &s), -1);
+	assert_int_equal(s.count, 0);
+	campaign_free(c);
+}
+
+static void
+test_changes_since_beyond_the_log_asks_for_everything(void **state)
+{
+	struct campaign *c = campaign_new(five, 5, 3, 2);
+	struct seen s = { .count = 0 };
+	uint64_t v0;
+
+	(void)state;
+	assert_non_null(c);
+	campaign_start(c, T0);
+	v0 = campaign_version(c);
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	assert_int_equal(campaign_changes_since(c, v0, collect, &s), 0);
+	assert_int_equal(s.count, 2);
+	dial(c, 2, T0);  /* the log holds 2: the change of row 0 is gone */
+	s.count = 0;
+	assert_int_equal(campaign_changes_since(c, v0, collect, &s), -1);
+	assert_int_equal(s.count, 0);
+	assert_int_equal(campaign_changes_since(c, v0 + 1, collect, &s), 0);
+	assert_int_equal(s.count, 2);
+	campaign_free(c);
+}
+
+/* Checks the invariants DESIGN.md states, from the rows themselves. */
+static void
+check_invariants(const struct campaign *c)
+{
+	struct campaign_counts k;
+	size_t i, flying = 0, done = 0, dialed = 0;
+
+	campaign_counts(c, &k);
+	for (i = 0; i < k.total; i++) {
+		const struct campaign_row *r = campaign_row(c, i);
+
+		if (r->status == STATUS_DIALING || r->status == STATUS_RINGING ||
+		    r->status == STATUS_ANSWERED)
+			flying++;
+		if (status_is_terminal(r->status))
+			done++;
+		if (r->status != STATUS_IDLE) {
+			assert_int_equal(r->attempts, 1);
+			assert_int_equal(i, dialed);  /* dialed rows form a prefix */
+			dialed++;
+		}
+	}
+	assert_int_equal(flying, k.in_flight);
+	assert_true(k.in_flight <= k.limit);
+	assert_int_equal(done, k.done);
+	assert_int_equal(dialed, k.dialed);
+}
+
+/* Dials until the campaign says no, each row under its own key. */
+static void
+fill_slots(struct campaign *c, int64_t now)
+{
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	struct campaign_counts k;
+	size_t row;
+
+	for (;;) {
+		campaign_counts(c, &k);
+		key_for(k.dialed, key);
+		if (campaign_next_dial(c, key, now, &row) != 0)
+			break;
+		assert_int_equal(row, k.dialed);
+	}
+}
+
+static void
+test_random_webhooks_keep_the_invariants(void **state)
+{
+	enum { ROWS = 200, STEPS = 20000 };
+	const char *phones[ROWS];
+	unsigned seed;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ROWS; i++)
+		phones[i] = five[i % 5];
+	for (seed = 1; seed <= 5; seed++) {
+		struct campaign *c = campaign_new(phones, ROWS, 3, 32);
+		struct campaign_counts k;
+
+		assert_non_null(c);
+		srand(seed);
+		campaign_start(c, T0);
+		for (i = 0; i < STEPS; i++) {
+			unsigned char key[CAMPAIGN_KEY_BYTES];
+			size_t target = (size_t)rand() % (ROWS + 2);
+			enum status s = (enum status)(rand() % STATUS_COUNT);
+			int64_t now = T0 + (int64_t)i;
+
+			fill_slots(c, now);
+			campaign_counts(c, &k);
+			/* While rows remain, every slot is taken. */
+			if (k.dialed < k.total)
+				assert_int_equal(k.in_flight, k.limit);
+
+			key_for(target, key);
+			if (rand() % 7 == 0)
+				key[1] ^= 1;  /* a forged one now and then */
+			campaign_webhook(c, target, key, NULL, s, now);
+			if (rand() % 50 == 0)
+				campaign_expire(c, now, 100);
+			check_invariants(c);
+		}
+		campaign_free(c);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_table),
+		cmocka_unit_test(test_new_rejects_bad_arguments),
+		cmocka_unit_test(test_rows_start_idle_and_nothing_dials_before_start),
+		cmocka_unit_test(test_dials_in_order_up_to_the_limit),
+		cmocka_unit_test(test_every_transition_up_the_ranks),
+		cmocka_unit_test(test_each_terminal_status_frees_the_slot),
+		cmocka_unit_test(test_duplicate_terminal_frees_the_slot_once),
+		cmocka_unit_test(test_early_terminal_before_the_api_answer),
+		cmocka_unit_test(test_late_ringing_after_completed_is_ignored),
+		cmocka_unit_test(test_lower_status_is_ignored_in_flight),
+		cmocka_unit_test(test_forged_and_misdirected_webhooks_change_nothing),
+		cmocka_unit_test(test_dial_failure_frees_the_slot_with_its_reason),
+		cmocka_unit_test(test_timeouts_with_an_injected_clock),
+		cmocka_unit_test(test_changes_since_sends_each_row_once),
+		cmocka_unit_test(test_changes_since_beyond_the_log_asks_for_everything),
+		cmocka_unit_test(test_random_webhooks_keep_the_invariants),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
