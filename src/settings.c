@@ -1,0 +1,448 @@
+/*
+ * settings: one table names every setting, its kind, its bounds and where it
+ * lives in struct settings; the file, the environment and the defaults all
+ * go through it.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "campaign.h"
+#include "settings.h"
+
+#define SETTINGS_FILE_MAX 65536  /* largest conf file read */
+#define SETTINGS_KEY_MAX 64      /* longest key quoted in an error */
+
+enum kind {
+	KIND_INT,    /* decimal digits only, within [min, max] */
+	KIND_URL,    /* http:// or https://, one trailing '/' dropped */
+	KIND_PATH,   /* any printable text */
+	KIND_HOST,   /* an address or host name */
+	KIND_CHOICE, /* one of words, stored as its index in an enum */
+	KIND_WORD    /* one of words, stored as text */
+};
+
+struct setting {
+	const char *key;
+	enum kind kind;
+	long min, max;           /* KIND_INT: the range; text: min 1 = required */
+	size_t offset;           /* into struct settings */
+	size_t size;             /* of the field (text kinds: with its NUL) */
+	const char *const *words;/* KIND_CHOICE, KIND_WORD: NULL-terminated */
+	const char *fallback;    /* the default, as it would be written */
+	const char *expect;      /* KIND_CHOICE, KIND_WORD: the words, for errors */
+};
+
+#define FIELD(f) offsetof(struct settings, f), sizeof(((struct settings *)0)->f)
+
+static const char *const sim_words[] = { "auto", "on", "off", NULL };
+static const char *const server_words[] = { "lighttpd", "nginx", NULL };
+
+static const struct setting table[] = {
+	{ "NUMDIALER_PORT", KIND_INT, 1, 65535, FIELD(port), NULL, "8080",
+	    NULL },
+	{ "NUMDIALER_BIND", KIND_HOST, 1, 0, FIELD(bind), NULL, "127.0.0.1",
+	    NULL },
+	{ "NUMDIALER_API", KIND_URL, 1, 0, FIELD(api), NULL,
+	    "http://localhost:4830", NULL },
+	{ "NUMDIALER_PUBLIC_URL", KIND_URL, 0, 0, FIELD(public_url), NULL, "",
+	    NULL },
+	{ "NUMDIALER_NUMBERS", KIND_PATH, 1, 0, FIELD(numbers), NULL,
+	    "conf/numbers.txt", NULL },
+	{ "NUMDIALER_CONCURRENCY", KIND_INT, 1, CAMPAIGN_LIMIT_MAX,
+	    FIELD(concurrency), NULL, "3", NULL },
+	{ "NUMDIALER_CALL_TIMEOUT", KIND_INT, 1, 86400, FIELD(call_timeout),
+	    NULL, "120", NULL },
+	{ "NUMDIALER_SIM", KIND_CHOICE, 0, 0, FIELD(sim), sim_words, "auto",
+	    "must be auto, on or off" },
+	{ "NUMDIALER_RUNDIR", KIND_PATH, 1, 0, FIELD(rundir), NULL, "run",
+	    NULL },
+	{ "NUMDIALER_SERVER", KIND_WORD, 1, 0, FIELD(server), server_words,
+	    "lighttpd", "must be lighttpd or nginx" },
+	{ "NUMDIALER_SOCKET", KIND_PATH, 0, 0, FIELD(socket), NULL, "", NULL },
+};
+
+#define TABLE_LEN (sizeof(table) / sizeof(table[0]))
+
+static const struct setting *
+lookup(const char *key)
+{
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		if (strcmp(table[i].key, key) == 0)
+			return &table[i];
+	return NULL;
+}
+
+static bool
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* Returns why text is not printable ASCII without spaces, or NULL. */
+static const char *
+bad_chars(const char *v, bool spaces_ok)
+{
+	for (; *v != '\0'; v++) {
+		unsigned char ch = (unsigned char)*v;
+
+		if (ch < 0x20 || ch == 0x7f)
+			return "control characters not allowed";
+		if (ch == ' ' && !spaces_ok)
+			return "spaces not allowed";
+	}
+	return NULL;
+}
+
+static const char *
+parse_int(const struct setting *t, const char *v, int *out)
+{
+	long n = 0;
+
+	if (*v == '\0')
+		return "not a number";
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return "not a number (digits only)";
+		n = n * 10 + (*v - '0');
+		if (n > t->max)
+			return "out of range";
+	}
+	if (n < t->min)
+		return "out of range";
+	*out = (int)n;
+	return NULL;
+}
+
+static const char *
+check_url(const char *v)
+{
+	const char *rest;
+
+	if (strncasecmp(v, "http://", 7) == 0)
+		rest = v + 7;
+	else if (strncasecmp(v, "https://", 8) == 0)
+		rest = v + 8;
+	else
+		return "must start with http:// or https://";
+	if (*rest == '\0' || *rest == '/')
+		return "has no host";
+	return bad_chars(v, false);
+}
+
+static const char *
+check_host(const char *v)
+{
+	for (; *v != '\0'; v++) {
+		char ch = *v;
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == ':' ||
+		    ch == '-'))
+			return "not an address or host name";
+	}
+	return NULL;
+}
+
+/* Returns the index of v among t->words, or -1. */
+static int
+word_index(const struct setting *t, const char *v)
+{
+	for (int i = 0; t->words[i] != NULL; i++)
+		if (strcmp(t->words[i], v) == 0)
+			return i;
+	return -1;
+}
+
+/* Applies v to the field of t in s, or returns why it cannot. */
+static const char *
+apply(struct settings *s, const struct setting *t, const char *v)
+{
+	char *field = (char *)s + t->offset;
+	size_t vlen = strlen(v);
+	const char *why = NULL;
+	int idx;
+
+	if (t->kind != KIND_INT && t->kind != KIND_CHOICE) {
+		if (t->min > 0 && vlen == 0)
+			return "must not be empty";
+		if (vlen >= t->size)
+			return "too long";
+	}
+	switch (t->kind) {
+	case KIND_INT:
+		return parse_int(t, v, (int *)(void *)field);
+	case KIND_URL:
+		if (vlen == 0)
+			break;
+		why = check_url(v);
+		if (why != NULL)
+			return why;
+		if (v[vlen - 1] == '/')
+			vlen--;
+		break;
+	case KIND_PATH:
+		why = bad_chars(v, true);
+		break;
+	case KIND_HOST:
+		why = check_host(v);
+		break;
+	case KIND_CHOICE:
+	case KIND_WORD:
+		idx = word_index(t, v);
+		if (idx < 0)
+			return t->expect;
+		if (t->kind == KIND_CHOICE) {
+			*(enum settings_sim *)(void *)field = (enum settings_sim)idx;
+			return NULL;
+		}
+		break;
+	}
+	if (why != NULL)
+		return why;
+	memcpy(field, v, vlen);
+	field[vlen] = '\0';
+	return NULL;
+}
+
+void
+settings_defaults(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		apply(s, &table[i], table[i].fallback);
+}
+
+int
+settings_set(struct settings *s, const char *key, const char *value,
+    char *err, size_t errlen)
+{
+	const struct setting *t = lookup(key);
+	const char *why;
+
+	if (t == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%.*s: unknown setting",
+			    SETTINGS_KEY_MAX, key);
+		return -1;
+	}
+	why = apply(s, t, value);
+	if (why != NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits one trimmed, non-comment line into key and value, written to the
+ * given buffers. Returns NULL, or why the line is not KEY=value.
+ */
+static const char *
+split_line(const char *s, size_t len, char *key, size_t keymax, char *value,
+    size_t valuemax)
+{
+	const char *eq = memchr(s, '=', len);
+	const char *v, *vend = s + len;
+	size_t klen;
+
+	if (eq == NULL)
+		return "expected KEY=value";
+	klen = (size_t)(eq - s);
+	while (klen > 0 && is_blank(s[klen - 1]))
+		klen--;
+	if (klen == 0)
+		return "expected KEY=value";
+	for (size_t i = 0; i < klen; i++)
+		if (is_blank(s[i]) || s[i] == '\0')
+			return "expected KEY=value";
+	if (klen >= keymax)
+		return "key too long";
+	memcpy(key, s, klen);
+	key[klen] = '\0';
+
+	v = eq + 1;
+	while (v < vend && is_blank(*v))
+		v++;
+	if (v < vend && *v == '"') {
+		const char *q = memchr(v + 1, '"', (size_t)(vend - v - 1));
+		const char *after;
+
+		if (q == NULL)
+			return "missing closing quote";
+		after = q + 1;
+		while (after < vend && is_blank(*after))
+			after++;
+		if (after < vend && !(*after == '#' && is_blank(after[-1])))
+			return "text after the closing quote";
+		v++;
+		vend = q;
+	} else {
+		/* An unquoted value ends at a comment: a '#' after a blank. */
+		for (const char *c = v + 1; c < vend; c++)
+			if (*c == '#' && is_blank(c[-1])) {
+				vend = c;
+				break;
+			}
+		while (vend > v && is_blank(vend[-1]))
+			vend--;
+	}
+	if ((size_t)(vend - v) >= valuemax)
+		return "value too long";
+	if (memchr(v, '\0', (size_t)(vend - v)) != NULL)
+		return "control characters not allowed";
+	memcpy(value, v, (size_t)(vend - v));
+	value[vend - v] = '\0';
+	return NULL;
+}
+
+int
+settings_parse(struct settings *s, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	char key[SETTINGS_KEY_MAX + 1];
+	char value[SETTINGS_VALUE_MAX + 1];
+	char why[SETTINGS_VALUE_MAX];
+	const char *p = text, *end = text + len;
+	size_t line = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+		const char *b = p;
+		const char *problem;
+
+		line++;
+		p = nl ? nl + 1 : end;
+		while (b < stop && is_blank(*b))
+			b++;
+		while (stop > b && is_blank(stop[-1]))
+			stop--;
+		if (b == stop || *b == '#')
+			continue;
+		problem = split_line(b, (size_t)(stop - b), key, sizeof(key),
+		    value, sizeof(value));
+		if (problem != NULL) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s:%zu: %s", name, line,
+				    problem);
+			return -1;
+		}
+		if (settings_set(s, key, value, why, sizeof(why)) == -1) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s:%zu: %s", name, line, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reads the conf file into a new buffer: 1 when it does not exist, 0 with
+ * *text (freed by the caller) and *len, or -1 with err. */
+static int
+read_conf(const char *path, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	int rc = -1;
+
+	*text = NULL;
+	*len = 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			rc = 1;
+		else if (errlen > 0)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	buf = malloc(SETTINGS_FILE_MAX + 1);
+	if (buf == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", path);
+		goto done;
+	}
+	*len = fread(buf, 1, SETTINGS_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (*len > SETTINGS_FILE_MAX) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: larger than %d bytes", path,
+			    SETTINGS_FILE_MAX);
+		goto done;
+	}
+	*text = buf;
+	buf = NULL;
+	rc = 0;
+
+done:
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	return rc;
+}
+
+/* public_url when none is set: the web server as this host reaches it. */
+static void
+derive_public_url(struct settings *s)
+{
+	const char *host = s->bind;
+	bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 ||
+	    host[0] == '\0';
+
+	if (any)
+		host = "127.0.0.1";
+	snprintf(s->public_url, sizeof(s->public_url),
+	    strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, s->port);
+}
+
+int
+settings_load(struct settings *s, const char *conf_path, char *err,
+    size_t errlen)
+{
+	char why[SETTINGS_VALUE_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	settings_defaults(s);
+	if (conf_path != NULL) {
+		int got = read_conf(conf_path, &text, &len, err, errlen);
+
+		if (got == -1)
+			goto done;
+		if (got == 0 &&
+		    settings_parse(s, text, len, conf_path, err, errlen) == -1)
+			goto done;
+	}
+	/* Only the table's keys: the scripts export other NUMDIALER_*
+	 * variables that are not settings. */
+	for (size_t i = 0; i < TABLE_LEN; i++) {
+		const char *v = getenv(table[i].key);
+
+		if (v == NULL)
+			continue;
+		if (settings_set(s, table[i].key, v, why, sizeof(why)) == -1) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s (from the environment)",
+				    why);
+			goto done;
+		}
+	}
+	if (s->public_url[0] == '\0')
+		derive_public_url(s);
+	rc = 0;
+
+done:
+	free(text);
+	return rc;
+}

@@ -1,0 +1,384 @@
+/*
+ * test_settings: defaults, the conf file, the environment over it, each bad
+ * value with its message, and the derived public URL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "campaign.h"
+#include "settings.h"
+
+#define ERR_MAX 512
+
+/* Every setting's variable, cleared around each test so the runner's own
+ * environment cannot leak in. */
+static const char *const env_keys[] = {
+	"NUMDIALER_PORT", "NUMDIALER_BIND", "NUMDIALER_API",
+	"NUMDIALER_PUBLIC_URL", "NUMDIALER_NUMBERS", "NUMDIALER_CONCURRENCY",
+	"NUMDIALER_CALL_TIMEOUT", "NUMDIALER_SIM", "NUMDIALER_RUNDIR",
+	"NUMDIALER_SERVER", "NUMDIALER_SOCKET",
+};
+
+static int
+clear_env(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(env_keys) / sizeof(env_keys[0]); i++)
+		unsetenv(env_keys[i]);
+	return 0;
+}
+
+/* Writes text to a new temporary file whose name is left in path. */
+static void
+write_conf(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	settings_defaults(&s);
+	assert_int_equal(s.port, 8080);
+	assert_string_equal(s.bind, "127.0.0.1");
+	assert_string_equal(s.api, "http://localhost:4830");
+	assert_string_equal(s.public_url, "");
+	assert_string_equal(s.numbers, "conf/numbers.txt");
+	assert_int_equal(s.concurrency, 3);
+	assert_int_equal(s.call_timeout, 120);
+	assert_int_equal(s.sim, SETTINGS_SIM_AUTO);
+	assert_string_equal(s.rundir, "run");
+	assert_string_equal(s.server, "lighttpd");
+	assert_string_equal(s.socket, "");
+
+	/* Loaded with no file and no environment: the defaults, derived. */
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	assert_int_equal(s.port, 8080);
+	assert_string_equal(s.public_url, "http://127.0.0.1:8080");
+	assert_int_equal(settings_load(&s, "/nonexistent/numdialer.conf", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.api, "http://localhost:4830");
+}
+
+static void
+test_file(void **state)
+{
+	const char *text =
+	    "# NumDialer settings\n"
+	    "\n"
+	    "NUMDIALER_PORT=18182\r\n"
+	    "  NUMDIALER_API = \"http://127.0.0.1:14832/\"  # the simulator\n"
+	    "NUMDIALER_NUMBERS=\"/srv/my list.txt\"\n"
+	    "NUMDIALER_CONCURRENCY=5 # five at once\n"
+	    "NUMDIALER_CALL_TIMEOUT=86400\n"
+	    "NUMDIALER_SIM=off\n"
+	    "NUMDIALER_RUNDIR=/tmp/nd\n"
+	    "NUMDIALER_SERVER=nginx\n"
+	    "NUMDIALER_SOCKET=/tmp/nd/fcgi.sock\n"
+	    "NUMDIALER_BIND=0.0.0.0\n";
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	settings_defaults(&s);
+	assert_int_equal(settings_parse(&s, text, strlen(text), "nd.conf", err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.port, 18182);
+	assert_string_equal(s.api, "http://127.0.0.1:14832");
+	assert_string_equal(s.numbers, "/srv/my list.txt");
+	assert_int_equal(s.concurrency, 5);
+	assert_int_equal(s.call_timeout, 86400);
+	assert_int_equal(s.sim, SETTINGS_SIM_OFF);
+	assert_string_equal(s.rundir, "/tmp/nd");
+	assert_string_equal(s.server, "nginx");
+	assert_string_equal(s.socket, "/tmp/nd/fcgi.sock");
+	assert_string_equal(s.bind, "0.0.0.0");
+}
+
+static void
+test_env_over_file(void **state)
+{
+	char path[] = "/tmp/test_settings_XXXXXX";
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	write_conf(path,
+	    "NUMDIALER_PORT=9000\n"
+	    "NUMDIALER_CONCURRENCY=4\n"
+	    "NUMDIALER_SIM=on\n");
+	setenv("NUMDIALER_PORT", "18182", 1);
+	setenv("NUMDIALER_API", "https://api.example.com/v1/", 1);
+	/* Variables the scripts export that are not settings. */
+	setenv("NUMDIALER_CONF", "/etc/whatever", 1);
+	setenv("NUMDIALER_BUILD", "build", 1);
+	setenv("NUMDIALER_NOT_A_SETTING", "x y z", 1);
+	assert_int_equal(settings_load(&s, path, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(s.port, 18182);
+	assert_int_equal(s.concurrency, 4);
+	assert_int_equal(s.sim, SETTINGS_SIM_ON);
+	assert_string_equal(s.api, "https://api.example.com/v1");
+	assert_string_equal(s.public_url, "http://127.0.0.1:18182");
+
+	/* An empty public URL in the environment means "derive it". */
+	setenv("NUMDIALER_PUBLIC_URL", "", 1);
+	assert_int_equal(settings_load(&s, path, err, sizeof(err)), 0);
+	assert_string_equal(s.public_url, "http://127.0.0.1:18182");
+
+	setenv("NUMDIALER_PUBLIC_URL", "https://dialer.example.com/", 1);
+	assert_int_equal(settings_load(&s, path, err, sizeof(err)), 0);
+	assert_string_equal(s.public_url, "https://dialer.example.com");
+
+	unsetenv("NUMDIALER_CONF");
+	unsetenv("NUMDIALER_BUILD");
+	unsetenv("NUMDIALER_NOT_A_SETTING");
+	unlink(path);
+}
+
+static void
+test_env_errors(void **state)
+{
+	static const struct {
+		const char *key, *value, *err;
+	} cases[] = {
+		{ "NUMDIALER_PORT", "0",
+		    "NUMDIALER_PORT: out of range (from the environment)" },
+		{ "NUMDIALER_PORT", "65536",
+		    "NUMDIALER_PORT: out of range (from the environment)" },
+		{ "NUMDIALER_PORT", " 80",
+		    "NUMDIALER_PORT: not a number (digits only) (from the environment)" },
+		{ "NUMDIALER_PORT", "",
+		    "NUMDIALER_PORT: not a number (from the environment)" },
+		{ "NUMDIALER_CONCURRENCY", "1001",
+		    "NUMDIALER_CONCURRENCY: out of range (from the environment)" },
+		{ "NUMDIALER_SIM", "yes",
+		    "NUMDIALER_SIM: must be auto, on or off (from the environment)" },
+		{ "NUMDIALER_API", "localhost:4830",
+		    "NUMDIALER_API: must start with http:// or https:// "
+		    "(from the environment)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		char err[ERR_MAX] = "";
+
+		setenv(cases[i].key, cases[i].value, 1);
+		assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+		assert_string_equal(err, cases[i].err);
+		unsetenv(cases[i].key);
+	}
+}
+
+/* Each bad value through settings_set, with its message. */
+static void
+test_bad_values(void **state)
+{
+	static char long_url[SETTINGS_URL_MAX + 16];
+	static const struct {
+		const char *key, *value, *err;
+	} cases[] = {
+		{ "NUMDIALER_PORT", "8o80", "NUMDIALER_PORT: not a number (digits only)" },
+		{ "NUMDIALER_PORT", "-1", "NUMDIALER_PORT: not a number (digits only)" },
+		{ "NUMDIALER_PORT", "+80", "NUMDIALER_PORT: not a number (digits only)" },
+		{ "NUMDIALER_PORT", "99999999999999999999",
+		    "NUMDIALER_PORT: out of range" },
+		{ "NUMDIALER_CONCURRENCY", "0", "NUMDIALER_CONCURRENCY: out of range" },
+		{ "NUMDIALER_CALL_TIMEOUT", "86401",
+		    "NUMDIALER_CALL_TIMEOUT: out of range" },
+		{ "NUMDIALER_CALL_TIMEOUT", "1.5",
+		    "NUMDIALER_CALL_TIMEOUT: not a number (digits only)" },
+		{ "NUMDIALER_API", "", "NUMDIALER_API: must not be empty" },
+		{ "NUMDIALER_API", "ftp://x", "NUMDIALER_API: must start with http:// or https://" },
+		{ "NUMDIALER_API", "http://", "NUMDIALER_API: has no host" },
+		{ "NUMDIALER_API", "http://a b", "NUMDIALER_API: spaces not allowed" },
+		{ "NUMDIALER_PUBLIC_URL", "http://x/\x01", "NUMDIALER_PUBLIC_URL: control characters not allowed" },
+		{ "NUMDIALER_SERVER", "apache", "NUMDIALER_SERVER: must be lighttpd or nginx" },
+		{ "NUMDIALER_SERVER", "", "NUMDIALER_SERVER: must not be empty" },
+		{ "NUMDIALER_SIM", "", "NUMDIALER_SIM: must be auto, on or off" },
+		{ "NUMDIALER_SIM", "ON", "NUMDIALER_SIM: must be auto, on or off" },
+		{ "NUMDIALER_NUMBERS", "", "NUMDIALER_NUMBERS: must not be empty" },
+		{ "NUMDIALER_RUNDIR", "a\tb", "NUMDIALER_RUNDIR: control characters not allowed" },
+		{ "NUMDIALER_BIND", "local host", "NUMDIALER_BIND: not an address or host name" },
+		{ "NUMDIALER_BIND", "", "NUMDIALER_BIND: must not be empty" },
+		{ "NUMDIALER_COLOR", "blue", "NUMDIALER_COLOR: unknown setting" },
+		{ "PORT", "80", "PORT: unknown setting" },
+		{ "NUMDIALER_API", long_url, "NUMDIALER_API: too long" },
+	};
+	struct settings s, before;
+
+	(void)state;
+	memcpy(long_url, "http://", 7);
+	memset(long_url + 7, 'a', sizeof(long_url) - 8);
+	long_url[sizeof(long_url) - 1] = '\0';
+	settings_defaults(&before);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[ERR_MAX] = "";
+
+		settings_defaults(&s);
+		assert_int_equal(settings_set(&s, cases[i].key, cases[i].value,
+		    err, sizeof(err)), -1);
+		assert_string_equal(err, cases[i].err);
+		/* A refused value changes nothing. */
+		assert_memory_equal(&s, &before, sizeof(s));
+	}
+}
+
+static void
+test_good_values(void **state)
+{
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	settings_defaults(&s);
+	assert_int_equal(settings_set(&s, "NUMDIALER_PORT", "1", err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.port, 1);
+	assert_int_equal(settings_set(&s, "NUMDIALER_PORT", "65535", err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.port, 65535);
+	assert_int_equal(settings_set(&s, "NUMDIALER_CONCURRENCY", "1000", err,
+	    sizeof(err)), 0);
+	assert_int_equal(s.concurrency, CAMPAIGN_LIMIT_MAX);
+	assert_int_equal(settings_set(&s, "NUMDIALER_API", "HTTPS://Api.Example/",
+	    err, sizeof(err)), 0);
+	assert_string_equal(s.api, "HTTPS://Api.Example");
+	/* Only one trailing '/' goes. */
+	assert_int_equal(settings_set(&s, "NUMDIALER_API", "http://a//", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.api, "http://a/");
+	assert_int_equal(settings_set(&s, "NUMDIALER_BIND", "::1", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.bind, "::1");
+	assert_int_equal(settings_set(&s, "NUMDIALER_SOCKET", "", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.socket, "");
+}
+
+static void
+test_file_errors(void **state)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ "NUMDIALER_PORT=8080\nNUMDIALER_PORT=80x\n",
+		    "nd.conf:2: NUMDIALER_PORT: not a number (digits only)" },
+		{ "\n# c\nNUMDIALER_COLOR=blue\n",
+		    "nd.conf:3: NUMDIALER_COLOR: unknown setting" },
+		{ "OTHER=1\n", "nd.conf:1: OTHER: unknown setting" },
+		{ "NUMDIALER_PORT 8080\n", "nd.conf:1: expected KEY=value" },
+		{ "=8080\n", "nd.conf:1: expected KEY=value" },
+		{ "NUMDIALER PORT=8080\n", "nd.conf:1: expected KEY=value" },
+		{ "NUMDIALER_API=\"http://x\n", "nd.conf:1: missing closing quote" },
+		{ "NUMDIALER_API=\"http://x\" y\n",
+		    "nd.conf:1: text after the closing quote" },
+		{ "NUMDIALER_SIM=\"maybe\"\n",
+		    "nd.conf:1: NUMDIALER_SIM: must be auto, on or off" },
+		{ "NUMDIALER_CONCURRENCY=0\n",
+		    "nd.conf:1: NUMDIALER_CONCURRENCY: out of range" },
+		{ "NUMDIALER_CALL_TIMEOUT=\n",
+		    "nd.conf:1: NUMDIALER_CALL_TIMEOUT: not a number" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		char err[ERR_MAX] = "";
+
+		settings_defaults(&s);
+		assert_int_equal(settings_parse(&s, cases[i].text,
+		    strlen(cases[i].text), "nd.conf", err, sizeof(err)), -1);
+		assert_string_equal(err, cases[i].err);
+	}
+}
+
+/* settings_load names the file it read in an error. */
+static void
+test_load_errors(void **state)
+{
+	char path[] = "/tmp/test_settings_XXXXXX";
+	char want[ERR_MAX];
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	write_conf(path, "NUMDIALER_PORT=8080\n\nNUMDIALER_SERVER=apache\n");
+	snprintf(want, sizeof(want),
+	    "%s:3: NUMDIALER_SERVER: must be lighttpd or nginx", path);
+	assert_int_equal(settings_load(&s, path, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	unlink(path);
+
+	/* A directory is there but cannot be read as a file. */
+	assert_int_equal(settings_load(&s, "/tmp", err, sizeof(err)), -1);
+	assert_string_equal(err, "/tmp: Is a directory");
+}
+
+static void
+test_public_url(void **state)
+{
+	static const struct {
+		const char *bind, *port, *url;
+	} cases[] = {
+		{ "127.0.0.1", "8080", "http://127.0.0.1:8080" },
+		{ "0.0.0.0", "18182", "http://127.0.0.1:18182" },
+		{ "::", "18182", "http://127.0.0.1:18182" },
+		{ "192.168.1.20", "80", "http://192.168.1.20:80" },
+		{ "::1", "8081", "http://[::1]:8081" },
+		{ "dialer.lan", "8082", "http://dialer.lan:8082" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		char err[ERR_MAX] = "";
+
+		setenv("NUMDIALER_BIND", cases[i].bind, 1);
+		setenv("NUMDIALER_PORT", cases[i].port, 1);
+		assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+		assert_string_equal(s.public_url, cases[i].url);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_defaults, clear_env, clear_env),
+		cmocka_unit_test_setup_teardown(test_file, clear_env, clear_env),
+		cmocka_unit_test_setup_teardown(test_env_over_file, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_env_errors, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_bad_values, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_good_values, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_file_errors, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_load_errors, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_public_url, clear_env,
+		    clear_env),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
