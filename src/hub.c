@@ -1,0 +1,64 @@
+/*
+ * hub: the wake-ups after a change, the process's clock and its random
+ * source. The shared struct itself is filled in by main.
+ */
+#include "hub.h"
+
+#include <errno.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "dialer.h"
+#include "events.h"
+
+void
+hub_changed(struct hub *h)
+{
+	/* The dialer first: a freed slot is worth more than a repainted page. */
+	if (h->dialer != NULL)
+		dialer_wake(h->dialer);
+	if (h->events != NULL)
+		events_wake(h->events);
+}
+
+int64_t
+hub_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+hub_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = getrandom(p + got, len - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+void
+hub_hex(const unsigned char *buf, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}

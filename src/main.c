@@ -1,0 +1,457 @@
+/*
+ * main: start-up (settings, number list, campaign, listening socket), the
+ * accept threads, and stopping on a signal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "campaign.h"
+#include "dialer.h"
+#include "events.h"
+#include "hub.h"
+#include "numbers.h"
+#include "routes.h"
+#include "settings.h"
+
+#define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
+#define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
+                                       change; the kernel caps it (somaxconn) */
+/*
+ * Anyone may connect to the FastCGI socket. It opens no door the web port
+ * does not: every local user reaches that port, the web server forwards all
+ * three routes, and no FastCGI parameter is trusted for anything (webhooks
+ * carry their key). A tighter mode breaks the common case of a web server
+ * started as root whose workers run as another user (nginx: nobody).
+ */
+#define MAIN_SOCKET_MODE 0666
+#define MAIN_LOG_PER_ROW 4          /* changes a row makes in one pass: dialing,
+                                       ringing, answered, ended */
+#define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
+#define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
+#define MAIN_STOP_WAIT_MS 5000      /* for the accept threads to leave */
+#define MAIN_ACCEPT_RETRY_MS 100    /* after a passing accept error (EMFILE) */
+#define MAIN_FDS_WANTED (EVENTS_WATCHERS_MAX + 1024)
+#define MAIN_ERR_MAX 1024
+#define MAIN_INSTANCE_BYTES (HUB_INSTANCE_LEN / 2)
+
+/* What the accept threads share with the main thread. */
+struct main_accept {
+	struct hub *hub;
+	int listen_fd;
+	pthread_mutex_t accept_lock;  /* one thread in FCGX_Accept_r at a time */
+	pthread_mutex_t lock;         /* guards running */
+	pthread_cond_t ended;         /* signalled as each thread leaves */
+	unsigned running;
+	atomic_bool stopping;
+	atomic_bool failed;           /* the listening socket broke */
+};
+
+static const char *const main_sim_names[] = {
+	[SETTINGS_SIM_AUTO] = "auto",
+	[SETTINGS_SIM_ON] = "on",
+	[SETTINGS_SIM_OFF] = "off",
+};
+
+static void
+main_print_settings(const struct settings *s, FILE *out)
+{
+	fprintf(out, "NUMDIALER_PORT=%d\n", s->port);
+	fprintf(out, "NUMDIALER_BIND=%s\n", s->bind);
+	fprintf(out, "NUMDIALER_API=%s\n", s->api);
+	fprintf(out, "NUMDIALER_PUBLIC_URL=%s\n", s->public_url);
+	fprintf(out, "NUMDIALER_NUMBERS=%s\n", s->numbers);
+	fprintf(out, "NUMDIALER_CONCURRENCY=%d\n", s->concurrency);
+	fprintf(out, "NUMDIALER_CALL_TIMEOUT=%d\n", s->call_timeout);
+	fprintf(out, "NUMDIALER_SIM=%s\n", main_sim_names[s->sim]);
+	fprintf(out, "NUMDIALER_RUNDIR=%s\n", s->rundir);
+	fprintf(out, "NUMDIALER_SERVER=%s\n", s->server);
+	fprintf(out, "NUMDIALER_SOCKET=%s\n", s->socket);
+}
+
+static void
+main_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Each parked long-poll holds a connection: lift the soft limit on open
+ * files toward what EVENTS_WATCHERS_MAX needs. Returns the limit in force.
+ */
+static rlim_t
+main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur < MAIN_FDS_WANTED) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY &&
+		    rl.rlim_max < MAIN_FDS_WANTED ? rl.rlim_max : MAIN_FDS_WANTED;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur;
+}
+
+/*
+ * Listens on the unix socket at path, mode MAIN_SOCKET_MODE. Made here and
+ * not with FCGX_OpenSocket, which exits the process on a bind error with
+ * errno as its status, and reads any path with a ':' as host:port. A stale
+ * socket file is replaced; a live one (something answers) is an error.
+ * Returns the descriptor and the file's identity in *made, or -1 with the
+ * reason in err.
+ */
+static int
+main_listen(const char *path, struct stat *made, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd = -1, probe = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: longer than %zu bytes",
+		    path, sizeof(sa.sun_path) - 1);
+		goto fail;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "NUMDIALER_SOCKET: %s: exists and is "
+			    "not a socket", path);
+			goto fail;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 &&
+		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			snprintf(err, errlen, "NUMDIALER_SOCKET: %s: another program "
+			    "listens on it", path);
+			goto fail;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(path, MAIN_SOCKET_MODE) != 0 || lstat(path, made) != 0 ||
+	    listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	close(probe);
+	return fd;
+fail:
+	if (probe >= 0)
+		close(probe);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Removes the socket file at path if it is still the one made: a program
+ * started while this one stops may have made its own there already. */
+static void
+main_unlink_own(const char *path, const struct stat *made)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && st.st_ino == made->st_ino &&
+	    st.st_dev == made->st_dev)
+		unlink(path);
+}
+
+/* Accept errors that say the listening socket itself is gone. */
+static bool
+main_accept_fatal(int err)
+{
+	return err == EBADF || err == ENOTSOCK || err == EINVAL ||
+	    err == EOPNOTSUPP;
+}
+
+static void *
+main_accept_run(void *arg)
+{
+	struct main_accept *a = arg;
+	FCGX_Request *req = NULL;
+
+	while (!atomic_load(&a->stopping)) {
+		int rc;
+
+		if (req == NULL) {
+			req = calloc(1, sizeof(*req));
+			if (req == NULL ||
+			    FCGX_InitRequest(req, a->listen_fd, 0) != 0) {
+				free(req);
+				req = NULL;
+				fprintf(stderr, "numdialer: no memory for a request\n");
+				main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
+				continue;
+			}
+		}
+		pthread_mutex_lock(&a->accept_lock);
+		rc = FCGX_Accept_r(req);
+		pthread_mutex_unlock(&a->accept_lock);
+		if (rc < 0) {
+			if (atomic_load(&a->stopping))
+				break;
+			fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
+			if (main_accept_fatal(-rc)) {
+				/* The main thread does the stopping. */
+				atomic_store(&a->failed, true);
+				kill(getpid(), SIGTERM);
+				break;
+			}
+			main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
+			continue;
+		}
+		if (routes_serve(a->hub, req) == 0) {
+			FCGX_Finish_r(req);
+			/*
+			 * One request per connection, even when the web server
+			 * asks to keep it (nginx's fastcgi_keep_conn): the next
+			 * FCGX_Accept_r would wait on that connection for its
+			 * next request while holding accept_lock, and every
+			 * other thread with it. Closing also drops any body
+			 * the handler refused unread.
+			 */
+			FCGX_Free(req, 1);
+		} else {
+			req = NULL;    /* parked: the events module owns it now */
+		}
+	}
+	if (req != NULL) {
+		FCGX_Free(req, 1);
+		free(req);
+	}
+	pthread_mutex_lock(&a->lock);
+	a->running--;
+	pthread_cond_signal(&a->ended);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* Waits up to MAIN_STOP_WAIT_MS for every accept thread to leave. */
+static bool
+main_accept_wait(struct main_accept *a)
+{
+	struct timespec until;
+	bool all;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += MAIN_STOP_WAIT_MS / 1000;
+	pthread_mutex_lock(&a->lock);
+	while (a->running > 0 &&
+	    pthread_cond_timedwait(&a->ended, &a->lock, &until) == 0)
+		;
+	all = a->running == 0;
+	pthread_mutex_unlock(&a->lock);
+	return all;
+}
+
+/* Everything after the settings and the list are read. Returns the exit
+ * status. */
+static int
+main_run(const struct settings *settings, struct numbers *numbers)
+{
+	static struct hub hub;
+	static struct main_accept acc;
+	unsigned char rnd[MAIN_INSTANCE_BYTES];
+	char err[MAIN_ERR_MAX];
+	sigset_t stop_signals;
+	struct stat sock_file;
+	pthread_attr_t attr;
+	size_t log_size, count = numbers->count;
+	rlim_t fds;
+	bool own_socket = settings->socket[0] != '\0';
+	bool all_left = false;
+	int status = 1, sig = 0;
+	unsigned i;
+
+	memset(&hub, 0, sizeof(hub));
+	memset(&acc, 0, sizeof(acc));
+	acc.listen_fd = -1;
+	pthread_mutex_init(&hub.lock, NULL);
+	pthread_mutex_init(&acc.accept_lock, NULL);
+	pthread_mutex_init(&acc.lock, NULL);
+	pthread_cond_init(&acc.ended, NULL);
+	acc.hub = &hub;
+	hub.settings = settings;
+
+	fds = main_raise_fd_limit();
+	if (fds < MAIN_FDS_WANTED)
+		fprintf(stderr, "numdialer: open files limited to %llu; %d "
+		    "waiting pages need about %d\n", (unsigned long long)fds,
+		    EVENTS_WATCHERS_MAX, MAIN_FDS_WANTED);
+
+	log_size = count > MAIN_LOG_MAX / MAIN_LOG_PER_ROW ? MAIN_LOG_MAX :
+	    count * MAIN_LOG_PER_ROW;
+	if (log_size < MAIN_LOG_MIN)
+		log_size = MAIN_LOG_MIN;
+	hub.campaign = campaign_new(numbers->phones, count,
+	    (unsigned)settings->concurrency, log_size);
+	numbers_free(numbers);
+	if (hub.campaign == NULL) {
+		fprintf(stderr, "numdialer: out of memory for %zu numbers\n", count);
+		goto fail;
+	}
+	if (hub_random(rnd, sizeof(rnd)) != 0) {
+		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
+		goto fail;
+	}
+	hub_hex(rnd, sizeof(rnd), hub.instance);
+
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "numdialer: FCGX_Init failed\n");
+		goto fail;
+	}
+	if (own_socket) {
+		acc.listen_fd = main_listen(settings->socket, &sock_file, err,
+		    sizeof(err));
+		if (acc.listen_fd < 0) {
+			fprintf(stderr, "numdialer: %s\n", err);
+			goto fail;
+		}
+	} else if (FCGX_IsCGI()) {
+		fprintf(stderr, "numdialer: standard input is not a listening "
+		    "socket: let the web server start the program, or set "
+		    "NUMDIALER_SOCKET\n");
+		goto fail;
+	} else {
+		acc.listen_fd = 0;
+	}
+
+	/*
+	 * FCGX_Init installed handlers that only set a flag, so a blocked
+	 * accept would never notice a stop. Block the stop signals in every
+	 * thread (threads inherit the mask) and take them in the main thread
+	 * with sigwait. Writes to a web server that went away must fail with
+	 * EPIPE, not kill the process.
+	 */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The events thread first: the dialer's changes wake it. */
+	hub.events = events_start(&hub);
+	if (hub.events == NULL) {
+		fprintf(stderr, "numdialer: cannot start the events thread\n");
+		goto fail;
+	}
+	hub.dialer = dialer_start(&hub);
+	if (hub.dialer == NULL) {
+		fprintf(stderr, "numdialer: cannot start the dialer thread\n");
+		goto fail;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < MAIN_ACCEPT_THREADS; i++) {
+		pthread_t t;
+
+		pthread_mutex_lock(&acc.lock);
+		acc.running++;
+		pthread_mutex_unlock(&acc.lock);
+		if (pthread_create(&t, &attr, main_accept_run, &acc) != 0) {
+			pthread_mutex_lock(&acc.lock);
+			acc.running--;
+			pthread_mutex_unlock(&acc.lock);
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	if (i == 0) {
+		fprintf(stderr, "numdialer: cannot start the accept threads\n");
+		goto fail;
+	}
+
+	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
+	    "once, calls fail after %d s; API %s, webhooks to %s/webhook/; "
+	    "FastCGI on %s, %u threads\n", hub.instance, count,
+	    settings->numbers, settings->concurrency, settings->call_timeout,
+	    settings->api, settings->public_url,
+	    own_socket ? settings->socket : "standard input", i);
+
+	while (sigwait(&stop_signals, &sig) != 0)
+		;
+	fprintf(stderr, "numdialer: %s: stopping\n", strsignal(sig));
+	status = atomic_load(&acc.failed) ? 1 : 0;
+fail:
+	atomic_store(&acc.stopping, true);
+	/* Wakes the threads blocked in accept (it fails with EINVAL), so
+	 * none is left using the dialer or the events after they stop. */
+	if (acc.listen_fd >= 0)
+		shutdown(acc.listen_fd, SHUT_RDWR);
+	/* At once, so that a new run can take the path while this one ends. */
+	if (own_socket && acc.listen_fd >= 0)
+		main_unlink_own(settings->socket, &sock_file);
+	all_left = main_accept_wait(&acc);
+	if (!all_left)
+		fprintf(stderr, "numdialer: a request is still being served; "
+		    "stopping anyway\n");
+	dialer_stop(hub.dialer);
+	events_stop(hub.events);
+	if (all_left) {
+		hub.dialer = NULL;
+		hub.events = NULL;
+		campaign_free(hub.campaign);
+		hub.campaign = NULL;
+	}
+	if (status == 0)
+		fprintf(stderr, "numdialer: stopped\n");
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct settings settings;
+	struct numbers numbers;
+	char err[MAIN_ERR_MAX];
+	bool check = false;
+
+	memset(&numbers, 0, sizeof(numbers));
+	if (argc == 2 && strcmp(argv[1], "--check") == 0) {
+		check = true;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--check]\n", argv[0]);
+		return 1;
+	}
+	if (settings_load(&settings, getenv("NUMDIALER_CONF"), err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "numdialer: %s\n", err);
+		return 1;
+	}
+	if (numbers_load(settings.numbers, &numbers, err, sizeof(err)) != 0) {
+		fprintf(stderr, "numdialer: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		main_print_settings(&settings, stdout);
+		numbers_free(&numbers);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	return main_run(&settings, &numbers);
+}
