@@ -1,0 +1,373 @@
+/* api: the route table, the POST /call and GET /stats handlers, the replies. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "api.h"
+
+#define API_JSON_DEPTH 16  /* nesting accepted in a request body */
+
+struct api {
+	struct api_deps deps;
+	struct MHD_Daemon *daemon;
+};
+
+/* One request, between its first and last call of the access handler. */
+struct request {
+	char *body;   /* NUL-terminated; owned */
+	size_t len;
+	int too_big;  /* more than API_BODY_MAX bytes came */
+};
+
+typedef int (*api_handler)(struct api *a, const struct request *rq,
+    struct json_object **reply);
+
+static int api_call(struct api *a, const struct request *rq,
+    struct json_object **reply);
+static int api_stats(struct api *a, const struct request *rq,
+    struct json_object **reply);
+
+static const struct {
+	const char *path;
+	const char *method;
+	api_handler handle;
+} routes[] = {
+	{"/call", MHD_HTTP_METHOD_POST, api_call},
+	{"/stats", MHD_HTTP_METHOD_GET, api_stats},
+};
+#define API_ROUTES (sizeof routes / sizeof routes[0])
+
+/* {"error": msg}, or NULL when out of memory (answered with no body). */
+static struct json_object *
+api_error(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *s = json_object_new_string(msg);
+
+	if (o == NULL || s == NULL ||
+	    json_object_object_add(o, "error", s) != 0) {
+		json_object_put(o);
+		json_object_put(s);
+		return NULL;
+	}
+	return o;
+}
+
+/* Reads a string member of obj into *out and *len: 0, or -1 when missing,
+ * not a string, empty or longer than max. */
+static int
+api_string(struct json_object *obj, const char *key, size_t max,
+    const char **out, size_t *len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return -1;
+	*out = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if (*len == 0 || *len > max || strlen(*out) != *len)
+		return -1;
+	return 0;
+}
+
+/* Whether url is an absolute http or https URL libcurl can read. */
+static int
+api_url_ok(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	int ok = 0;
+
+	if (u == NULL)
+		goto fail;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto fail;
+	ok = strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0;
+fail:
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* Parses the whole body as one JSON object, or NULL. Caller puts it. */
+static struct json_object *
+api_parse(const struct request *rq)
+{
+	struct json_tokener *tok = json_tokener_new_ex(API_JSON_DEPTH);
+	struct json_object *o = NULL;
+	size_t end;
+
+	if (tok == NULL || rq->len == 0)
+		goto fail;
+	o = json_tokener_parse_ex(tok, rq->body, (int)rq->len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success)
+		goto fail;
+	for (end = json_tokener_get_parse_end(tok); end < rq->len; end++)
+		if (strchr(" \t\r\n", rq->body[end]) == NULL)
+			goto fail;
+	if (!json_object_is_type(o, json_type_object))
+		goto fail;
+	json_tokener_free(tok);
+	return o;
+fail:
+	json_object_put(o);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return NULL;
+}
+
+static int
+api_call(struct api *a, const struct request *rq, struct json_object **reply)
+{
+	struct json_object *req = NULL, *id;
+	const char *phone, *url;
+	size_t plen, ulen;
+	uint64_t index;
+	long long callid;
+	int status = 500;
+
+	req = api_parse(rq);
+	if (req == NULL) {
+		*reply = api_error("body is not a JSON object");
+		status = 400;
+		goto fail;
+	}
+	if (api_string(req, "phone", PHONES_LEN_MAX, &phone, &plen) != 0) {
+		*reply = api_error("phone: want a string of 1 to 64 characters");
+		status = 400;
+		goto fail;
+	}
+	if (api_string(req, "webhookURL", SENDER_URL_MAX, &url, &ulen) != 0 ||
+	    !api_url_ok(url)) {
+		*reply = api_error("webhookURL: want an http or https URL");
+		status = 400;
+		goto fail;
+	}
+	if (a->deps.phones != NULL && !phones_has(a->deps.phones, phone, plen)) {
+		stats_unknown(a->deps.stats);
+		*reply = api_error("unknown phone");
+		status = 200;
+		goto fail;
+	}
+	if (stats_accept(a->deps.stats, phone, plen, &index) != 0) {
+		*reply = api_error("out of memory");
+		goto fail;
+	}
+	callid = STATS_ID_FIRST + (long long)index;
+	if (sender_place(a->deps.sender, callid,
+	    paths_choose(a->deps.plan, phone, index), url) != 0) {
+		/* Never to end with a webhook: it leaves flight here. */
+		stats_terminal(a->deps.stats);
+		*reply = api_error("call dropped: stopping or out of memory");
+		status = 503;
+		goto fail;
+	}
+	*reply = json_object_new_object();
+	id = json_object_new_int64(callid);
+	if (*reply == NULL || id == NULL ||
+	    json_object_object_add(*reply, "id", id) != 0) {
+		json_object_put(id);
+		goto fail;
+	}
+	status = 200;
+fail:
+	json_object_put(req);
+	return status;
+}
+
+static int
+api_stats(struct api *a, const struct request *rq, struct json_object **reply)
+{
+	(void)rq;
+	*reply = stats_render(a->deps.stats);
+	return *reply != NULL ? 200 : 500;
+}
+
+/* Sends status with body (taken: put here; NULL sends no body). */
+static enum MHD_Result
+api_reply(struct MHD_Connection *conn, unsigned status,
+    struct json_object *body, const char *allow)
+{
+	struct MHD_Response *resp;
+	const char *text = "";
+	size_t len = 0;
+	enum MHD_Result rc;
+
+	if (body != NULL)
+		text = json_object_to_json_string_length(body,
+		    JSON_C_TO_STRING_PLAIN, &len);
+	resp = MHD_create_response_from_buffer(len, (void *)text,
+	    MHD_RESPMEM_MUST_COPY);
+	json_object_put(body);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json");
+	if (allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* The whole request is in: routes it and answers. */
+static enum MHD_Result
+api_dispatch(struct api *a, struct MHD_Connection *conn, const char *url,
+    const char *method, const struct request *rq)
+{
+	struct json_object *reply = NULL;
+	size_t i;
+	int status;
+
+	for (i = 0; i < API_ROUTES; i++)
+		if (strcmp(routes[i].path, url) == 0)
+			break;
+	if (i == API_ROUTES)
+		return api_reply(conn, MHD_HTTP_NOT_FOUND,
+		    api_error("no such path"), NULL);
+	if (strcmp(routes[i].method, method) != 0)
+		return api_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    api_error("method not allowed"), routes[i].method);
+	if (rq->too_big)
+		return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    api_error("body too large"), NULL);
+	status = routes[i].handle(a, rq, &reply);
+	if (reply == NULL && status != 200)
+		reply = api_error("internal error");
+	return api_reply(conn, (unsigned)status, reply, NULL);
+}
+
+/* Keeps the bytes of a body piece, or notes that the body is too big. */
+static int
+api_append(struct request *rq, const char *data, size_t size)
+{
+	char *p;
+
+	if (rq->too_big || size > API_BODY_MAX - rq->len) {
+		rq->too_big = 1;
+		free(rq->body);
+		rq->body = NULL;
+		rq->len = 0;
+		return 0;
+	}
+	p = realloc(rq->body, rq->len + size + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + rq->len, data, size);
+	rq->body = p;
+	rq->len += size;
+	rq->body[rq->len] = '\0';
+	return 0;
+}
+
+/* Whether the request's Content-Length already says it is too big. */
+static int
+api_declared_too_big(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return 0;
+	n = strtoull(cl, &end, 10);
+	return end != cl && n > API_BODY_MAX;
+}
+
+static enum MHD_Result
+api_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL) {
+		rq = calloc(1, sizeof *rq);
+		if (rq == NULL)
+			return MHD_NO;
+		*con_cls = rq;
+		/* Refused before its body is read; the connection then closes. */
+		if (api_declared_too_big(conn))
+			return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			    api_error("body too large"), NULL);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (api_append(rq, upload, *upload_size) != 0)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return api_dispatch(cls, conn, url, method, rq);
+}
+
+static void
+api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+struct api *
+api_start(const struct api_deps *deps, unsigned port, unsigned *bound)
+{
+	struct api *a = NULL;
+	struct sockaddr_in sin;
+	const union MHD_DaemonInfo *info;
+
+	a = calloc(1, sizeof *a);
+	if (a == NULL) {
+		fprintf(stderr, "apisim: out of memory\n");
+		goto fail;
+	}
+	a->deps = *deps;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+	    (uint16_t)port, NULL, NULL, api_access, a,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
+	    MHD_OPTION_END);
+	if (a->daemon == NULL) {
+		fprintf(stderr, "apisim: cannot listen on 127.0.0.1:%u\n", port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*bound = info != NULL && info->port != 0 ? info->port : port;
+	return a;
+fail:
+	free(a);
+	return NULL;
+}
+
+void
+api_stop(struct api *a)
+{
+	if (a == NULL)
+		return;
+	MHD_stop_daemon(a->daemon);
+	free(a);
+}

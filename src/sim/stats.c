@@ -1,0 +1,199 @@
+/* stats: the counters and the dialed list behind GET /stats. */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define STATS_DIALED_FIRST 4096  /* bytes first kept for the dialed list */
+
+struct stats {
+	pthread_mutex_t lock; /* guards every field below */
+	uint64_t placed;
+	uint64_t in_flight;
+	uint64_t max_in_flight;
+	uint64_t sent;
+	uint64_t failed;
+	uint64_t unknown;
+	uint64_t done;
+	char *dialed;         /* accepted phones, NUL-terminated, in order; owned */
+	size_t dialed_len;
+	size_t dialed_cap;
+};
+
+struct stats *
+stats_new(void)
+{
+	struct stats *st = calloc(1, sizeof *st);
+
+	if (st == NULL)
+		return NULL;
+	if (pthread_mutex_init(&st->lock, NULL) != 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+stats_free(struct stats *st)
+{
+	if (st == NULL)
+		return;
+	pthread_mutex_destroy(&st->lock);
+	free(st->dialed);
+	free(st);
+}
+
+/* Makes room for need more bytes of dialed list: 0 or -1. Lock held. */
+static int
+stats_room(struct stats *st, size_t need)
+{
+	size_t cap = st->dialed_cap != 0 ? st->dialed_cap : STATS_DIALED_FIRST;
+	char *p;
+
+	while (cap - st->dialed_len < need)
+		cap *= 2;
+	if (cap == st->dialed_cap)
+		return 0;
+	p = realloc(st->dialed, cap);
+	if (p == NULL)
+		return -1;
+	st->dialed = p;
+	st->dialed_cap = cap;
+	return 0;
+}
+
+int
+stats_accept(struct stats *st, const char *phone, size_t len,
+    uint64_t *index)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&st->lock);
+	if (stats_room(st, len + 1) != 0)
+		goto fail;
+	memcpy(st->dialed + st->dialed_len, phone, len);
+	st->dialed[st->dialed_len + len] = '\0';
+	st->dialed_len += len + 1;
+	*index = st->placed++;
+	if (++st->in_flight > st->max_in_flight)
+		st->max_in_flight = st->in_flight;
+	rc = 0;
+fail:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+void
+stats_unknown(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->unknown++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_terminal(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->in_flight > 0)
+		st->in_flight--;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_webhook(struct stats *st, int ok)
+{
+	pthread_mutex_lock(&st->lock);
+	st->sent++;
+	if (!ok)
+		st->failed++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_call_done(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->done++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The counters after calls_placed and the dialed list, in reply order. */
+static const struct {
+	const char *key;
+	size_t offset;
+} stats_counters[] = {
+	{"max_in_flight", offsetof(struct stats, max_in_flight)},
+	{"in_flight", offsetof(struct stats, in_flight)},
+	{"webhooks_sent", offsetof(struct stats, sent)},
+	{"webhooks_failed", offsetof(struct stats, failed)},
+	{"unknown_phones", offsetof(struct stats, unknown)},
+	{"calls_done", offsetof(struct stats, done)},
+};
+#define STATS_COUNTERS (sizeof stats_counters / sizeof stats_counters[0])
+
+/* Adds key: value to out: 0 or -1. */
+static int
+stats_add_count(struct json_object *out, const char *key, uint64_t value)
+{
+	struct json_object *n = json_object_new_int64((int64_t)value);
+
+	if (n == NULL || json_object_object_add(out, key, n) != 0) {
+		json_object_put(n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds the dialed list to out: 0 or -1. Lock held. */
+static int
+stats_add_dialed(const struct stats *st, struct json_object *out)
+{
+	struct json_object *list = json_object_new_array_ext((int)st->placed);
+	struct json_object *s;
+	const char *p;
+
+	if (list == NULL || json_object_object_add(out, "dialed", list) != 0) {
+		json_object_put(list);
+		return -1;
+	}
+	for (p = st->dialed; p < st->dialed + st->dialed_len;
+	    p += strlen(p) + 1) {
+		s = json_object_new_string(p);
+		if (s == NULL || json_object_array_add(list, s) != 0) {
+			json_object_put(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct json_object *
+stats_render(struct stats *st)
+{
+	struct json_object *out = json_object_new_object();
+	const uint64_t *value;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	if (stats_add_count(out, "calls_placed", st->placed) != 0 ||
+	    stats_add_dialed(st, out) != 0)
+		goto fail;
+	for (i = 0; i < STATS_COUNTERS; i++) {
+		value = (const uint64_t *)(const void *)((const char *)st +
+		    stats_counters[i].offset);
+		if (stats_add_count(out, stats_counters[i].key, *value) != 0)
+			goto fail;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return out;
+fail:
+	pthread_mutex_unlock(&st->lock);
+	json_object_put(out);
+	return NULL;
+}
