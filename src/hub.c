@@ -11,6 +11,19 @@
 #include "dialer.h"
 #include "events.h"
 
+static int64_t hub_clock_offset_ms;  /* wall clock minus monotonic, at start */
+
+static void
+hub_clock_init(void)
+{
+	struct timespec wall, mono;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	hub_clock_offset_ms = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000 +
+	    (wall.tv_nsec - mono.tv_nsec) / 1000000;
+}
+
 void
 hub_changed(struct hub *h)
 {
@@ -21,14 +34,21 @@ hub_changed(struct hub *h)
 		events_wake(h->events);
 }
 
+/*
+ * Wall-clock time read once, then moved on by the monotonic clock: a step
+ * of the system clock neither expires every call at once nor holds them.
+ */
 int64_t
 hub_now_ms(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+	pthread_once(&once, hub_clock_init);
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return hub_clock_offset_ms + (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000;
 }
 
 int

@@ -33,7 +33,8 @@ struct hub {
  * dialer (a slot may be free) and the parked watchers (the version moved). */
 void hub_changed(struct hub *h);
 
-/* Wall-clock time in milliseconds since the epoch. */
+/* Milliseconds since the epoch, from the wall clock at start-up moved on
+ * by the monotonic clock: it never steps back. */
 int64_t hub_now_ms(void);
 
 /* Fills buf with len bytes from the kernel's random source: 0 or -1. */

@@ -44,6 +44,9 @@
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
 #define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
 #define MAIN_STOP_WAIT_MS 5000      /* for the accept threads to leave */
+#define MAIN_READ_TIMEOUT_S 5       /* a connection silent this long while a
+                                       request is read is dropped */
+#define MAIN_FCGI_SHUTDOWN (-9999)  /* FCGX_Accept_r: libfcgi is shutting down */
 #define MAIN_ACCEPT_RETRY_MS 100    /* after a passing accept error (EMFILE) */
 #define MAIN_FDS_WANTED (EVENTS_WATCHERS_MAX + 1024)
 #define MAIN_ERR_MAX 1024
@@ -53,7 +56,6 @@
 struct main_accept {
 	struct hub *hub;
 	int listen_fd;
-	pthread_mutex_t accept_lock;  /* one thread in FCGX_Accept_r at a time */
 	pthread_mutex_t lock;         /* guards running */
 	pthread_cond_t ended;         /* signalled as each thread leaves */
 	unsigned running;
@@ -181,6 +183,22 @@ main_unlink_own(const char *path, const struct stat *made)
 		unlink(path);
 }
 
+/*
+ * Bounds how long a read of a request may wait: connections accepted from
+ * fd inherit the timeout (Linux copies socket options on accept), and
+ * libfcgi then drops a connection that goes silent mid-request instead of
+ * holding its thread for ever.
+ */
+static void
+main_bound_reads(int fd)
+{
+	struct timeval tv = { .tv_sec = MAIN_READ_TIMEOUT_S, .tv_usec = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		fprintf(stderr, "numdialer: cannot bound request reads: %s\n",
+		    strerror(errno));
+}
+
 /* Accept errors that say the listening socket itself is gone. */
 static bool
 main_accept_fatal(int err)
@@ -209,14 +227,14 @@ main_accept_run(void *arg)
 				continue;
 			}
 		}
-		pthread_mutex_lock(&a->accept_lock);
+		/* No lock around it: a connection that stalls while its request
+		 * is read holds one thread (for MAIN_READ_TIMEOUT_S), not all. */
 		rc = FCGX_Accept_r(req);
-		pthread_mutex_unlock(&a->accept_lock);
 		if (rc < 0) {
 			if (atomic_load(&a->stopping))
 				break;
 			fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
-			if (main_accept_fatal(-rc)) {
+			if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
 				/* The main thread does the stopping. */
 				atomic_store(&a->failed, true);
 				kill(getpid(), SIGTERM);
@@ -231,9 +249,9 @@ main_accept_run(void *arg)
 			 * One request per connection, even when the web server
 			 * asks to keep it (nginx's fastcgi_keep_conn): the next
 			 * FCGX_Accept_r would wait on that connection for its
-			 * next request while holding accept_lock, and every
-			 * other thread with it. Closing also drops any body
-			 * the handler refused unread.
+			 * next request, taking this thread out of the pool.
+			 * Closing also drops any body the handler refused
+			 * unread.
 			 */
 			FCGX_Free(req, 1);
 		} else {
@@ -292,7 +310,6 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	memset(&acc, 0, sizeof(acc));
 	acc.listen_fd = -1;
 	pthread_mutex_init(&hub.lock, NULL);
-	pthread_mutex_init(&acc.accept_lock, NULL);
 	pthread_mutex_init(&acc.lock, NULL);
 	pthread_cond_init(&acc.ended, NULL);
 	acc.hub = &hub;
@@ -340,6 +357,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	} else {
 		acc.listen_fd = 0;
 	}
+	main_bound_reads(acc.listen_fd);
 
 	/*
 	 * FCGX_Init installed handlers that only set a flag, so a blocked
@@ -352,6 +370,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
 	sigaddset(&stop_signals, SIGHUP);
+	sigaddset(&stop_signals, SIGUSR1);  /* lighttpd's "kill-signal" for libfcgi */
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -408,17 +427,19 @@ fail:
 	if (own_socket && acc.listen_fd >= 0)
 		main_unlink_own(settings->socket, &sock_file);
 	all_left = main_accept_wait(&acc);
-	if (!all_left)
+	if (!all_left) {
+		/* A thread still serving may wake the dialer or park a watcher:
+		 * free nothing it could reach, and let exit end it all. */
 		fprintf(stderr, "numdialer: a request is still being served; "
 		    "stopping anyway\n");
+		return status;
+	}
 	dialer_stop(hub.dialer);
 	events_stop(hub.events);
-	if (all_left) {
-		hub.dialer = NULL;
-		hub.events = NULL;
-		campaign_free(hub.campaign);
-		hub.campaign = NULL;
-	}
+	hub.dialer = NULL;
+	hub.events = NULL;
+	campaign_free(hub.campaign);
+	hub.campaign = NULL;
 	if (status == 0)
 		fprintf(stderr, "numdialer: stopped\n");
 	return status;
