@@ -251,6 +251,18 @@ campaign_dial_ok(struct campaign *c, size_t row, const char *id,
 	return result;
 }
 
+int
+campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms)
+{
+	(void)now_ms;
+	if (!was_dialed(c, row) || c->rows[row].status != STATUS_DIALING ||
+	    c->rows[row].call_id != NULL)
+		return -1;
+	c->rows[row].attempts++;
+	touch(c, row);
+	return 0;
+}
+
 void
 campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms)
@@ -281,17 +293,26 @@ keys_equal(const unsigned char *a, const unsigned char *b)
 }
 
 enum campaign_result
+campaign_check_key(const struct campaign *c, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES])
+{
+	if (row >= c->size)
+		return CAMPAIGN_NO_ROW;
+	if (!was_dialed(c, row) || !keys_equal(c->keys[row], key))
+		return CAMPAIGN_BAD_KEY;
+	return CAMPAIGN_APPLIED;
+}
+
+enum campaign_result
 campaign_webhook(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
     enum status status, int64_t now_ms)
 {
 	enum campaign_result id_result = CAMPAIGN_UNCHANGED;
-	bool moved;
+	enum campaign_result check = campaign_check_key(c, row, key);
 
-	if (row >= c->size)
-		return CAMPAIGN_NO_ROW;
-	if (!was_dialed(c, row) || !keys_equal(c->keys[row], key))
-		return CAMPAIGN_BAD_KEY;
+	if (check != CAMPAIGN_APPLIED)
+		return check;
 	if ((unsigned)status >= STATUS_COUNT)
 		return CAMPAIGN_UNCHANGED;
 	if (id != NULL && id[0] != '\0') {
@@ -299,7 +320,7 @@ campaign_webhook(struct campaign *c, size_t row,
 		if (id_result == CAMPAIGN_WRONG_ID)
 			return CAMPAIGN_WRONG_ID;
 	}
-	moved = raise_status(c, row, status, now_ms);
+	bool moved = raise_status(c, row, status, now_ms);
 	if (moved || id_result == CAMPAIGN_APPLIED)
 		touch(c, row);
 	return moved ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
@@ -337,6 +358,85 @@ campaign_next_deadline(const struct campaign *c, int64_t timeout_ms)
 			deadline = d;
 	}
 	return deadline;
+}
+
+int
+campaign_restore_row(struct campaign *c, size_t row,
+    const struct campaign_row *saved,
+    const unsigned char key[CAMPAIGN_KEY_BYTES])
+{
+	struct campaign_row *r;
+	char *id = NULL, *reason = NULL;
+
+	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT)
+		return -1;
+	if (saved->call_id != NULL &&
+	    (id = copy_bounded(saved->call_id, CAMPAIGN_ID_MAX)) == NULL)
+		goto fail;
+	if (saved->reason != NULL &&
+	    (reason = copy_bounded(saved->reason, CAMPAIGN_REASON_MAX)) == NULL)
+		goto fail;
+	r = &c->rows[row];
+	free(r->call_id);
+	free(r->reason);
+	r->call_id = id;
+	r->reason = reason;
+	r->status = saved->status;
+	r->attempts = saved->attempts;
+	memcpy(r->at_ms, saved->at_ms, sizeof(r->at_ms));
+	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
+	touch(c, row);
+	return 0;
+fail:
+	free(id);
+	free(reason);
+	return -1;
+}
+
+int
+campaign_restore_finish(struct campaign *c, bool started)
+{
+	size_t i, flying = 0, next = 0, done = 0;
+	size_t *flight;
+
+	for (i = 0; i < c->size; i++) {
+		enum status s = c->rows[i].status;
+
+		if (s == STATUS_IDLE)
+			continue;
+		if (i != next || c->rows[i].attempts == 0)
+			return -1;
+		next = i + 1;
+		if (is_in_flight(s))
+			flying++;
+		else
+			done++;
+	}
+	if (next > 0 && !started)
+		return -1;
+	/* A smaller limit than the journal's run: room for every call still
+	 * in flight; no new one is placed until they fall below the limit. */
+	if (flying > c->limit) {
+		flight = realloc(c->flight, flying * sizeof(*flight));
+		if (flight == NULL)
+			return -1;
+		c->flight = flight;
+	}
+	c->in_flight = 0;
+	for (i = 0; i < next; i++)
+		if (is_in_flight(c->rows[i].status))
+			c->flight[c->in_flight++] = i;
+	c->next = next;
+	c->done = done;
+	c->started = started;
+	c->version++;
+	return 0;
+}
+
+const unsigned char *
+campaign_key(const struct campaign *c, size_t row)
+{
+	return row < c->size ? c->keys[row] : NULL;
 }
 
 size_t

@@ -89,6 +89,15 @@ enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
     const char *id, int64_t now_ms);
 
 /*
+ * POST /call for row will be tried again (the API certainly did not take
+ * the call): counts the attempt. The row keeps its slot and its key, and no
+ * later row is dialed before it. Returns 0, or -1 when the row is no longer
+ * waiting for its POST /call (a timeout or a webhook ended or moved it):
+ * then it must not be retried.
+ */
+int campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms);
+
+/*
  * POST /call for row failed (reason copied, cut to CAMPAIGN_REASON_MAX): the
  * row becomes failed and its slot is freed, unless a webhook already gave it
  * a terminal status.
@@ -108,6 +117,14 @@ enum campaign_result campaign_webhook(struct campaign *c, size_t row,
     enum status status, int64_t now_ms);
 
 /*
+ * Checks a webhook's row and key without changing anything, so a forged
+ * webhook is refused before its body is read: CAMPAIGN_APPLIED when they
+ * match, else CAMPAIGN_NO_ROW or CAMPAIGN_BAD_KEY as campaign_webhook.
+ */
+enum campaign_result campaign_check_key(const struct campaign *c, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES]);
+
+/*
  * Fails (reason "timeout") every call in flight placed at or before
  * now_ms - timeout_ms, freeing its slot. Returns how many it failed.
  */
@@ -115,6 +132,22 @@ size_t campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms);
 
 /* When campaign_expire will next have work: INT64_MAX if nothing is in flight. */
 int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
+
+/*
+ * Restoring a campaign from a journal: campaign_restore_row puts a saved
+ * row back as it was (status, attempts, call id, reason, marks, key; the
+ * strings are copied), then campaign_restore_finish sets started and
+ * rebuilds the counters, the next row and the calls in flight from the
+ * rows. Both return 0, or -1 for a row out of range, out of memory, or
+ * rows that cannot come from one pass (a dialed row after an idle one).
+ */
+int campaign_restore_row(struct campaign *c, size_t row,
+    const struct campaign_row *saved,
+    const unsigned char key[CAMPAIGN_KEY_BYTES]);
+int campaign_restore_finish(struct campaign *c, bool started);
+
+/* The key row was dialed under (for the journal); NULL for a bad row. */
+const unsigned char *campaign_key(const struct campaign *c, size_t row);
 
 size_t campaign_size(const struct campaign *c);
 const struct campaign_row *campaign_row(const struct campaign *c, size_t row);

@@ -154,9 +154,9 @@ fail_row(struct dialer *d, size_t row, const char *phone, const char *reason)
 
 	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s\n", row, phone,
 	    reason);
-	pthread_mutex_lock(&h->lock);
+	hub_lock(h);
 	campaign_dial_failed(h->campaign, row, reason, hub_now_ms());
-	pthread_mutex_unlock(&h->lock);
+	hub_unlock(h);
 }
 
 /*
@@ -181,7 +181,7 @@ fill(struct dialer *d)
 		nfree = 0;
 	}
 
-	pthread_mutex_lock(&h->lock);
+	hub_lock(h);
 	now = hub_now_ms();
 	expired = campaign_expire(h->campaign, now, d->timeout_ms);
 	while (ntaken < nfree) {
@@ -199,7 +199,7 @@ fill(struct dialer *d)
 		ntaken++;
 	}
 	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
-	pthread_mutex_unlock(&h->lock);
+	hub_unlock(h);
 
 	for (size_t i = 0; i < ntaken; i++) {
 		struct transfer *t = taken[i];
@@ -311,9 +311,9 @@ harvest(struct dialer *d)
 		t = (struct transfer *)(void *)priv;
 		if (judge(t, msg->data.result, id, sizeof(id), reason,
 		    sizeof(reason)) == 0) {
-			pthread_mutex_lock(&h->lock);
+			hub_lock(h);
 			r = campaign_dial_ok(h->campaign, t->row, id, hub_now_ms());
-			pthread_mutex_unlock(&h->lock);
+			hub_unlock(h);
 			if (r == CAMPAIGN_WRONG_ID)
 				fprintf(stderr, "numdialer: dialer: row %zu (%s): "
 				    "api id %s differs from the webhook's\n",

@@ -155,13 +155,13 @@ events_run(void *arg)
 		pthread_mutex_unlock(&e->lock);
 
 		/* Lock order: hub.lock, then ours, as events_park's callers. */
-		pthread_mutex_lock(&e->hub->lock);
+		hub_lock(e->hub);
 		version = campaign_version(e->hub->campaign);
 		pthread_mutex_lock(&e->lock);
 		due = events_detach(e, version, events_mono_ms(), stop);
 		pthread_mutex_unlock(&e->lock);
 		events_render(e, due);
-		pthread_mutex_unlock(&e->hub->lock);
+		hub_unlock(e->hub);
 
 		events_answer(due);
 	}

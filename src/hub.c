@@ -25,6 +25,18 @@ hub_clock_init(void)
 }
 
 void
+hub_lock(struct hub *h)
+{
+	pthread_mutex_lock(&h->lock);
+}
+
+void
+hub_unlock(struct hub *h)
+{
+	pthread_mutex_unlock(&h->lock);
+}
+
+void
 hub_changed(struct hub *h)
 {
 	/* The dialer first: a freed slot is worth more than a repainted page. */

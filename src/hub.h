@@ -29,6 +29,13 @@ struct hub {
 	struct events *events;        /* likewise */
 };
 
+/* Takes the campaign's lock. Every reader and writer of the campaign goes
+ * through hub_lock / hub_unlock. */
+void hub_lock(struct hub *h);
+
+/* Releases the campaign's lock. */
+void hub_unlock(struct hub *h);
+
 /* Call after changing the campaign, with the lock released: wakes the
  * dialer (a slot may be free) and the parked watchers (the version moved). */
 void hub_changed(struct hub *h);

@@ -83,6 +83,9 @@ main_print_settings(const struct settings *s, FILE *out)
 	fprintf(out, "NUMDIALER_RUNDIR=%s\n", s->rundir);
 	fprintf(out, "NUMDIALER_SERVER=%s\n", s->server);
 	fprintf(out, "NUMDIALER_SOCKET=%s\n", s->socket);
+	fprintf(out, "NUMDIALER_JOURNAL=%s\n", s->journal);
+	fprintf(out, "NUMDIALER_DIAL_ATTEMPTS=%d\n", s->dial_attempts);
+	fprintf(out, "NUMDIALER_RETRY_DELAY_MS=%d\n", s->retry_delay_ms);
 }
 
 static void

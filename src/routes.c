@@ -175,20 +175,20 @@ routes_events(struct routes_ctx *x)
 	    (vlen != HUB_INSTANCE_LEN || memcmp(v, hub->instance, vlen) != 0))
 		diff = false;
 
-	pthread_mutex_lock(&hub->lock);
+	hub_lock(hub);
 	if (diff && since == campaign_version(hub->campaign)) {
 		/* Parked under the lock: no change can slip in between the
 		 * look at the version and the park. */
 		parked = hub->events != NULL ?
 		    events_park(hub->events, x->req, since) : -1;
-		pthread_mutex_unlock(&hub->lock);
+		hub_unlock(hub);
 		if (parked != 0)
 			return routes_fail(x, 503, "too many watchers");
 		return ROUTES_PARKED;
 	}
 	x->body = render_events(hub->campaign, hub->instance,
 	    diff ? &since : NULL, &x->len);
-	pthread_mutex_unlock(&hub->lock);
+	hub_unlock(hub);
 	if (x->body == NULL)
 		return routes_fail(x, 500, "out of memory");
 	return 200;
@@ -202,9 +202,9 @@ routes_call(struct routes_ctx *x)
 	struct json_object *obj;
 	int rc;
 
-	pthread_mutex_lock(&hub->lock);
+	hub_lock(hub);
 	rc = campaign_start(hub->campaign, hub_now_ms());
-	pthread_mutex_unlock(&hub->lock);
+	hub_unlock(hub);
 	if (rc != 0)
 		return routes_fail(x, 409, "dialing has already started");
 	hub_changed(hub);
@@ -308,14 +308,14 @@ routes_webhook(struct routes_ctx *x)
 	if (rc != 0)
 		return rc;
 
-	pthread_mutex_lock(&hub->lock);
+	hub_lock(hub);
 	before = campaign_version(hub->campaign);
 	res = campaign_webhook(hub->campaign, row, key,
 	    wh.id[0] != '\0' ? wh.id : NULL, wh.status, hub_now_ms());
 	version = campaign_version(hub->campaign);
 	if (res == CAMPAIGN_APPLIED || res == CAMPAIGN_UNCHANGED)
 		after = campaign_row(hub->campaign, row)->status;
-	pthread_mutex_unlock(&hub->lock);
+	hub_unlock(hub);
 
 	/*
 	 * Wake before answering. The wake is a write to an eventfd and a

@@ -64,6 +64,11 @@ static const struct setting table[] = {
 	{ "NUMDIALER_SERVER", KIND_WORD, 1, 0, FIELD(server), server_words,
 	    "lighttpd", "must be lighttpd or nginx" },
 	{ "NUMDIALER_SOCKET", KIND_PATH, 0, 0, FIELD(socket), NULL, "", NULL },
+	{ "NUMDIALER_JOURNAL", KIND_PATH, 0, 0, FIELD(journal), NULL, "", NULL },
+	{ "NUMDIALER_DIAL_ATTEMPTS", KIND_INT, 1, SETTINGS_DIAL_ATTEMPTS_MAX,
+	    FIELD(dial_attempts), NULL, "4", NULL },
+	{ "NUMDIALER_RETRY_DELAY_MS", KIND_INT, 1, SETTINGS_RETRY_DELAY_MAX_MS,
+	    FIELD(retry_delay_ms), NULL, "500", NULL },
 };
 
 #define TABLE_LEN (sizeof(table) / sizeof(table[0]))

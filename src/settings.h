@@ -11,6 +11,8 @@
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
 #define SETTINGS_PATH_MAX 1024
+#define SETTINGS_DIAL_ATTEMPTS_MAX 20
+#define SETTINGS_RETRY_DELAY_MAX_MS 60000
 
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
 
@@ -27,6 +29,14 @@ struct settings {
 	char server[16];                       /* NUMDIALER_SERVER: lighttpd|nginx */
 	char socket[SETTINGS_PATH_MAX];        /* NUMDIALER_SOCKET: FastCGI socket to
 	                                          listen on when not spawned; empty */
+	char journal[SETTINGS_PATH_MAX];       /* NUMDIALER_JOURNAL: where every placed
+	                                          call and status change is appended
+	                                          and replayed from; empty: none */
+	int dial_attempts;                     /* NUMDIALER_DIAL_ATTEMPTS: POST /call
+	                                          tries per row, 1..20, 4 */
+	int retry_delay_ms;                    /* NUMDIALER_RETRY_DELAY_MS: first
+	                                          retry's wait, doubled each time,
+	                                          1..60000, 500 */
 };
 
 /* Fills s with every default. */

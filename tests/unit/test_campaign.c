@@ -386,6 +386,110 @@ test_timeouts_with_an_injected_clock(void **state)
 	campaign_free(c);
 }
 
+static void check_invariants(const struct campaign *c);
+
+static void
+test_retry_keeps_the_slot_and_the_order(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_dial_retry(c, 0, T0 + 1), 0);
+	assert_int_equal(campaign_dial_retry(c, 0, T0 + 2), 0);
+	assert_int_equal(campaign_row(c, 0)->attempts, 3);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	/* Its key is unchanged: webhooks of the placed call still match. */
+	key_for(0, key);
+	assert_int_equal(campaign_check_key(c, 0, key), CAMPAIGN_APPLIED);
+
+	/* Once the API named the call, or the row ended, no retry. */
+	assert_int_equal(campaign_dial_ok(c, 0, "77", T0 + 3), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_retry(c, 0, T0 + 4), -1);
+	assert_int_equal(hook(c, 0, "77", STATUS_COMPLETED, T0 + 5), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_retry(c, 0, T0 + 6), -1);
+	assert_int_equal(campaign_dial_retry(c, 3, T0 + 6), -1);  /* never dialed */
+	dial(c, 1, T0 + 7);
+	campaign_expire(c, T0 + 1000, 10);
+	assert_int_equal(campaign_dial_retry(c, 1, T0 + 1000), -1);  /* timed out */
+	campaign_free(c);
+}
+
+static void
+test_check_key_changes_nothing(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	uint64_t v;
+
+	(void)state;
+	dial(c, 0, T0);
+	v = campaign_version(c);
+	key_for(0, key);
+	assert_int_equal(campaign_check_key(c, 0, key), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_check_key(c, 1, key), CAMPAIGN_BAD_KEY);
+	assert_int_equal(campaign_check_key(c, 5, key), CAMPAIGN_NO_ROW);
+	key[3] ^= 0x80;
+	assert_int_equal(campaign_check_key(c, 0, key), CAMPAIGN_BAD_KEY);
+	assert_int_equal(campaign_version(c), v);
+	campaign_free(c);
+}
+
+static void
+test_restore_rebuilds_a_campaign(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	struct campaign *copy = campaign_new(five, 5, 3, 64);
+	struct campaign_counts k;
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	size_t i, row;
+
+	(void)state;
+	assert_non_null(copy);
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	dial(c, 2, T0);
+	assert_int_equal(campaign_dial_ok(c, 1, "88", T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 1, "88", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	campaign_dial_failed(c, 2, "api: unknown phone", T0);
+	dial(c, 3, T0);
+
+	for (i = 0; i < 5; i++)
+		assert_int_equal(campaign_restore_row(copy, i, campaign_row(c, i),
+		    campaign_key(c, i)), 0);
+	assert_int_equal(campaign_restore_finish(copy, true), 0);
+	campaign_counts(copy, &k);
+	assert_true(k.started);
+	assert_int_equal(k.dialed, 4);
+	assert_int_equal(k.in_flight, 2);
+	assert_int_equal(k.done, 2);
+	assert_string_equal(campaign_row(copy, 1)->call_id, "88");
+	assert_string_equal(campaign_row(copy, 2)->reason, "api: unknown phone");
+	check_invariants(copy);
+
+	/* The restored calls take their webhooks; the next row is row 4. */
+	key_for(0, key);
+	assert_int_equal(campaign_webhook(copy, 0, key, "5", STATUS_COMPLETED, T0),
+	    CAMPAIGN_APPLIED);
+	dial(copy, 4, T0);
+	assert_int_equal(campaign_next_dial(copy, key_a, T0, &row), -1);
+	campaign_free(copy);
+
+	/* A dialed row after an idle one cannot come from one pass. */
+	copy = campaign_new(five, 5, 3, 64);
+	assert_non_null(copy);
+	assert_int_equal(campaign_restore_row(copy, 2, campaign_row(c, 2),
+	    campaign_key(c, 2)), 0);
+	assert_int_equal(campaign_restore_finish(copy, true), -1);
+	assert_int_equal(campaign_restore_row(copy, 9, campaign_row(c, 2),
+	    campaign_key(c, 2)), -1);
+	campaign_free(copy);
+	campaign_free(c);
+}
+
 struct seen {
 	size_t rows[64];
 	size_t count;
@@ -560,6 +664,9 @@ main(void)
 		cmocka_unit_test(test_forged_and_misdirected_webhooks_change_nothing),
 		cmocka_unit_test(test_dial_failure_frees_the_slot_with_its_reason),
 		cmocka_unit_test(test_timeouts_with_an_injected_clock),
+		cmocka_unit_test(test_retry_keeps_the_slot_and_the_order),
+		cmocka_unit_test(test_check_key_changes_nothing),
+		cmocka_unit_test(test_restore_rebuilds_a_campaign),
 		cmocka_unit_test(test_changes_since_sends_each_row_once),
 		cmocka_unit_test(test_changes_since_beyond_the_log_asks_for_everything),
 		cmocka_unit_test(test_random_webhooks_keep_the_invariants),
