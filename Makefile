@@ -26,8 +26,9 @@ SIM_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd libcurl json-c 2>/dev/nul
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-# The pure modules: no I/O, unit-tested on their own.
-PURE := status campaign numbers settings webhook render
+# The pure modules: no I/O, unit-tested on their own. The journal joins
+# them: its only I/O is its own file, which its test makes in /tmp.
+PURE := status campaign numbers settings webhook render outcome journal
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -40,7 +41,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FCGI_BIN := $(BUILD)/numdialer.fcgi
 SIM_BIN := $(BUILD)/apisim
 
-.PHONY: all test deps unit system browser clean install sanitize valgrind
+.PHONY: all test deps unit system browser clean install sanitize valgrind bench bench-smoke
+.PHONY: fuzz fuzz-regress
 all: $(FCGI_BIN) $(SIM_BIN) $(UNIT_BIN)
 ifneq ($(SAN),1)
 all: cgi-bin/numdialer.fcgi
@@ -63,7 +65,7 @@ $(BUILD)/sim/%.o: src/sim/%.c $(wildcard src/sim/*.h) | $(BUILD)/sim
 
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(wildcard src/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(DIALER_CFLAGS) $(TEST_CFLAGS) -Isrc -o $@ $< $(PURE_OBJ) \
-	    $(ALL_LDFLAGS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+	    $(ALL_LDFLAGS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs json-c libcurl 2>/dev/null)
 
 $(BUILD) $(BUILD)/sim $(BUILD)/tests:
 	mkdir -p $@
@@ -86,6 +88,34 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) system
 	$(MAKE) browser
+	$(MAKE) valgrind
+	$(MAKE) fuzz-regress
+	$(MAKE) fuzz FUZZ_SECONDS=60
+	$(MAKE) sanitize
+	$(MAKE) bench-smoke
+
+# Benchmarks (scripts/bench/, docs/BENCHMARKS.md): make bench prints the
+# table and writes it to $(BUILD)/bench/results.md and .json; bench-smoke
+# runs every row at a tiny size in seconds and fails only on a crash, never
+# on a figure. The watcher row needs open files: the limit goes to its hard
+# maximum first.
+BENCH_RESPONDER := $(BUILD)/bench/empty_responder
+BENCH_RUN = ulimit -n "$$(ulimit -Hn)"; BENCH_SMOKE=$(BENCH_SMOKE) NUMDIALER_BUILD=$(BUILD) \
+    node scripts/bench/run.mjs
+
+$(BENCH_RESPONDER): scripts/bench/empty_responder.c | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(FCGI_LIBS)
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+bench: deps
+	$(MAKE) all $(BENCH_RESPONDER)
+	$(BENCH_RUN)
+
+bench-smoke: BENCH_SMOKE := 1
+bench-smoke: all $(BENCH_RESPONDER)
+	$(BENCH_RUN)
 
 # The unit tests and the system tests again, built with the sanitizers.
 sanitize:
@@ -94,6 +124,54 @@ sanitize:
 valgrind: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 	    valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $$t; done
+
+# Fuzzing with libFuzzer (Debian's clang): one target per parser of outside
+# input, in tests/fuzz/. `make fuzz` runs each for FUZZ_SECONDS on a copy of
+# its committed seed corpus (tests/fuzz/corpus/<target>/, never written to);
+# a crash fails it and leaves the input in build/fuzz/crashes/<target>/, to
+# be committed under tests/fuzz/regressions/<target>/. `make fuzz-regress`
+# replays the regressions and the seeds once each.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 9000
+FUZZ_TARGETS := webhook query numbers settings
+FUZZ_DIR := build/fuzz
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+# Everything but main(): the request target drives the routes.
+FUZZ_SRC := $(filter-out src/main.c,$(DIALER_SRC))
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard src/*.h) | $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DIALER_CFLAGS) -Isrc -o $@ $< $(FUZZ_SRC) $(DIALER_LIBS)
+
+$(FUZZ_DIR):
+	mkdir -p $@
+
+fuzz: $(FUZZ_BIN)
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
+	    cp tests/fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+	    echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) \
+	        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ $(FUZZ_DIR)/corpus/$$t \
+	        > $(FUZZ_DIR)/$$t.log 2>&1; rc=$$?; \
+	    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ +DONE)' \
+	        $(FUZZ_DIR)/$$t.log; \
+	    if [ $$rc -ne 0 ]; then tail -n 60 $(FUZZ_DIR)/$$t.log; failed="$$failed $$t"; \
+	        echo "fuzz $$t FAILED: input in $(FUZZ_DIR)/crashes/$$t/; commit it under tests/fuzz/regressions/$$t/"; fi; \
+	done; [ -z "$$failed" ] || { echo "fuzz: failed:$$failed"; exit 1; }
+
+fuzz-regress: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    echo "== fuzz-regress $$t"; \
+	    $(FUZZ_DIR)/fuzz_$$t tests/fuzz/corpus/$$t/* \
+	        $$(find tests/fuzz/regressions/$$t -type f 2>/dev/null) > $(FUZZ_DIR)/$$t-regress.log 2>&1 \
+	        || { tail -n 60 $(FUZZ_DIR)/$$t-regress.log; exit 1; }; \
+	    grep -c '^Running: ' $(FUZZ_DIR)/$$t-regress.log | sed 's/^/inputs replayed: /'; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/numdialer/cgi-bin $(DESTDIR)$(PREFIX)/bin

@@ -6,16 +6,44 @@
 
 #include "campaign.h"
 
-/* One entry of the change log: row changed, making the campaign version. */
-struct change {
-	uint64_t version;
-	size_t row;
+/*
+ * Rows are packed: a million of them is the case to fit. Strings are
+ * offsets (phones into phone_text, ids and reasons into the text store,
+ * only when present), marks are 48-bit epoch milliseconds, and versions
+ * keep their low 32 bits (full_version says why that is enough).
+ */
+struct slot {
+	uint32_t phone;                 /* offset in phone_text */
+	uint32_t call_id;               /* text reference; 0 = none */
+	uint32_t reason;                /* text reference; 0 = none */
+	uint32_t version;               /* low bits of its last change's version */
+	uint32_t mark_lo[MARK_COUNT];   /* each mark's low 32 bits... */
+	uint16_t mark_hi[MARK_COUNT];   /* ...and high 16; all 0: not reached */
+	unsigned attempts : 24;
+	unsigned status : 8;
 };
 
+/* One entry of the change log: row changed, making the campaign version
+ * (its low 32 bits, like a slot's). */
+struct change {
+	uint32_t version;
+	uint32_t row;
+};
+
+/*
+ * Ids and reasons, copied into blocks that never move, so the pointers
+ * campaign_row hands out stay good. A reference is block * CAMPAIGN_TEXT_BLOCK
+ * + offset; the first byte of block 0 is never used, so 0 means none.
+ * Text replaced (a restored row) is not reused: it is bounded by the changes.
+ */
+#define CAMPAIGN_TEXT_BLOCK 65536
+#define CAMPAIGN_TEXT_BLOCKS_MAX (((size_t)UINT32_MAX + 1) / CAMPAIGN_TEXT_BLOCK)
+#define CAMPAIGN_TEXT_FIRST_BLOCKS 16
+
 struct campaign {
-	struct campaign_row *rows;
+	struct slot *rows;
 	unsigned char (*keys)[CAMPAIGN_KEY_BYTES]; /* per row, set when dialed */
-	char *phone_text;        /* every phone, NUL-separated; rows point here */
+	char *phone_text;        /* every phone, NUL-separated */
 	size_t size;
 
 	size_t next;             /* next row to dial */
@@ -31,7 +59,15 @@ struct campaign {
 	size_t log_first;        /* index of the oldest entry */
 	size_t log_len;
 	uint64_t log_floor;      /* changes at or below it may have been dropped */
+
+	char **text;             /* the text store's blocks */
+	size_t text_blocks;
+	size_t text_cap;         /* room in text[] */
+	size_t text_used;        /* bytes taken in the last block */
 };
+
+/* The row campaign_row last unpacked on this thread. */
+static _Thread_local struct campaign_row campaign_view;
 
 static const enum campaign_mark mark_of_status[STATUS_COUNT] = {
 	[STATUS_IDLE]      = MARK_COUNT,
@@ -52,18 +88,81 @@ is_in_flight(enum status s)
 	    s == STATUS_ANSWERED;
 }
 
-/* A copy of s cut to max bytes; NULL on out of memory. */
-static char *
-copy_bounded(const char *s, size_t max)
+static int64_t
+mark_get(const struct slot *r, enum campaign_mark m)
+{
+	return (int64_t)r->mark_hi[m] << 32 | r->mark_lo[m];
+}
+
+/* A clock outside the marks' range is held to it. */
+static int64_t
+clamp_ms(int64_t ms)
+{
+	return ms < 0 ? 0 : ms > CAMPAIGN_MS_MAX ? CAMPAIGN_MS_MAX : ms;
+}
+
+/* ms must be in 0..CAMPAIGN_MS_MAX. */
+static void
+mark_set(struct slot *r, enum campaign_mark m, int64_t ms)
+{
+	r->mark_lo[m] = (uint32_t)ms;
+	r->mark_hi[m] = (uint16_t)(ms >> 32);
+}
+
+/*
+ * The full version of a change whose low 32 bits are low. Every change
+ * still referred to (a log entry, a row's last change) is less than 2^32
+ * versions old: the log holds under 2^32 entries, and a pass makes a few
+ * changes per row, far fewer than 2^32 in all.
+ */
+static uint64_t
+full_version(const struct campaign *c, uint32_t low)
+{
+	return c->version - (uint32_t)((uint32_t)c->version - low);
+}
+
+/* Copies s, cut to max bytes, into the text store: its reference, or 0
+ * when out of memory (or the store's 4 GiB are spent). */
+static uint32_t
+text_add(struct campaign *c, const char *s, size_t max)
 {
 	size_t len = strnlen(s, max);
-	char *copy = malloc(len + 1);
+	size_t ref;
 
-	if (copy == NULL)
+	if (c->text_blocks == 0 ||
+	    c->text_used + len + 1 > CAMPAIGN_TEXT_BLOCK) {
+		char *block;
+
+		if (c->text_blocks == CAMPAIGN_TEXT_BLOCKS_MAX)
+			return 0;
+		if (c->text_blocks == c->text_cap) {
+			size_t cap = c->text_cap ? c->text_cap * 2 :
+			    CAMPAIGN_TEXT_FIRST_BLOCKS;
+			char **grown = realloc(c->text, cap * sizeof(*grown));
+
+			if (grown == NULL)
+				return 0;
+			c->text = grown;
+			c->text_cap = cap;
+		}
+		if ((block = malloc(CAMPAIGN_TEXT_BLOCK)) == NULL)
+			return 0;
+		c->text[c->text_blocks++] = block;
+		c->text_used = c->text_blocks == 1 ? 1 : 0;
+	}
+	ref = (c->text_blocks - 1) * CAMPAIGN_TEXT_BLOCK + c->text_used;
+	memcpy(c->text[c->text_blocks - 1] + c->text_used, s, len);
+	c->text[c->text_blocks - 1][c->text_used + len] = '\0';
+	c->text_used += len + 1;
+	return (uint32_t)ref;
+}
+
+static char *
+text_get(const struct campaign *c, uint32_t ref)
+{
+	if (ref == 0)
 		return NULL;
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	return copy;
+	return c->text[ref / CAMPAIGN_TEXT_BLOCK] + ref % CAMPAIGN_TEXT_BLOCK;
 }
 
 struct campaign *
@@ -75,10 +174,14 @@ campaign_new(const char *const *phones, size_t n, unsigned limit,
 	char *p;
 
 	if (phones == NULL || limit < 1 || limit > CAMPAIGN_LIMIT_MAX ||
-	    log_size < 1)
+	    log_size < 1 || log_size > CAMPAIGN_LOG_MAX ||
+	    n > CAMPAIGN_ROWS_MAX)
 		return NULL;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		text_len += strlen(phones[i]) + 1;
+		if (text_len > CAMPAIGN_ROWS_MAX)
+			return NULL;
+	}
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto fail;
@@ -94,13 +197,13 @@ campaign_new(const char *const *phones, size_t n, unsigned limit,
 	    c->flight == NULL || c->log == NULL)
 		goto fail;
 
+	/* calloc left every row idle (STATUS_IDLE is 0), with no marks. */
 	p = c->phone_text;
 	for (i = 0; i < n; i++) {
 		size_t len = strlen(phones[i]) + 1;
 
 		memcpy(p, phones[i], len);
-		c->rows[i].phone = p;
-		c->rows[i].status = STATUS_IDLE;
+		c->rows[i].phone = (uint32_t)(p - c->phone_text);
 		p += len;
 	}
 	return c;
@@ -116,10 +219,9 @@ campaign_free(struct campaign *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; c->rows != NULL && i < c->size; i++) {
-		free(c->rows[i].call_id);
-		free(c->rows[i].reason);
-	}
+	for (i = 0; i < c->text_blocks; i++)
+		free(c->text[i]);
+	free(c->text);
 	free(c->rows);
 	free(c->keys);
 	free(c->phone_text);
@@ -133,18 +235,18 @@ campaign_free(struct campaign *c)
 static void
 touch(struct campaign *c, size_t row)
 {
-	struct change *slot;
+	struct change *entry;
 
 	c->version++;
-	c->rows[row].version = c->version;
+	c->rows[row].version = (uint32_t)c->version;
 	if (c->log_len == c->log_size) {
-		c->log_floor = c->log[c->log_first].version;
+		c->log_floor = full_version(c, c->log[c->log_first].version);
 		c->log_first = (c->log_first + 1) % c->log_size;
 		c->log_len--;
 	}
-	slot = &c->log[(c->log_first + c->log_len) % c->log_size];
-	slot->version = c->version;
-	slot->row = row;
+	entry = &c->log[(c->log_first + c->log_len) % c->log_size];
+	entry->version = (uint32_t)c->version;
+	entry->row = (uint32_t)row;
 	c->log_len++;
 }
 
@@ -170,19 +272,19 @@ static bool
 raise_status(struct campaign *c, size_t row, enum status status,
     int64_t now_ms)
 {
-	struct campaign_row *r = &c->rows[row];
+	struct slot *r = &c->rows[row];
 	enum campaign_mark mark;
 
-	if (status_rank(status) <= status_rank(r->status))
+	if (status_rank(status) <= status_rank((enum status)r->status))
 		return false;
-	if (is_in_flight(r->status) && !is_in_flight(status))
+	if (is_in_flight((enum status)r->status) && !is_in_flight(status))
 		leave_flight(c, row);
 	if (status_is_terminal(status))
 		c->done++;
 	r->status = status;
 	mark = mark_of_status[status];
-	if (mark < MARK_COUNT && r->at_ms[mark] == 0)
-		r->at_ms[mark] = now_ms;
+	if (mark < MARK_COUNT && mark_get(r, mark) == 0)
+		mark_set(r, mark, clamp_ms(now_ms));
 	return true;
 }
 
@@ -207,7 +309,8 @@ campaign_next_dial(struct campaign *c,
 		return -1;
 	r = c->next++;
 	memcpy(c->keys[r], key, CAMPAIGN_KEY_BYTES);
-	c->rows[r].attempts++;
+	if (c->rows[r].attempts < CAMPAIGN_ATTEMPTS_MAX)
+		c->rows[r].attempts++;
 	raise_status(c, r, STATUS_DIALING, now_ms);
 	c->flight[c->in_flight++] = r;
 	touch(c, r);
@@ -226,14 +329,14 @@ was_dialed(const struct campaign *c, size_t row)
 static enum campaign_result
 adopt_id(struct campaign *c, size_t row, const char *id)
 {
-	struct campaign_row *r = &c->rows[row];
+	struct slot *r = &c->rows[row];
 
-	if (r->call_id != NULL)
-		return strncmp(r->call_id, id, CAMPAIGN_ID_MAX) == 0 ?
+	if (r->call_id != 0)
+		return strncmp(text_get(c, r->call_id), id, CAMPAIGN_ID_MAX) == 0 ?
 		    CAMPAIGN_UNCHANGED : CAMPAIGN_WRONG_ID;
 	/* Out of memory leaves the id unknown, which a later webhook fixes. */
-	r->call_id = copy_bounded(id, CAMPAIGN_ID_MAX);
-	return r->call_id != NULL ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+	r->call_id = text_add(c, id, CAMPAIGN_ID_MAX);
+	return r->call_id != 0 ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
 }
 
 enum campaign_result
@@ -254,11 +357,14 @@ campaign_dial_ok(struct campaign *c, size_t row, const char *id,
 int
 campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms)
 {
-	(void)now_ms;
 	if (!was_dialed(c, row) || c->rows[row].status != STATUS_DIALING ||
-	    c->rows[row].call_id != NULL)
+	    c->rows[row].call_id != 0)
 		return -1;
-	c->rows[row].attempts++;
+	if (c->rows[row].attempts < CAMPAIGN_ATTEMPTS_MAX)
+		c->rows[row].attempts++;
+	/* The call timeout runs from the attempt that may place the call: a
+	 * row that waited out refusals has not been ringing all that time. */
+	mark_set(&c->rows[row], MARK_DIALED, clamp_ms(now_ms));
 	touch(c, row);
 	return 0;
 }
@@ -267,16 +373,13 @@ void
 campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms)
 {
-	struct campaign_row *r;
-
 	if (!was_dialed(c, row))
 		return;
-	r = &c->rows[row];
 	if (!raise_status(c, row, STATUS_FAILED, now_ms))
 		return;
-	free(r->reason);
-	r->reason = reason != NULL ?
-	    copy_bounded(reason, CAMPAIGN_REASON_MAX) : NULL;
+	/* Out of memory leaves the row failed without its reason. */
+	c->rows[row].reason = reason != NULL ?
+	    text_add(c, reason, CAMPAIGN_REASON_MAX) : 0;
 	touch(c, row);
 }
 
@@ -335,7 +438,7 @@ campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms)
 	while (i < c->in_flight) {
 		size_t row = c->flight[i];
 
-		if (c->rows[row].at_ms[MARK_DIALED] <= now_ms - timeout_ms) {
+		if (mark_get(&c->rows[row], MARK_DIALED) <= now_ms - timeout_ms) {
 			campaign_dial_failed(c, row, "timeout", now_ms);
 			expired++;
 		} else {
@@ -352,7 +455,8 @@ campaign_next_deadline(const struct campaign *c, int64_t timeout_ms)
 	size_t i;
 
 	for (i = 0; i < c->in_flight; i++) {
-		int64_t d = c->rows[c->flight[i]].at_ms[MARK_DIALED] + timeout_ms;
+		int64_t d = mark_get(&c->rows[c->flight[i]], MARK_DIALED) +
+		    timeout_ms;
 
 		if (d < deadline)
 			deadline = d;
@@ -365,32 +469,32 @@ campaign_restore_row(struct campaign *c, size_t row,
     const struct campaign_row *saved,
     const unsigned char key[CAMPAIGN_KEY_BYTES])
 {
-	struct campaign_row *r;
-	char *id = NULL, *reason = NULL;
+	struct slot *r;
+	uint32_t id = 0, reason = 0;
+	int m;
 
-	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT)
+	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT ||
+	    saved->attempts > CAMPAIGN_ATTEMPTS_MAX)
 		return -1;
+	for (m = 0; m < MARK_COUNT; m++)
+		if (saved->at_ms[m] < 0 || saved->at_ms[m] > CAMPAIGN_MS_MAX)
+			return -1;
 	if (saved->call_id != NULL &&
-	    (id = copy_bounded(saved->call_id, CAMPAIGN_ID_MAX)) == NULL)
-		goto fail;
+	    (id = text_add(c, saved->call_id, CAMPAIGN_ID_MAX)) == 0)
+		return -1;
 	if (saved->reason != NULL &&
-	    (reason = copy_bounded(saved->reason, CAMPAIGN_REASON_MAX)) == NULL)
-		goto fail;
+	    (reason = text_add(c, saved->reason, CAMPAIGN_REASON_MAX)) == 0)
+		return -1;
 	r = &c->rows[row];
-	free(r->call_id);
-	free(r->reason);
 	r->call_id = id;
 	r->reason = reason;
 	r->status = saved->status;
 	r->attempts = saved->attempts;
-	memcpy(r->at_ms, saved->at_ms, sizeof(r->at_ms));
+	for (m = 0; m < MARK_COUNT; m++)
+		mark_set(r, (enum campaign_mark)m, saved->at_ms[m]);
 	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
 	touch(c, row);
 	return 0;
-fail:
-	free(id);
-	free(reason);
-	return -1;
 }
 
 int
@@ -400,7 +504,7 @@ campaign_restore_finish(struct campaign *c, bool started)
 	size_t *flight;
 
 	for (i = 0; i < c->size; i++) {
-		enum status s = c->rows[i].status;
+		enum status s = (enum status)c->rows[i].status;
 
 		if (s == STATUS_IDLE)
 			continue;
@@ -424,7 +528,7 @@ campaign_restore_finish(struct campaign *c, bool started)
 	}
 	c->in_flight = 0;
 	for (i = 0; i < next; i++)
-		if (is_in_flight(c->rows[i].status))
+		if (is_in_flight((enum status)c->rows[i].status))
 			c->flight[c->in_flight++] = i;
 	c->next = next;
 	c->done = done;
@@ -448,7 +552,24 @@ campaign_size(const struct campaign *c)
 const struct campaign_row *
 campaign_row(const struct campaign *c, size_t row)
 {
-	return row < c->size ? &c->rows[row] : NULL;
+	struct campaign_row *v = &campaign_view;
+	const struct slot *r;
+	int m;
+
+	if (row >= c->size)
+		return NULL;
+	r = &c->rows[row];
+	v->phone = c->phone_text + r->phone;
+	v->call_id = text_get(c, r->call_id);
+	v->reason = text_get(c, r->reason);
+	/* A row never changed has version 0, which full_version would not
+	 * give back once the campaign is past 2^32 versions. */
+	v->version = r->version == 0 ? 0 : full_version(c, r->version);
+	for (m = 0; m < MARK_COUNT; m++)
+		v->at_ms[m] = mark_get(r, (enum campaign_mark)m);
+	v->status = (enum status)r->status;
+	v->attempts = r->attempts;
+	return v;
 }
 
 uint64_t
@@ -478,7 +599,8 @@ first_change_after(const struct campaign *c, uint64_t since)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (c->log[(c->log_first + mid) % c->log_size].version <= since)
+		if (full_version(c,
+		    c->log[(c->log_first + mid) % c->log_size].version) <= since)
 			lo = mid + 1;
 		else
 			hi = mid;

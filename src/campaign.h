@@ -17,6 +17,12 @@
 #define CAMPAIGN_ID_MAX 64       /* longest call id kept, NUL excluded */
 #define CAMPAIGN_REASON_MAX 200  /* longest failure reason kept */
 #define CAMPAIGN_LIMIT_MAX 1000  /* most calls in flight one may ask for */
+/* Rows are kept packed (a million numbers fit in tens of megabytes), which
+ * bounds what a row may hold: */
+#define CAMPAIGN_ROWS_MAX ((size_t)UINT32_MAX)     /* rows, and phone text bytes */
+#define CAMPAIGN_LOG_MAX ((size_t)1 << 30)          /* change log entries */
+#define CAMPAIGN_ATTEMPTS_MAX ((1u << 24) - 1)      /* counted per row */
+#define CAMPAIGN_MS_MAX (((int64_t)1 << 48) - 1)    /* latest mark: year 10889 */
 
 /* Where a row's timeline is kept: the first time it reached each rank. */
 enum campaign_mark {
@@ -27,15 +33,22 @@ enum campaign_mark {
 	MARK_COUNT
 };
 
-/* A row as the renderers see it. Read it with the campaign's lock held. */
+/*
+ * A row as the renderers and the journal see it (campaign_row), and as a
+ * journal hands it back (campaign_restore_row). The campaign keeps rows
+ * packed and unpacks one into this on demand.
+ */
 struct campaign_row {
 	const char *phone;        /* owned by the campaign */
-	char *call_id;            /* NULL until the API or a webhook names it */
+	char *call_id;            /* NULL until the API or a webhook names it;
+	                             owned by the campaign, like reason */
 	char *reason;             /* NULL unless the call failed for a reason */
 	uint64_t version;         /* campaign version of its last change */
-	int64_t at_ms[MARK_COUNT];/* when each mark was reached; 0 = not yet */
+	int64_t at_ms[MARK_COUNT];/* when each mark was reached (epoch ms,
+	                             0..CAMPAIGN_MS_MAX); 0 = not yet */
 	enum status status;
-	unsigned attempts;        /* POST /call attempts made for this row */
+	unsigned attempts;        /* POST /call attempts made for this row
+	                             (counting stops at CAMPAIGN_ATTEMPTS_MAX) */
 };
 
 /* What a webhook did to its row; the route turns it into an HTTP status. */
@@ -59,10 +72,11 @@ struct campaign_counts {
 struct campaign;
 
 /*
- * Makes a campaign over n phones (copied; repeats allowed), dialing at most
- * limit (1..CAMPAIGN_LIMIT_MAX) at once, remembering the last log_size row
- * changes (>= 1). Returns NULL on bad arguments or out of memory. The caller
- * frees it with campaign_free (which takes NULL).
+ * Makes a campaign over n phones (copied; repeats allowed; n and the
+ * phones' total length up to CAMPAIGN_ROWS_MAX), dialing at most limit
+ * (1..CAMPAIGN_LIMIT_MAX) at once, remembering the last log_size row
+ * changes (1..CAMPAIGN_LOG_MAX). Returns NULL on bad arguments or out of
+ * memory. The caller frees it with campaign_free (which takes NULL).
  */
 struct campaign *campaign_new(const char *const *phones, size_t n,
     unsigned limit, size_t log_size);
@@ -138,8 +152,10 @@ int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
  * row back as it was (status, attempts, call id, reason, marks, key; the
  * strings are copied), then campaign_restore_finish sets started and
  * rebuilds the counters, the next row and the calls in flight from the
- * rows. Both return 0, or -1 for a row out of range, out of memory, or
+ * rows. Both return 0, or -1 for a row out of range, out of memory, a mark
+ * outside 0..CAMPAIGN_MS_MAX, more than CAMPAIGN_ATTEMPTS_MAX attempts, or
  * rows that cannot come from one pass (a dialed row after an idle one).
+ * saved->version is not read: restoring a row is a change of its own.
  */
 int campaign_restore_row(struct campaign *c, size_t row,
     const struct campaign_row *saved,
@@ -150,6 +166,13 @@ int campaign_restore_finish(struct campaign *c, bool started);
 const unsigned char *campaign_key(const struct campaign *c, size_t row);
 
 size_t campaign_size(const struct campaign *c);
+
+/*
+ * Row unpacked into a copy that belongs to the calling thread: valid until
+ * the same thread calls campaign_row again (copy it to keep two), and a
+ * picture of the moment, not a live view. The strings it points to live as
+ * long as the campaign. NULL for a bad row.
+ */
 const struct campaign_row *campaign_row(const struct campaign *c, size_t row);
 uint64_t campaign_version(const struct campaign *c);
 void campaign_counts(const struct campaign *c, struct campaign_counts *out);

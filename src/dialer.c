@@ -2,7 +2,8 @@
  * dialer: the thread that places calls through one libcurl multi handle.
  * It keeps a small pool of transfers (easy handles reused, so the multi's
  * connections stay alive), takes rows from the campaign under the hub's
- * lock, and talks to the API with the lock released.
+ * lock, talks to the API with the lock released, and sends a POST /call
+ * again, after a wait, only when the API certainly did not take it.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 
 #include "dialer.h"
 #include "numbers.h"
+#include "outcome.h"
 
 #define DIALER_POLL_MAX_MS 1000   /* longest wait between looks at the clock */
 /*
@@ -29,19 +31,33 @@
  */
 #define DIALER_POSTS_AT_ONCE 1
 #define DIALER_CONNECTIONS_KEPT 4 /* idle connections the multi keeps open */
-#define DIALER_JSON_DEPTH 8       /* the API's answer is a flat object */
 #define DIALER_URL_MAX (SETTINGS_URL_MAX + 64)
 #define DIALER_PHONE_MAX NUMBERS_PHONE_MAX
+/* The JSON of one POST /call: a phone, a webhook URL, some escaping. */
+#define DIALER_REQUEST_MAX (2 * DIALER_URL_MAX + DIALER_PHONE_MAX + 64)
 
-/* One POST /call: a pooled easy handle and what it has read so far. */
+enum transfer_state {
+	TRANSFER_FREE,      /* ready for the next row */
+	TRANSFER_SENDING,   /* in the multi now */
+	TRANSFER_WAITING    /* its row waits to be sent again; keeps the slot */
+};
+
+/* One POST /call: a pooled easy handle, its row, what it sent and read. */
 struct transfer {
 	CURL *easy;
-	bool busy;                      /* in the multi now */
+	enum transfer_state state;
 	size_t row;
+	unsigned attempt;               /* tries for row, this one included */
+	int64_t retry_at_ms;            /* WAITING: when to send again */
+	unsigned char key[CAMPAIGN_KEY_BYTES]; /* the row's webhook key */
 	char phone[DIALER_PHONE_MAX + 1];
+	char request[DIALER_REQUEST_MAX]; /* the body sent */
+	size_t request_len;
+	size_t request_off;             /* how much of it libcurl has taken */
 	char answer[DIALER_ANSWER_MAX + 1];
 	size_t len;
 	bool overflow;                  /* the answer outgrew DIALER_ANSWER_MAX */
+	bool resend_refused;            /* on_seek refused to send it again */
 	char error[CURL_ERROR_SIZE];     /* libcurl's words for a failure */
 };
 
@@ -53,6 +69,8 @@ struct dialer {
 	size_t pool_len;
 	char call_url[DIALER_URL_MAX];
 	int64_t timeout_ms;             /* the call timeout */
+	unsigned attempts_max;          /* POST /call tries per row */
+	int64_t retry_delay_ms;         /* wait before a row's first retry */
 	int64_t deadline_ms;            /* next campaign_expire work, or INT64_MAX */
 	pthread_t thread;
 	bool started;                   /* thread is running */
@@ -78,6 +96,38 @@ on_answer(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Hands libcurl the next part of the request body. */
+static size_t
+on_send(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = t->request_len - t->request_off;
+
+	if (n > size * nitems)
+		n = size * nitems;
+	memcpy(buf, t->request + t->request_off, n);
+	t->request_off += n;
+	return n;
+}
+
+/*
+ * libcurl rewinds the body to send it again, on a new connection, when a
+ * reused connection closed without an answer. The API may have read the
+ * request and placed the call by then, so only a rewind before any of the
+ * body was taken is allowed; otherwise the transfer fails
+ * (CURLE_SEND_FAIL_REWIND) and the row with it.
+ */
+static int
+on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct transfer *t = arg;
+
+	if (origin == SEEK_SET && offset == 0 && t->request_off == 0)
+		return CURL_SEEKFUNC_OK;
+	t->resend_refused = true;
+	return CURL_SEEKFUNC_FAIL;
+}
+
 /* Sets what every POST /call shares on a pooled handle: 0 or -1. */
 static int
 transfer_init(struct dialer *d, struct transfer *t)
@@ -93,6 +143,12 @@ transfer_init(struct dialer *d, struct transfer *t)
 	    curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 	        (long)DIALER_HTTP_TIMEOUT_MS) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	        (long)DIALER_CONNECT_TIMEOUT_MS) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_READFUNCTION, on_send) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_READDATA, t) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SEEKDATA, t) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "numdialer") != CURLE_OK ||
@@ -104,10 +160,10 @@ transfer_init(struct dialer *d, struct transfer *t)
 	return 0;
 }
 
-/* Builds {"phone", "webhookURL"} for row and hands t to the multi: 0 or -1
- * (then t is left free and the caller fails the row). */
+/* Builds {"phone", "webhookURL"} for t's row and key and hands t to the
+ * multi: 0 or -1 (then t is left free and the caller fails the row). */
 static int
-transfer_begin(struct dialer *d, struct transfer *t, const unsigned char *key)
+transfer_begin(struct dialer *d, struct transfer *t)
 {
 	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
 	char hook[DIALER_URL_MAX];
@@ -115,7 +171,7 @@ transfer_begin(struct dialer *d, struct transfer *t, const unsigned char *key)
 	const char *text;
 	int rc = -1;
 
-	hub_hex(key, CAMPAIGN_KEY_BYTES, hex);
+	hub_hex(t->key, CAMPAIGN_KEY_BYTES, hex);
 	snprintf(hook, sizeof(hook), "%s/webhook/%zu/%s",
 	    d->hub->settings->public_url, t->row, hex);
 	body = json_object_new_object();
@@ -127,18 +183,21 @@ transfer_begin(struct dialer *d, struct transfer *t, const unsigned char *key)
 		goto done;
 	text = json_object_to_json_string_ext(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (text == NULL)
+	if (text == NULL || strlen(text) >= sizeof(t->request))
 		goto done;
+	t->request_len = strlen(text);
+	memcpy(t->request, text, t->request_len);
+	t->request_off = 0;
 	t->len = 0;
 	t->answer[0] = '\0';
 	t->overflow = false;
+	t->resend_refused = false;
 	t->error[0] = '\0';
 	if (curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
-	    (long)strlen(text)) != CURLE_OK ||
-	    curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS, text) != CURLE_OK ||
+	    (long)t->request_len) != CURLE_OK ||
 	    curl_multi_add_handle(d->multi, t->easy) != CURLM_OK)
 		goto done;
-	t->busy = true;
+	t->state = TRANSFER_SENDING;
 	rc = 0;
 
 done:
@@ -167,19 +226,27 @@ static bool
 fill(struct dialer *d)
 {
 	struct hub *h = d->hub;
-	unsigned char keys[DIALER_POSTS_AT_ONCE][CAMPAIGN_KEY_BYTES];
 	struct transfer *taken[DIALER_POSTS_AT_ONCE] = { NULL };
 	size_t nfree = 0, ntaken = 0, expired;
 	int64_t now;
 
-	for (size_t i = 0; i < d->pool_len; i++)
-		if (!d->pool[i].busy)
+	for (size_t i = 0; i < d->pool_len; i++) {
+		/* A row waiting for its retry goes first: no later row may
+		 * be placed before it. */
+		if (d->pool[i].state == TRANSFER_WAITING) {
+			nfree = 0;
+			break;
+		}
+		if (d->pool[i].state == TRANSFER_FREE)
 			taken[nfree++] = &d->pool[i];
-	/* The keys are drawn before the lock: no system call under it. */
-	if (nfree > 0 && hub_random(keys, nfree * CAMPAIGN_KEY_BYTES) == -1) {
-		fprintf(stderr, "numdialer: dialer: no random bytes for keys\n");
-		nfree = 0;
 	}
+	/* The keys are drawn before the lock: no system call under it. */
+	for (size_t i = 0; i < nfree; i++)
+		if (hub_random(taken[i]->key, CAMPAIGN_KEY_BYTES) == -1) {
+			fprintf(stderr,
+			    "numdialer: dialer: no random bytes for keys\n");
+			nfree = 0;
+		}
 
 	hub_lock(h);
 	now = hub_now_ms();
@@ -189,10 +256,11 @@ fill(struct dialer *d)
 		const char *phone;
 		size_t row;
 
-		if (campaign_next_dial(h->campaign, keys[ntaken], now, &row) == -1)
+		if (campaign_next_dial(h->campaign, t->key, now, &row) == -1)
 			break;
 		phone = campaign_row(h->campaign, row)->phone;
 		t->row = row;
+		t->attempt = 1;
 		snprintf(t->phone, sizeof(t->phone), "%s", phone);
 		if (strlen(phone) > DIALER_PHONE_MAX)
 			t->phone[0] = '\0';
@@ -206,7 +274,7 @@ fill(struct dialer *d)
 
 		if (t->phone[0] == '\0')
 			fail_row(d, t->row, "?", "phone too long");
-		else if (transfer_begin(d, t, keys[i]) == -1)
+		else if (transfer_begin(d, t) == -1)
 			fail_row(d, t->row, t->phone, "could not start POST /call");
 	}
 	if (expired > 0)
@@ -216,84 +284,94 @@ fill(struct dialer *d)
 }
 
 /*
- * Reads the API's answer in t (the transfer done with res) into an id
- * (written to id) or a failure reason (written to reason). Returns 0 for an
- * id, -1 for a failure.
+ * Sends again the POST /call of every row whose wait is over, unless the
+ * campaign says the row no longer waits for it (it timed out meanwhile):
+ * then the transfer is freed. Returns whether the campaign changed.
  */
-static int
-judge(struct transfer *t, CURLcode res, char *id, size_t idlen, char *reason,
-    size_t reasonlen)
+static bool
+resend_due(struct dialer *d)
 {
-	struct json_tokener *tok = NULL;
-	struct json_object *root = NULL, *field;
-	long code = 0;
-	int rc = -1;
+	struct hub *h = d->hub;
+	bool changed = false;
 
-	if (t->overflow) {
-		snprintf(reason, reasonlen, "api answer over %d bytes",
-		    DIALER_ANSWER_MAX);
-		goto done;
-	}
-	if (res != CURLE_OK) {
-		/* The campaign keeps CAMPAIGN_REASON_MAX bytes: cut here. */
-		snprintf(reason, reasonlen, "api unreachable: %.*s",
-		    CAMPAIGN_REASON_MAX / 2,
-		    t->error[0] ? t->error : curl_easy_strerror(res));
-		goto done;
-	}
-	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (code < 200 || code > 299) {
-		snprintf(reason, reasonlen, "api answered HTTP %ld", code);
-		goto done;
-	}
-	tok = json_tokener_new_ex(DIALER_JSON_DEPTH);
-	if (tok == NULL) {
-		snprintf(reason, reasonlen, "out of memory");
-		goto done;
-	}
-	root = json_tokener_parse_ex(tok, t->answer, (int)t->len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(root, json_type_object)) {
-		snprintf(reason, reasonlen, "api answer not JSON");
-		goto done;
-	}
-	if (json_object_object_get_ex(root, "error", &field)) {
-		snprintf(reason, reasonlen, "api: %s",
-		    json_object_is_type(field, json_type_string) ?
-		    json_object_get_string(field) :
-		    json_object_to_json_string(field));
-		goto done;
-	}
-	if (!json_object_object_get_ex(root, "id", &field) ||
-	    json_object_is_type(field, json_type_null)) {
-		snprintf(reason, reasonlen, "api answer has no id");
-		goto done;
-	}
-	if (json_object_is_type(field, json_type_int) &&
-	    json_object_get_int64(field) >= 0) {
-		snprintf(id, idlen, "%" PRIu64, json_object_get_uint64(field));
-	} else if (json_object_is_type(field, json_type_string) &&
-	    json_object_get_string_len(field) > 0 &&
-	    json_object_get_string_len(field) <= CAMPAIGN_ID_MAX) {
-		snprintf(id, idlen, "%s", json_object_get_string(field));
-	} else {
-		snprintf(reason, reasonlen, "api answer has a bad id");
-		goto done;
-	}
-	rc = 0;
+	for (size_t i = 0; i < d->pool_len; i++) {
+		struct transfer *t = &d->pool[i];
+		int r;
 
-done:
-	json_object_put(root);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return rc;
+		if (t->state != TRANSFER_WAITING ||
+		    t->retry_at_ms > hub_now_ms())
+			continue;
+		hub_lock(h);
+		r = campaign_dial_retry(h->campaign, t->row, hub_now_ms());
+		hub_unlock(h);
+		t->state = TRANSFER_FREE;
+		if (r == -1) {
+			fprintf(stderr, "numdialer: dialer: row %zu (%s): no "
+			    "longer waits for its POST /call, not sent again\n",
+			    t->row, t->phone);
+			continue;
+		}
+		changed = true;
+		t->attempt++;
+		if (transfer_begin(d, t) == -1)
+			fail_row(d, t->row, t->phone, "could not start POST /call");
+	}
+	return changed;
+}
+
+/* What libcurl says about t's finished transfer (ended with res). */
+static void
+report(struct transfer *t, CURLcode res, struct outcome_report *r)
+{
+	curl_off_t connect_us = 0, retry_after = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->code = res;
+	/* on_seek's refusal is how a kept-alive connection closed after the
+	 * request went out shows: libcurl's words would name the seek. */
+	if (res == CURLE_SEND_FAIL_REWIND || t->resend_refused)
+		r->error = "connection closed after the request, no answer";
+	else
+		r->error = t->error[0] != '\0' ? t->error :
+		    curl_easy_strerror(res);
+	curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &r->request_bytes);
+	/* A connection made or reused has a connect time; none is 0. */
+	curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	r->connected = connect_us > 0;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+	curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
+	r->retry_after_s = retry_after;
+	r->body = t->answer;
+	r->body_len = t->len;
+	r->body_overflow = t->overflow;
+}
+
+/* Applies an id the API gave for t's row to the campaign. */
+static void
+placed(struct dialer *d, struct transfer *t, const char *id)
+{
+	struct hub *h = d->hub;
+	enum campaign_result r;
+
+	hub_lock(h);
+	r = campaign_dial_ok(h->campaign, t->row, id, hub_now_ms());
+	hub_unlock(h);
+	if (r == CAMPAIGN_WRONG_ID)
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): "
+		    "api id %s differs from the webhook's\n", t->row, t->phone, id);
+	else if (r == CAMPAIGN_NO_ROW)
+		fprintf(stderr, "numdialer: dialer: row %zu: "
+		    "not dialed, api id %s ignored\n", t->row, id);
 }
 
 /* Settles every finished POST /call. Returns whether any finished. */
 static bool
 harvest(struct dialer *d)
 {
-	struct hub *h = d->hub;
+	struct outcome_policy policy = {
+		.attempts_max = d->attempts_max,
+		.delay_ms = d->retry_delay_ms,
+	};
 	CURLMsg *msg;
 	int left;
 	bool any = false;
@@ -301,37 +379,56 @@ harvest(struct dialer *d)
 	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
 		struct transfer *t;
 		char *priv = NULL;
-		char id[CAMPAIGN_ID_MAX + 1];
-		char reason[CAMPAIGN_REASON_MAX + 1];
-		enum campaign_result r;
+		struct outcome_report rep;
+		struct outcome o;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 		t = (struct transfer *)(void *)priv;
-		if (judge(t, msg->data.result, id, sizeof(id), reason,
-		    sizeof(reason)) == 0) {
-			hub_lock(h);
-			r = campaign_dial_ok(h->campaign, t->row, id, hub_now_ms());
-			hub_unlock(h);
-			if (r == CAMPAIGN_WRONG_ID)
-				fprintf(stderr, "numdialer: dialer: row %zu (%s): "
-				    "api id %s differs from the webhook's\n",
-				    t->row, t->phone, id);
-			else if (r == CAMPAIGN_NO_ROW)
-				fprintf(stderr, "numdialer: dialer: row %zu: "
-				    "not dialed, api id %s ignored\n", t->row, id);
-		} else {
-			fail_row(d, t->row, t->phone, reason);
-		}
-		/* The handle leaves the multi before the next fill reuses it;
-		 * msg is invalid from here on. */
+		report(t, msg->data.result, &rep);
+		policy.attempt = t->attempt;
+		outcome_judge(&rep, &policy, &o);
+		/* The handle leaves the multi before it is sent again or
+		 * reused; msg is invalid from here on. */
 		curl_multi_remove_handle(d->multi, t->easy);
-		t->busy = false;
+		t->state = TRANSFER_FREE;
+		switch (o.kind) {
+		case OUTCOME_PLACED:
+			placed(d, t, o.id);
+			break;
+		case OUTCOME_RETRY:
+			t->state = TRANSFER_WAITING;
+			t->retry_at_ms = hub_now_ms() + o.wait_ms;
+			fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; "
+			    "attempt %u of %u in %" PRId64 " ms\n", t->row,
+			    t->phone, o.reason, t->attempt + 1, d->attempts_max,
+			    o.wait_ms);
+			break;
+		case OUTCOME_FAILED:
+			fail_row(d, t->row, t->phone, o.reason);
+			break;
+		}
 		any = true;
-		hub_changed(h);
+		hub_changed(d->hub);
 	}
 	return any;
+}
+
+/* How long the thread may sleep: until the next call timeout or retry. */
+static int
+poll_wait_ms(const struct dialer *d)
+{
+	int64_t until = d->deadline_ms, now = hub_now_ms(), wait;
+
+	for (size_t i = 0; i < d->pool_len; i++)
+		if (d->pool[i].state == TRANSFER_WAITING &&
+		    d->pool[i].retry_at_ms < until)
+			until = d->pool[i].retry_at_ms;
+	wait = DIALER_POLL_MAX_MS;
+	if (until != INT64_MAX && until - now < wait)
+		wait = until < now ? 0 : until - now;
+	return (int)wait;
 }
 
 static void *
@@ -346,23 +443,16 @@ run(void *arg)
 
 	while (!atomic_load(&d->stop)) {
 		int running = 0;
-		int64_t wait;
-		bool changed = fill(d);
+		bool changed = resend_due(d);
 
+		changed |= fill(d);
 		/* The POST leaves first; the pages can hear of it a moment later. */
 		curl_multi_perform(d->multi, &running);
 		if (changed)
 			hub_changed(d->hub);
 		if (harvest(d))
 			continue;
-		wait = DIALER_POLL_MAX_MS;
-		if (d->deadline_ms != INT64_MAX) {
-			int64_t until = d->deadline_ms - hub_now_ms();
-
-			if (until < wait)
-				wait = until < 0 ? 0 : until;
-		}
-		curl_multi_poll(d->multi, NULL, 0, (int)wait, NULL);
+		curl_multi_poll(d->multi, NULL, 0, poll_wait_ms(d), NULL);
 	}
 	return NULL;
 }
@@ -383,6 +473,8 @@ dialer_start(struct hub *hub)
 
 	d->pool_len = DIALER_POSTS_AT_ONCE;
 	d->timeout_ms = (int64_t)hub->settings->call_timeout * 1000;
+	d->attempts_max = (unsigned)hub->settings->dial_attempts;
+	d->retry_delay_ms = hub->settings->retry_delay_ms;
 	d->deadline_ms = INT64_MAX;
 	if ((size_t)snprintf(d->call_url, sizeof(d->call_url), "%s/call",
 	    hub->settings->api) >= sizeof(d->call_url))
@@ -436,7 +528,7 @@ dialer_stop(struct dialer *d)
 	for (size_t i = 0; d->pool != NULL && i < d->pool_len; i++) {
 		struct transfer *t = &d->pool[i];
 
-		if (t->busy)
+		if (t->state == TRANSFER_SENDING)
 			curl_multi_remove_handle(d->multi, t->easy);
 		if (t->easy != NULL)
 			curl_easy_cleanup(t->easy);

@@ -1,8 +1,10 @@
 /*
  * dialer: the thread that places calls. It owns a libcurl multi handle:
- * fills free slots in list order with POST {API}/call, reads the API's
- * answers, and fails calls that outlive the call timeout. Woken at once
- * when a slot frees.
+ * fills free slots in list order with POST {API}/call, has the API's
+ * answers judged (outcome.h), sends a call the API certainly did not take
+ * again after a backoff (the row keeps its slot and its place meanwhile),
+ * and fails calls that outlive the call timeout. Woken at once when a slot
+ * frees.
  */
 #ifndef NUMDIALER_DIALER_H
 #define NUMDIALER_DIALER_H
@@ -10,6 +12,8 @@
 #include "hub.h"
 
 #define DIALER_HTTP_TIMEOUT_MS 10000   /* one POST /call, connect included */
+/* Connecting longer than this is given up, and retried: nothing was sent. */
+#define DIALER_CONNECT_TIMEOUT_MS 5000
 #define DIALER_ANSWER_MAX 4096         /* largest API answer read */
 
 struct dialer;

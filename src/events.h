@@ -21,10 +21,12 @@ struct events;
 struct events *events_start(struct hub *hub);
 
 /*
- * Parks req (allocated by the accept loop; events then owns it, finishes
- * and frees it) until the version moves past since. Call it with hub.lock
- * held, having seen that nothing is newer than since, so no change can slip
- * between the look and the park. Returns 0, or -1 when full (req not taken).
+ * Parks req (allocated by the accept loop; events then owns it: it frees
+ * req and its buffers at once, keeping only the connection, which it
+ * answers and closes later) until the version moves past since. Call it
+ * with hub.lock held, having seen that nothing is newer than since, so no
+ * change can slip between the look and the park. Returns 0, or -1 when
+ * full (req not taken).
  */
 int events_park(struct events *e, FCGX_Request *req, uint64_t since);
 

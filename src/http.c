@@ -11,7 +11,9 @@
 #include <json-c/json.h>
 
 /* Room for the status line and the standard headers; extra headers are
- * written separately, so this only bounds what http.c itself puts there. */
+ * written separately, so this only bounds what http.c itself puts there.
+ * The security headers (X-Content-Type-Options and the rest) are the web
+ * server's, on every answer: sent here too, they would arrive twice. */
 #define HTTP_HEAD_MAX 256
 
 static const struct {
@@ -69,8 +71,7 @@ http_reply_json(FCGX_Request *req, int status, const char *extra_headers,
 	    "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n",
+	    "Cache-Control: no-store\r\n",
 	    status, http_status_text(status), len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;

@@ -1,15 +1,21 @@
 /*
- * hub: the wake-ups after a change, the process's clock and its random
- * source. The shared struct itself is filled in by main.
+ * hub: the lock with its journal writes, the wake-ups after a change, the
+ * process's clock and its random source. The shared struct itself is
+ * filled in by main.
  */
 #include "hub.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "dialer.h"
 #include "events.h"
+#include "journal.h"
+
+#define HUB_ERR_MAX 1024
+#define HUB_JOURNAL_RETRY_MS 1000  /* between tries of a failed journal write */
 
 static int64_t hub_clock_offset_ms;  /* wall clock minus monotonic, at start */
 
@@ -28,11 +34,45 @@ void
 hub_lock(struct hub *h)
 {
 	pthread_mutex_lock(&h->lock);
+	if (h->journal != NULL)
+		h->locked_version = campaign_version(h->campaign);
+}
+
+/*
+ * Appends the changes made under this hold of the lock, and does not let
+ * go until they are written: whoever holds the lock is about to tell the
+ * world (send a POST /call, answer a webhook), and telling before writing
+ * is what would dial a number twice after a crash. So a full disk holds
+ * the dialer, the webhooks (the API waits for their answers) and the
+ * pages, and says so once; everything moves again once a write succeeds.
+ */
+static void
+hub_journal(struct hub *h)
+{
+	char err[HUB_ERR_MAX];
+	struct timespec pause = { HUB_JOURNAL_RETRY_MS / 1000,
+	    (HUB_JOURNAL_RETRY_MS % 1000) * 1000000L };
+	unsigned failures = 0;
+
+	while (journal_append(h->journal, h->campaign, h->locked_version, err,
+	    sizeof(err)) != 0) {
+		if (failures++ == 0)
+			fprintf(stderr, "numdialer: %s; everything waits, "
+			    "trying again every %d ms\n", err,
+			    HUB_JOURNAL_RETRY_MS);
+		nanosleep(&pause, NULL);
+	}
+	if (failures > 0)
+		fprintf(stderr, "numdialer: journal %s: written again after %u "
+		    "tries\n", journal_path(h->journal), failures + 1);
 }
 
 void
 hub_unlock(struct hub *h)
 {
+	if (h->journal != NULL &&
+	    campaign_version(h->campaign) != h->locked_version)
+		hub_journal(h);
 	pthread_mutex_unlock(&h->lock);
 }
 

@@ -1,6 +1,6 @@
 /*
- * main: start-up (settings, number list, campaign, listening socket), the
- * accept threads, and stopping on a signal.
+ * main: start-up (settings, number list, campaign and its journal,
+ * listening socket), the accept threads, and stopping on a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include "dialer.h"
 #include "events.h"
 #include "hub.h"
+#include "journal.h"
 #include "numbers.h"
 #include "routes.h"
 #include "settings.h"
@@ -236,6 +237,11 @@ main_accept_run(void *arg)
 		if (rc < 0) {
 			if (atomic_load(&a->stopping))
 				break;
+			/* The read timeout bounds accept too: no connection came
+			 * in MAIN_READ_TIMEOUT_S, or one went silent mid-request
+			 * and was dropped. Nothing to report; wait again. */
+			if (-rc == EAGAIN || -rc == EWOULDBLOCK)
+				continue;
 			fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
 			if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
 				/* The main thread does the stopping. */
@@ -290,6 +296,49 @@ main_accept_wait(struct main_accept *a)
 	return all;
 }
 
+/* Says what a replay of the journal at path found. */
+static void
+main_report_replay(const char *path, const struct journal_replay *r)
+{
+	if (r->truncated)
+		fprintf(stderr, "numdialer: %s:%zu: the last line was cut short "
+		    "(a crash in the middle of a write): dropped\n", path,
+		    r->lines + 1);
+	fprintf(stderr, "numdialer: journal %s: %zu rows restored (%zu ended, "
+	    "%zu in flight), dialing %s\n", path, r->rows, r->done,
+	    r->in_flight, r->started ? "started" : "not started");
+}
+
+/*
+ * --check with a journal: replays it into a scratch campaign, so a journal
+ * of another list or a bad line is named before anything starts. Returns 0
+ * or -1, having printed why.
+ */
+static int
+main_check_journal(const struct settings *s, const struct numbers *numbers)
+{
+	struct journal_replay replay;
+	struct campaign *c;
+	char err[MAIN_ERR_MAX];
+	int rc = -1;
+
+	c = campaign_new(numbers->phones, numbers->count,
+	    (unsigned)s->concurrency, 1);
+	if (c == NULL) {
+		fprintf(stderr, "numdialer: out of memory for %zu numbers\n",
+		    numbers->count);
+		goto done;
+	}
+	if (journal_replay(s->journal, c, &replay, err, sizeof(err)) != 0) {
+		fprintf(stderr, "numdialer: %s\n", err);
+		goto done;
+	}
+	rc = 0;
+done:
+	campaign_free(c);
+	return rc;
+}
+
 /* Everything after the settings and the list are read. Returns the exit
  * status. */
 static int
@@ -340,6 +389,21 @@ main_run(const struct settings *settings, struct numbers *numbers)
 		goto fail;
 	}
 	hub_hex(rnd, sizeof(rnd), hub.instance);
+	if (settings->journal[0] != '\0') {
+		struct journal_replay replay;
+
+		/* Before any thread: nobody hears of the state until it holds
+		 * what the journal says, and every change after is written. */
+		hub.journal = journal_open(settings->journal, hub.campaign,
+		    &replay, err, sizeof(err));
+		if (hub.journal == NULL) {
+			fprintf(stderr, "numdialer: %s\n", err);
+			goto fail;
+		}
+		main_report_replay(settings->journal, &replay);
+	}
+	hub.process.instance = hub.instance;
+	hub.process.journal = hub.journal != NULL;
 
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "numdialer: FCGX_Init failed\n");
@@ -411,10 +475,12 @@ main_run(const struct settings *settings, struct numbers *numbers)
 
 	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
 	    "once, calls fail after %d s; API %s, webhooks to %s/webhook/; "
-	    "FastCGI on %s, %u threads\n", hub.instance, count,
+	    "FastCGI on %s, %u threads; %s%s\n", hub.instance, count,
 	    settings->numbers, settings->concurrency, settings->call_timeout,
 	    settings->api, settings->public_url,
-	    own_socket ? settings->socket : "standard input", i);
+	    own_socket ? settings->socket : "standard input", i,
+	    hub.journal != NULL ? "journal " : "no journal (state in memory only)",
+	    hub.journal != NULL ? settings->journal : "");
 
 	while (sigwait(&stop_signals, &sig) != 0)
 		;
@@ -441,6 +507,9 @@ fail:
 	events_stop(hub.events);
 	hub.dialer = NULL;
 	hub.events = NULL;
+	/* Last: the threads that could change the campaign are gone. */
+	journal_close(hub.journal);
+	hub.journal = NULL;
 	campaign_free(hub.campaign);
 	hub.campaign = NULL;
 	if (status == 0)
@@ -473,8 +542,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		main_print_settings(&settings, stdout);
+		int bad = settings.journal[0] != '\0' &&
+		    main_check_journal(&settings, &numbers) != 0;
+
 		numbers_free(&numbers);
+		if (bad)
+			return 1;
+		main_print_settings(&settings, stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	return main_run(&settings, &numbers);

@@ -1,10 +1,13 @@
 /*
- * render: the campaign as the JSON of GET /events, built with json-c. The
- * shape is documented in docs/ARCHITECTURE.md; only known fields are sent.
+ * render: the campaign as the JSON of GET /events. The shape is documented
+ * in docs/ARCHITECTURE.md; only known fields are sent. The envelope is a
+ * json-c object; the rows, a million of them in a big list, are written
+ * straight into one growing buffer, with every string that needs escaping
+ * escaped by json-c. (A json-c tree of a million objects took seconds and
+ * over a gigabyte, which the allocator then kept.)
  */
 #include "render.h"
 
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +20,28 @@
  * and each key is added once per object. */
 #define RENDER_ADD_FLAGS \
 	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+/* The serializer's flags, for the envelope and every escaped string. */
+#define RENDER_JSON_FLAGS JSON_C_TO_STRING_PLAIN
+#define RENDER_FIRST_SIZE 4096    /* a diff's first buffer */
+#define RENDER_ROW_GUESS 96       /* bytes per row a full list starts with */
+#define RENDER_U64_DIGITS 20      /* digits of UINT64_MAX */
 
 static const char *const render_mark_keys[MARK_COUNT] = {
-	[MARK_DIALED] = "dialed_at",
-	[MARK_RINGING] = "ringing_at",
-	[MARK_ANSWERED] = "answered_at",
-	[MARK_ENDED] = "ended_at",
+	[MARK_DIALED] = ",\"dialed_at\":",
+	[MARK_RINGING] = ",\"ringing_at\":",
+	[MARK_ANSWERED] = ",\"answered_at\":",
+	[MARK_ENDED] = ",\"ended_at\":",
 };
 
-struct render_walk {
+/* The answer being written, and the json-c string that escapes for it. */
+struct render_out {
 	const struct campaign *campaign;
-	struct json_object *calls;
-	bool failed;        /* out of memory somewhere: the whole render fails */
+	char *buf;                   /* NUL-terminated once done */
+	size_t len;
+	size_t cap;
+	struct json_object *escaper; /* a json-c string, reused for each field */
+	bool first;                  /* no row written yet */
+	bool failed;                 /* out of memory: the render fails */
 };
 
 /* Adds val (which may be NULL after a failed allocation) to obj under a
@@ -45,97 +58,168 @@ render_put(struct json_object *obj, const char *key, struct json_object *val)
 	return 0;
 }
 
-static struct json_object *
-render_row(const struct campaign_row *r, size_t row)
+/* Makes room for need more bytes and a NUL: false when out of memory. */
+static bool
+render_room(struct render_out *o, size_t need)
 {
-	struct json_object *call = NULL;
-	int fail = 0;
+	size_t cap = o->cap;
+	char *grown;
+
+	if (o->failed)
+		return false;
+	if (o->len + need + 1 <= cap)
+		return true;
+	while (o->len + need + 1 > cap) {
+		if (cap > SIZE_MAX / 2) {
+			o->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	if ((grown = realloc(o->buf, cap)) == NULL) {
+		o->failed = true;
+		return false;
+	}
+	o->buf = grown;
+	o->cap = cap;
+	return true;
+}
+
+static void
+render_raw(struct render_out *o, const char *s, size_t len)
+{
+	if (!render_room(o, len))
+		return;
+	memcpy(o->buf + o->len, s, len);
+	o->len += len;
+}
+
+static void
+render_lit(struct render_out *o, const char *s)
+{
+	render_raw(o, s, strlen(s));
+}
+
+static void
+render_u64(struct render_out *o, uint64_t v)
+{
+	char digits[RENDER_U64_DIGITS];
+	size_t n = 0;
+
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	render_raw(o, digits + sizeof(digits) - n, n);
+}
+
+/*
+ * Whether JSON keeps every byte of s as it is: printable ASCII other than
+ * the quote, the backslash and the slash (which json-c escapes too). Phones
+ * (digits and '+'), status words and most call ids are such strings; they
+ * are copied between quotes, which spares a json-c round per field.
+ */
+static bool
+render_plain(const char *s, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\' || ch == '/')
+			return false;
+	}
+	*len = i;
+	return true;
+}
+
+/* Writes s as a JSON string, escaped by json-c unless it needs none. */
+static void
+render_string(struct render_out *o, const char *s)
+{
+	const char *text;
+	size_t len;
+
+	if (render_plain(s, &len)) {
+		if (!render_room(o, len + 2))
+			return;
+		o->buf[o->len++] = '"';
+		memcpy(o->buf + o->len, s, len);
+		o->len += len;
+		o->buf[o->len++] = '"';
+		return;
+	}
+	if (json_object_set_string(o->escaper, s) != 1 ||
+	    (text = json_object_to_json_string_length(o->escaper,
+	    RENDER_JSON_FLAGS, &len)) == NULL) {
+		o->failed = true;
+		return;
+	}
+	render_raw(o, text, len);
+}
+
+/* Writes one row's object: campaign_changes_since's callback, and the loop
+ * body of a full render. */
+static void
+render_row(size_t row, void *arg)
+{
+	struct render_out *o = arg;
+	const struct campaign_row *r = campaign_row(o->campaign, row);
 	int m;
 
-	call = json_object_new_object();
-	if (call == NULL)
-		return NULL;
-	fail |= render_put(call, "row", json_object_new_uint64(row));
-	fail |= render_put(call, "phone", json_object_new_string(r->phone));
-	fail |= render_put(call, "status",
-	    json_object_new_string(status_name(r->status)));
-	if (r->call_id != NULL)
-		fail |= render_put(call, "id", json_object_new_string(r->call_id));
-	if (r->reason != NULL)
-		fail |= render_put(call, "reason",
-		    json_object_new_string(r->reason));
-	fail |= render_put(call, "attempts", json_object_new_uint64(r->attempts));
-	for (m = 0; m < MARK_COUNT; m++)
-		if (r->at_ms[m] != 0)
-			fail |= render_put(call, render_mark_keys[m],
-			    json_object_new_int64(r->at_ms[m]));
-	if (fail) {
-		json_object_put(call);
-		return NULL;
-	}
-	return call;
-}
-
-/* campaign_changes_since's callback, and the loop body of a full render. */
-static void
-render_add_row(size_t row, void *arg)
-{
-	struct render_walk *w = arg;
-	struct json_object *call;
-
-	if (w->failed)
+	if (o->failed)
 		return;
-	call = render_row(campaign_row(w->campaign, row), row);
-	if (call == NULL || json_object_array_add(w->calls, call) != 0) {
-		json_object_put(call);
-		w->failed = true;
+	render_lit(o, o->first ? "{\"row\":" : ",{\"row\":");
+	o->first = false;
+	render_u64(o, row);
+	render_lit(o, ",\"phone\":");
+	render_string(o, r->phone);
+	render_lit(o, ",\"status\":");
+	render_string(o, status_name(r->status));
+	if (r->call_id != NULL) {
+		render_lit(o, ",\"id\":");
+		render_string(o, r->call_id);
 	}
+	if (r->reason != NULL) {
+		render_lit(o, ",\"reason\":");
+		render_string(o, r->reason);
+	}
+	render_lit(o, ",\"attempts\":");
+	render_u64(o, r->attempts);
+	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
+	for (m = 0; m < MARK_COUNT; m++) {
+		if (r->at_ms[m] > 0) {
+			render_lit(o, render_mark_keys[m]);
+			render_u64(o, (uint64_t)r->at_ms[m]);
+		}
+	}
+	render_lit(o, "}");
 }
 
-char *
-render_events(const struct campaign *c, const char *instance,
-    const uint64_t *since, size_t *len)
+static void
+render_nothing(size_t row, void *arg)
 {
-	struct json_object *root = NULL, *calls = NULL;
-	struct render_walk walk;
+	(void)row;
+	(void)arg;
+}
+
+/* The envelope: every member but "calls", serialized by json-c; NULL when
+ * out of memory. The caller puts it. */
+static struct json_object *
+render_envelope(const struct campaign *c, const char *instance,
+    bool journal, bool full)
+{
+	struct json_object *root = json_object_new_object();
 	struct campaign_counts counts;
-	const char *text;
-	char *out = NULL;
-	bool full = since == NULL;
-	size_t i, n = campaign_size(c);
 	int fail = 0;
 
-	root = json_object_new_object();
 	if (root == NULL)
-		goto fail;
-	walk.campaign = c;
-	walk.calls = NULL;
-	walk.failed = false;
-	if (!full) {
-		calls = json_object_new_array();
-		if (calls == NULL)
-			goto fail;
-		walk.calls = calls;
-		if (campaign_changes_since(c, *since, render_add_row, &walk) != 0)
-			full = true;
-	}
-	if (full) {
-		/* A failed diff called nothing; start again from an empty array
-		 * sized for every row. */
-		json_object_put(calls);
-		calls = json_object_new_array_ext(n > INT_MAX ? INT_MAX : (int)n);
-		if (calls == NULL)
-			goto fail;
-		walk.calls = calls;
-		for (i = 0; i < n && !walk.failed; i++)
-			render_add_row(i, &walk);
-	}
-	if (walk.failed)
-		goto fail;
-
+		return NULL;
 	campaign_counts(c, &counts);
 	fail |= render_put(root, "instance",
 	    json_object_new_string(instance != NULL ? instance : ""));
+	fail |= render_put(root, "journal", json_object_new_boolean(journal));
 	fail |= render_put(root, "version",
 	    json_object_new_uint64(campaign_version(c)));
 	fail |= render_put(root, "full", json_object_new_boolean(full));
@@ -146,19 +230,59 @@ render_events(const struct campaign *c, const char *instance,
 	    json_object_new_uint64(counts.in_flight));
 	fail |= render_put(root, "done", json_object_new_uint64(counts.done));
 	fail |= render_put(root, "limit", json_object_new_uint64(counts.limit));
-	fail |= render_put(root, "calls", calls);
-	calls = NULL;
-	if (fail)
-		goto fail;
+	if (fail) {
+		json_object_put(root);
+		return NULL;
+	}
+	return root;
+}
 
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	if (text == NULL)
+char *
+render_events(const struct campaign *c, const struct render_process *p,
+    const uint64_t *since, size_t *len)
+{
+	struct render_out o = { .campaign = c, .first = true };
+	struct json_object *root = NULL;
+	const char *text;
+	size_t i, n = campaign_size(c), text_len;
+	/* Asked first, so the envelope (which says "full") goes first: a
+	 * since the log does not reach calls nothing and fails. */
+	bool full = since == NULL ||
+	    campaign_changes_since(c, *since, render_nothing, NULL) != 0;
+
+	o.cap = RENDER_FIRST_SIZE;
+	if (full && n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
+		o.cap += n * RENDER_ROW_GUESS;
+	o.buf = malloc(o.cap);
+	o.escaper = json_object_new_string("");
+	root = render_envelope(c, p->instance, p->journal, full);
+	if (o.buf == NULL || o.escaper == NULL || root == NULL)
 		goto fail;
-	out = strdup(text);
-	if (out != NULL && len != NULL)
-		*len = strlen(out);
-fail:
-	json_object_put(calls);
+	text = json_object_to_json_string_length(root, RENDER_JSON_FLAGS,
+	    &text_len);
+	if (text == NULL || text_len < 2 || text[text_len - 1] != '}')
+		goto fail;
+	/* The envelope without its closing brace, then the calls. */
+	render_raw(&o, text, text_len - 1);
+	render_lit(&o, ",\"calls\":[");
+	if (full) {
+		for (i = 0; i < n && !o.failed; i++)
+			render_row(i, &o);
+	} else {
+		campaign_changes_since(c, *since, render_row, &o);
+	}
+	render_lit(&o, "]}");
+	if (o.failed)
+		goto fail;
+	o.buf[o.len] = '\0';
+	if (len != NULL)
+		*len = o.len;
+	json_object_put(o.escaper);
 	json_object_put(root);
-	return out;
+	return o.buf;
+fail:
+	json_object_put(o.escaper);
+	json_object_put(root);
+	free(o.buf);
+	return NULL;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -24,6 +25,7 @@
 #define ROUTES_U64_DIGITS 20      /* digits of UINT64_MAX */
 #define ROUTES_KEY_HEX (2 * CAMPAIGN_KEY_BYTES)
 #define ROUTES_PARKED 0           /* a handler's status for "parked" */
+#define ROUTES_ORIGIN_MAX 512     /* scheme://host[:port] of this server */
 
 #define ROUTES_WEBHOOK_PREFIX "/webhook/"
 
@@ -186,7 +188,7 @@ routes_events(struct routes_ctx *x)
 			return routes_fail(x, 503, "too many watchers");
 		return ROUTES_PARKED;
 	}
-	x->body = render_events(hub->campaign, hub->instance,
+	x->body = render_events(hub->campaign, &hub->process,
 	    diff ? &since : NULL, &x->len);
 	hub_unlock(hub);
 	if (x->body == NULL)
@@ -194,7 +196,61 @@ routes_events(struct routes_ctx *x)
 	return 200;
 }
 
-/* POST /call: starts dialing, once. Any body is ignored. */
+/* The Sec-Fetch-Site values of a request from a page of this origin, or
+ * one the user made (typed, bookmarked): anything else is another site's. */
+static const char *const routes_own_sites[] = { "same-origin", "none" };
+
+/* This request's own origin, scheme://HTTP_HOST, into own: 0, or -1 when
+ * the request names no host or it does not fit. */
+static int
+routes_own_origin(const struct routes_ctx *x, char *own, size_t ownlen)
+{
+	const char *host = FCGX_GetParam("HTTP_HOST", x->req->envp);
+	const char *scheme = FCGX_GetParam("REQUEST_SCHEME", x->req->envp);
+	const char *https = FCGX_GetParam("HTTPS", x->req->envp);
+	int n;
+
+	if (host == NULL || *host == '\0')
+		return -1;
+	if (scheme == NULL || *scheme == '\0')
+		scheme = https != NULL && strcasecmp(https, "on") == 0 ?
+		    "https" : "http";
+	n = snprintf(own, ownlen, "%s://%s", scheme, host);
+	return n < 0 || (size_t)n >= ownlen ? -1 : 0;
+}
+
+/*
+ * True when a browser says the request comes from a page of another origin:
+ * its Sec-Fetch-Site is not one of routes_own_sites, or its Origin is not
+ * this server's own. A request with neither header (curl, a script) is no
+ * browser's cross-site form and passes.
+ */
+static bool
+routes_cross_origin(const struct routes_ctx *x)
+{
+	const char *site = FCGX_GetParam("HTTP_SEC_FETCH_SITE", x->req->envp);
+	const char *origin = FCGX_GetParam("HTTP_ORIGIN", x->req->envp);
+	char own[ROUTES_ORIGIN_MAX];
+	size_t i;
+
+	if (site != NULL) {
+		for (i = 0; i < sizeof(routes_own_sites) /
+		    sizeof(routes_own_sites[0]); i++)
+			if (strcmp(site, routes_own_sites[i]) == 0)
+				break;
+		if (i == sizeof(routes_own_sites) / sizeof(routes_own_sites[0]))
+			return true;
+	}
+	if (origin == NULL)
+		return false;
+	/* Scheme and host compare without case; browsers send both lowercase
+	 * and leave out a default port, as they do in Host. */
+	return routes_own_origin(x, own, sizeof(own)) != 0 ||
+	    strcasecmp(origin, own) != 0;
+}
+
+/* POST /call: starts dialing, once. Any body is ignored. Refused when it
+ * comes from another site's page: a form there must not start the calls. */
 static int
 routes_call(struct routes_ctx *x)
 {
@@ -202,6 +258,8 @@ routes_call(struct routes_ctx *x)
 	struct json_object *obj;
 	int rc;
 
+	if (routes_cross_origin(x))
+		return routes_fail(x, 403, "POST /call from another origin");
 	hub_lock(hub);
 	rc = campaign_start(hub->campaign, hub_now_ms());
 	hub_unlock(hub);
@@ -265,7 +323,37 @@ routes_webhook_path(struct routes_ctx *x, size_t *row,
 	return 0;
 }
 
-/* POST /webhook/ROW/KEY with {"id": ..., "status": ...}. */
+/* What a webhook's campaign result answers: 200, or an error and why. */
+static const struct {
+	enum campaign_result res;
+	int status;
+	const char *reason;
+} routes_webhook_results[] = {
+	{CAMPAIGN_APPLIED, 200, NULL},
+	{CAMPAIGN_UNCHANGED, 200, NULL},
+	{CAMPAIGN_NO_ROW, 404, "no such row"},
+	{CAMPAIGN_BAD_KEY, 403, "bad key"},
+	{CAMPAIGN_WRONG_ID, 409, "the row's call has another id"},
+};
+
+/* The status for res, with its reason set when it is an error. */
+static int
+routes_webhook_status(struct routes_ctx *x, enum campaign_result res)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes_webhook_results) /
+	    sizeof(routes_webhook_results[0]); i++)
+		if (routes_webhook_results[i].res == res)
+			return routes_webhook_results[i].reason == NULL ?
+			    routes_webhook_results[i].status :
+			    routes_fail(x, routes_webhook_results[i].status, "%s",
+			    routes_webhook_results[i].reason);
+	return routes_fail(x, 500, "unexpected campaign result");
+}
+
+/* POST /webhook/ROW/KEY with {"id": ..., "status": ...} or a Twilio-style
+ * form (CallSid, CallStatus). */
 static int
 routes_webhook(struct routes_ctx *x)
 {
@@ -284,6 +372,15 @@ routes_webhook(struct routes_ctx *x)
 	rc = routes_webhook_path(x, &row, key);
 	if (rc != 0)
 		return rc;
+
+	/* Row and key first: a forged webhook gets 403 and nothing else, its
+	 * body unread, whatever that body holds. campaign_webhook checks them
+	 * again under the lock that applies the change. */
+	hub_lock(hub);
+	res = campaign_check_key(hub->campaign, row, key);
+	hub_unlock(hub);
+	if (res != CAMPAIGN_APPLIED)
+		return routes_webhook_status(x, res);
 
 	/* A declared size over the bound is refused unread. */
 	clen = FCGX_GetParam("CONTENT_LENGTH", x->req->envp);
@@ -327,19 +424,9 @@ routes_webhook(struct routes_ctx *x)
 	if (version != before)
 		hub_changed(hub);
 
-	switch (res) {
-	case CAMPAIGN_APPLIED:
-	case CAMPAIGN_UNCHANGED:
-		break;
-	case CAMPAIGN_NO_ROW:
-		return routes_fail(x, 404, "no such row");
-	case CAMPAIGN_BAD_KEY:
-		return routes_fail(x, 403, "bad key");
-	case CAMPAIGN_WRONG_ID:
-		return routes_fail(x, 409, "the row's call has another id");
-	default:
-		return routes_fail(x, 500, "unexpected campaign result");
-	}
+	rc = routes_webhook_status(x, res);
+	if (rc != 200)
+		return rc;
 
 	obj = json_object_new_object();
 	if (obj != NULL &&

@@ -1,6 +1,6 @@
 /*
  * webhook: turns a webhook body into a call id and a status. The content
- * type picks the reader from a table; JSON is the only one so far.
+ * type picks the reader from a table: JSON, or a Twilio-style form.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
 #include <json.h>
 
 #include "webhook.h"
@@ -19,6 +20,7 @@ typedef int reader_fn(const char *body, size_t len, struct webhook *out,
     char *err, size_t errlen);
 
 static reader_fn read_json;
+static reader_fn read_form;
 
 /* The media types read, each with its reader. */
 static const struct {
@@ -26,6 +28,7 @@ static const struct {
 	reader_fn *read;
 } readers[] = {
 	{ "application/json", read_json },
+	{ "application/x-www-form-urlencoded", read_form },
 };
 
 #define READERS_LEN (sizeof(readers) / sizeof(readers[0]))
@@ -68,13 +71,14 @@ reader_for(const char *ctype)
 	return NULL;
 }
 
-/* Copies a JSON id (number or string) into out->id: 0, or 400 with err. */
-static int
-read_id(struct json_object *id, struct webhook *out, char *err, size_t errlen)
+int
+webhook_read_id(struct json_object *id, char out[CAMPAIGN_ID_MAX + 1],
+    char *err, size_t errlen)
 {
 	const char *s;
 	size_t len;
 
+	out[0] = '\0';
 	switch (json_object_get_type(id)) {
 	case json_type_null:
 		return 0;
@@ -88,7 +92,7 @@ read_id(struct json_object *id, struct webhook *out, char *err, size_t errlen)
 			set_err(err, errlen, "id too large");
 			return 400;
 		}
-		snprintf(out->id, sizeof(out->id), "%" PRIu64,
+		snprintf(out, CAMPAIGN_ID_MAX + 1, "%" PRIu64,
 		    json_object_get_uint64(id));
 		return 0;
 	case json_type_string:
@@ -111,8 +115,8 @@ read_id(struct json_object *id, struct webhook *out, char *err, size_t errlen)
 				return 400;
 			}
 		}
-		memcpy(out->id, s, len);
-		out->id[len] = '\0';
+		memcpy(out, s, len);
+		out[len] = '\0';
 		return 0;
 	case json_type_double:
 		set_err(err, errlen, "id is not an integer");
@@ -165,7 +169,7 @@ read_json(const char *body, size_t len, struct webhook *out, char *err,
 		goto done;
 	}
 	if (json_object_object_get_ex(root, "id", &id)) {
-		rc = read_id(id, out, err, errlen);
+		rc = webhook_read_id(id, out->id, err, errlen);
 		if (rc != 0)
 			goto done;
 	}
@@ -190,6 +194,171 @@ done:
 	return rc;
 }
 
+/* The form fields read; Twilio sends many more, all ignored. */
+#define WEBHOOK_FORM_ID "CallSid"
+#define WEBHOOK_FORM_STATUS "CallStatus"
+
+/*
+ * Copies a textual id of len bytes into out: 0, or 400 with err when it is
+ * empty, longer than CAMPAIGN_ID_MAX or not printable ASCII.
+ */
+static int
+copy_text_id(const char *s, size_t len, char out[CAMPAIGN_ID_MAX + 1],
+    char *err, size_t errlen)
+{
+	if (len == 0) {
+		set_err(err, errlen, "id is empty");
+		return 400;
+	}
+	if (len > CAMPAIGN_ID_MAX) {
+		set_err(err, errlen, "id too long");
+		return 400;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch >= 0x7f) {
+			set_err(err, errlen,
+			    "id has characters other than printable ASCII");
+			return 400;
+		}
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * Decodes one name or value of a form (len <= WEBHOOK_BODY_MAX): '+' is a
+ * space, then libcurl undoes the %XX escapes. Returns a string to free with
+ * curl_free and its length in *outlen (it may hold NUL bytes), or NULL when
+ * out of memory.
+ */
+static char *
+form_decode(const char *s, size_t len, size_t *outlen)
+{
+	char plain[WEBHOOK_BODY_MAX + 1];
+	char *text;
+	int n = 0;
+
+	/* A literal '+' arrives as %2B, so this cannot turn one into a space. */
+	for (size_t i = 0; i < len; i++)
+		plain[i] = s[i] == '+' ? ' ' : s[i];
+	plain[len] = '\0';
+	/* libcurl takes a 0 length as "use strlen", which "" satisfies. */
+	text = curl_easy_unescape(NULL, plain, (int)len, &n);
+	if (text != NULL)
+		*outlen = (size_t)n;
+	return text;
+}
+
+/* One form field that is read: its name and what the body gave for it. */
+struct form_field {
+	const char *name;
+	char *value;          /* from form_decode; NULL while absent */
+	size_t len;
+};
+
+/*
+ * Reads name=value pairs split on '&' (a pair without '=' has an empty
+ * value, empty pairs are skipped) into the fields named in fields: 0, or
+ * 400 for a field given twice, 500 when out of memory.
+ */
+static int
+form_fields(const char *body, size_t len, struct form_field *fields,
+    size_t nfields, char *err, size_t errlen)
+{
+	const char *p = body, *end = body + len;
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pend = amp != NULL ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pend - p));
+		const char *nend = eq != NULL ? eq : pend;
+		const char *val = eq != NULL ? eq + 1 : pend;
+		struct form_field *f = NULL;
+		size_t nlen;
+		char *name;
+
+		if (pend == p) {
+			p = pend + 1;
+			continue;
+		}
+		name = form_decode(p, (size_t)(nend - p), &nlen);
+		if (name == NULL) {
+			set_err(err, errlen, "out of memory");
+			return 500;
+		}
+		for (size_t i = 0; i < nfields && f == NULL; i++)
+			if (strlen(fields[i].name) == nlen &&
+			    memcmp(fields[i].name, name, nlen) == 0)
+				f = &fields[i];
+		curl_free(name);
+		if (f != NULL && f->value != NULL) {
+			if (errlen > 0)
+				snprintf(err, errlen, "%s given twice", f->name);
+			return 400;
+		}
+		if (f != NULL) {
+			f->value = form_decode(val, (size_t)(pend - val), &f->len);
+			if (f->value == NULL) {
+				set_err(err, errlen, "out of memory");
+				return 500;
+			}
+		}
+		p = pend + 1;
+	}
+	return 0;
+}
+
+/* A Twilio-style form: CallSid=...&CallStatus=...&(anything else). */
+static int
+read_form(const char *body, size_t len, struct webhook *out, char *err,
+    size_t errlen)
+{
+	struct form_field fields[] = {
+		{ WEBHOOK_FORM_ID, NULL, 0 },
+		{ WEBHOOK_FORM_STATUS, NULL, 0 },
+	};
+	struct form_field *sid = &fields[0], *status = &fields[1];
+	int rc;
+
+	if (body == NULL) {
+		body = "";
+		len = 0;
+	}
+	if (len > WEBHOOK_BODY_MAX) {
+		set_err(err, errlen, "body too large");
+		rc = 413;
+		goto done;
+	}
+	rc = form_fields(body, len, fields, sizeof(fields) / sizeof(fields[0]),
+	    err, errlen);
+	if (rc != 0)
+		goto done;
+	if (sid->value != NULL) {
+		rc = copy_text_id(sid->value, sid->len, out->id, err, errlen);
+		if (rc != 0)
+			goto done;
+	}
+	if (status->value == NULL) {
+		set_err(err, errlen, WEBHOOK_FORM_STATUS " missing");
+		rc = 422;
+		goto done;
+	}
+	if (status_parse(status->value, status->len, &out->status) == -1) {
+		set_err(err, errlen, WEBHOOK_FORM_STATUS " not a known word");
+		rc = 422;
+		goto done;
+	}
+	rc = 0;
+
+done:
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		curl_free(fields[i].value);
+	return rc;
+}
+
 int
 webhook_parse(const char *ctype, const char *body, size_t len,
     struct webhook *out, char *err, size_t errlen)
@@ -201,7 +370,8 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 	if (errlen > 0)
 		err[0] = '\0';
 	if (read == NULL) {
-		set_err(err, errlen, "content type must be application/json");
+		set_err(err, errlen, "content type must be application/json or "
+		    "application/x-www-form-urlencoded");
 		return 415;
 	}
 	rc = read(body, len, out, err, errlen);

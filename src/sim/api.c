@@ -1,10 +1,12 @@
 /* api: the route table, the POST /call and GET /stats handlers, the replies. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -13,10 +15,14 @@
 #include "api.h"
 
 #define API_JSON_DEPTH 16  /* nesting accepted in a request body */
+#define API_RETRY_AFTER_MAX 16  /* bytes of a Retry-After value */
 
 struct api {
 	struct api_deps deps;
 	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock;  /* guards stopping */
+	pthread_cond_t stop;   /* signalled once stopping is set */
+	int stopping;          /* slow answers stop waiting */
 };
 
 /* One request, between its first and last call of the access handler. */
@@ -26,13 +32,22 @@ struct request {
 	int too_big;  /* more than API_BODY_MAX bytes came */
 };
 
+/* What a handler answers: a status with body (owned; NULL: none), a
+ * Retry-After, or no answer at all; delay_ms later. */
+struct answer {
+	struct json_object *body;
+	unsigned retry_after;  /* seconds; 0: no header */
+	int drop;              /* close the connection without answering */
+	unsigned delay_ms;
+};
+
 typedef int (*api_handler)(struct api *a, const struct request *rq,
-    struct json_object **reply);
+    struct answer *ans);
 
 static int api_call(struct api *a, const struct request *rq,
-    struct json_object **reply);
+    struct answer *ans);
 static int api_stats(struct api *a, const struct request *rq,
-    struct json_object **reply);
+    struct answer *ans);
 
 static const struct {
 	const char *path;
@@ -125,78 +140,142 @@ fail:
 	return NULL;
 }
 
+/* {key: value} (value NULL: a JSON null), or NULL when out of memory. */
+static struct json_object *
+api_member(const char *key, const char *value)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *v = value != NULL ? json_object_new_string(value) :
+	    NULL;
+
+	if (o == NULL || (value != NULL && v == NULL) ||
+	    json_object_object_add(o, key, v) != 0) {
+		json_object_put(o);
+		json_object_put(v);
+		return NULL;
+	}
+	return o;
+}
+
+/* A POST /call: a fault's answer, or the call placed. */
 static int
-api_call(struct api *a, const struct request *rq, struct json_object **reply)
+api_call(struct api *a, const struct request *rq, struct answer *ans)
 {
 	struct json_object *req = NULL, *id;
+	struct faults_effect fx;
 	const char *phone, *url;
 	size_t plen, ulen;
 	uint64_t index;
 	long long callid;
-	int status = 500;
+	int status = 500, placed = 0;
 
+	faults_call(a->deps.faults, &fx);
+	ans->delay_ms = fx.delay_ms;
+	if (fx.drop) {
+		ans->drop = 1;
+		goto fail;
+	}
+	if (fx.refuse) {
+		ans->body = api_member(fx.key, fx.value);
+		ans->retry_after = fx.retry_after;
+		status = (int)fx.status;
+		goto fail;
+	}
 	req = api_parse(rq);
 	if (req == NULL) {
-		*reply = api_error("body is not a JSON object");
+		ans->body = api_error("body is not a JSON object");
 		status = 400;
 		goto fail;
 	}
 	if (api_string(req, "phone", PHONES_LEN_MAX, &phone, &plen) != 0) {
-		*reply = api_error("phone: want a string of 1 to 64 characters");
+		ans->body = api_error("phone: want a string of 1 to 64 "
+		    "characters");
 		status = 400;
 		goto fail;
 	}
 	if (api_string(req, "webhookURL", SENDER_URL_MAX, &url, &ulen) != 0 ||
 	    !api_url_ok(url)) {
-		*reply = api_error("webhookURL: want an http or https URL");
+		ans->body = api_error("webhookURL: want an http or https URL");
 		status = 400;
 		goto fail;
 	}
 	if (a->deps.phones != NULL && !phones_has(a->deps.phones, phone, plen)) {
 		stats_unknown(a->deps.stats);
-		*reply = api_error("unknown phone");
+		ans->body = api_error("unknown phone");
 		status = 200;
 		goto fail;
 	}
 	if (stats_accept(a->deps.stats, phone, plen, &index) != 0) {
-		*reply = api_error("out of memory");
+		ans->body = api_error("out of memory");
 		goto fail;
 	}
 	callid = STATS_ID_FIRST + (long long)index;
 	if (sender_place(a->deps.sender, callid,
 	    paths_choose(a->deps.plan, phone, index), url) != 0) {
 		/* Never to end with a webhook: it leaves flight here. */
-		stats_terminal(a->deps.stats);
-		*reply = api_error("call dropped: stopping or out of memory");
+		stats_terminal(a->deps.stats, 0);
+		ans->body = api_error("call dropped: stopping or out of memory");
 		status = 503;
 		goto fail;
 	}
-	*reply = json_object_new_object();
+	placed = 1;
+	ans->body = json_object_new_object();
 	id = json_object_new_int64(callid);
-	if (*reply == NULL || id == NULL ||
-	    json_object_object_add(*reply, "id", id) != 0) {
+	if (ans->body == NULL || id == NULL ||
+	    json_object_object_add(ans->body, "id", id) != 0) {
 		json_object_put(id);
 		goto fail;
 	}
 	status = 200;
 fail:
+	if (!placed)
+		stats_refused(a->deps.stats);
 	json_object_put(req);
 	return status;
 }
 
 static int
-api_stats(struct api *a, const struct request *rq, struct json_object **reply)
+api_stats(struct api *a, const struct request *rq, struct answer *ans)
 {
 	(void)rq;
-	*reply = stats_render(a->deps.stats);
-	return *reply != NULL ? 200 : 500;
+	ans->body = stats_render(a->deps.stats);
+	if (ans->body != NULL &&
+	    faults_render(a->deps.faults, ans->body) != 0) {
+		json_object_put(ans->body);
+		ans->body = NULL;
+	}
+	return ans->body != NULL ? 200 : 500;
 }
 
-/* Sends status with body (taken: put here; NULL sends no body). */
+/* Waits ms, or less when the api stops. The connection has a thread of
+ * its own: only this request waits. */
+static void
+api_wait(struct api *a, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (!a->stopping &&
+	    pthread_cond_timedwait(&a->stop, &a->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Sends status with body (taken: put here; NULL sends no body), and an
+ * Allow or Retry-After header when given. */
 static enum MHD_Result
 api_reply(struct MHD_Connection *conn, unsigned status,
-    struct json_object *body, const char *allow)
+    struct json_object *body, const char *allow, unsigned retry_after)
 {
+	char retry[API_RETRY_AFTER_MAX];
+
 	struct MHD_Response *resp;
 	const char *text = "";
 	size_t len = 0;
@@ -214,6 +293,10 @@ api_reply(struct MHD_Connection *conn, unsigned status,
 	    "application/json");
 	if (allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	if (retry_after > 0) {
+		snprintf(retry, sizeof retry, "%u", retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	}
 	rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -224,7 +307,7 @@ static enum MHD_Result
 api_dispatch(struct api *a, struct MHD_Connection *conn, const char *url,
     const char *method, const struct request *rq)
 {
-	struct json_object *reply = NULL;
+	struct answer ans = {0};
 	size_t i;
 	int status;
 
@@ -233,17 +316,25 @@ api_dispatch(struct api *a, struct MHD_Connection *conn, const char *url,
 			break;
 	if (i == API_ROUTES)
 		return api_reply(conn, MHD_HTTP_NOT_FOUND,
-		    api_error("no such path"), NULL);
+		    api_error("no such path"), NULL, 0);
 	if (strcmp(routes[i].method, method) != 0)
 		return api_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    api_error("method not allowed"), routes[i].method);
+		    api_error("method not allowed"), routes[i].method, 0);
 	if (rq->too_big)
 		return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    api_error("body too large"), NULL);
-	status = routes[i].handle(a, rq, &reply);
-	if (reply == NULL && status != 200)
-		reply = api_error("internal error");
-	return api_reply(conn, (unsigned)status, reply, NULL);
+		    api_error("body too large"), NULL, 0);
+	status = routes[i].handle(a, rq, &ans);
+	if (ans.delay_ms > 0)
+		api_wait(a, ans.delay_ms);
+	if (ans.drop) {
+		json_object_put(ans.body);
+		/* MHD_NO closes the connection with nothing sent. */
+		return MHD_NO;
+	}
+	if (ans.body == NULL && status != 200)
+		ans.body = api_error("internal error");
+	return api_reply(conn, (unsigned)status, ans.body, NULL,
+	    ans.retry_after);
 }
 
 /* Keeps the bytes of a body piece, or notes that the body is too big. */
@@ -300,7 +391,11 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url,
 		/* Refused before its body is read; the connection then closes. */
 		if (api_declared_too_big(conn))
 			return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-			    api_error("body too large"), NULL);
+			    api_error("body too large"), NULL, 0);
+		/* Its headers are in: the moment a refill is measured to. */
+		if (strcmp(url, "/call") == 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+			stats_post_arrived(((struct api *)cls)->deps.stats);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -334,6 +429,8 @@ api_start(const struct api_deps *deps, unsigned port, unsigned *bound)
 	struct api *a = NULL;
 	struct sockaddr_in sin;
 	const union MHD_DaemonInfo *info;
+	pthread_condattr_t attr;
+	int locks = 0;
 
 	a = calloc(1, sizeof *a);
 	if (a == NULL) {
@@ -341,6 +438,19 @@ api_start(const struct api_deps *deps, unsigned port, unsigned *bound)
 		goto fail;
 	}
 	a->deps = *deps;
+	if (pthread_mutex_init(&a->lock, NULL) != 0)
+		goto fail;
+	locks = 1;
+	/* Slow answers wait on the monotonic clock, as every other delay. */
+	if (pthread_condattr_init(&attr) != 0)
+		goto fail;
+	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&a->stop, &attr) != 0) {
+		pthread_condattr_destroy(&attr);
+		goto fail;
+	}
+	pthread_condattr_destroy(&attr);
+	locks = 2;
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)port);
@@ -359,6 +469,10 @@ api_start(const struct api_deps *deps, unsigned port, unsigned *bound)
 	*bound = info != NULL && info->port != 0 ? info->port : port;
 	return a;
 fail:
+	if (locks == 2)
+		pthread_cond_destroy(&a->stop);
+	if (locks >= 1)
+		pthread_mutex_destroy(&a->lock);
 	free(a);
 	return NULL;
 }
@@ -368,6 +482,12 @@ api_stop(struct api *a)
 {
 	if (a == NULL)
 		return;
+	pthread_mutex_lock(&a->lock);
+	a->stopping = 1;
+	pthread_cond_broadcast(&a->stop);
+	pthread_mutex_unlock(&a->lock);
 	MHD_stop_daemon(a->daemon);
+	pthread_cond_destroy(&a->stop);
+	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

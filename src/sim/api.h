@@ -6,6 +6,7 @@
 #ifndef NUMDIALER_SIM_API_H
 #define NUMDIALER_SIM_API_H
 
+#include "faults.h"
 #include "paths.h"
 #include "phones.h"
 #include "sender.h"
@@ -19,6 +20,7 @@ struct api_deps {
 	const struct phones *phones; /* NULL: every phone is known */
 	struct stats *stats;
 	struct sender *sender;
+	struct faults *faults;       /* NULL: none */
 };
 
 struct api;
@@ -31,7 +33,8 @@ struct api;
 struct api *api_start(const struct api_deps *deps, unsigned port,
     unsigned *bound);
 
-/* Closes every connection, waits for their threads, frees; takes NULL. */
+/* Cuts short every slow answer, closes every connection, waits for their
+ * threads, frees; takes NULL. */
 void api_stop(struct api *a);
 
 #endif

@@ -97,6 +97,36 @@ flags_path_for(struct flags *f, const char *arg, char *err, size_t errlen)
 }
 
 static int
+flags_fault(struct flags *f, const char *arg, char *err, size_t errlen)
+{
+	return faults_spec_add(&f->faults, arg, err, errlen);
+}
+
+static int
+flags_call_slow(struct flags *f, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (flags_number("call-slow-ms", arg, 0, FAULTS_SLOW_MAX_MS, &v, err,
+	    errlen) != 0)
+		return -1;
+	f->faults.call_slow_ms = (unsigned)v;
+	return 0;
+}
+
+static int
+flags_hook_slow(struct flags *f, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (flags_number("hook-slow-ms", arg, 0, FAULTS_SLOW_MAX_MS, &v, err,
+	    errlen) != 0)
+		return -1;
+	f->faults.hook_slow_ms = (unsigned)v;
+	return 0;
+}
+
+static int
 flags_help(struct flags *f, const char *arg, char *err, size_t errlen)
 {
 	(void)arg;
@@ -125,6 +155,12 @@ static const struct {
 	    "(answer,noanswer,early)", flags_paths},
 	{"path-for", "PHONE=PATH", "pin a phone's path (repeatable)",
 	    flags_path_for},
+	{"fault", "NAME=WHEN", "inject a fault (repeatable; see below)",
+	    flags_fault},
+	{"call-slow-ms", "N", "call-slow answers N ms late (3000)",
+	    flags_call_slow},
+	{"hook-slow-ms", "N", "hook-slow webhooks go N ms late (2000)",
+	    flags_hook_slow},
 	{"help", NULL, "print this and exit", flags_help},
 };
 #define FLAGS_COUNT (sizeof flag_table / sizeof flag_table[0])
@@ -143,6 +179,7 @@ flags_usage(FILE *f)
 		    flag_table[i].value != NULL ? flag_table[i].value : "");
 		fprintf(f, "  %-26s %s\n", left, flag_table[i].help);
 	}
+	faults_usage(f);
 }
 
 int
@@ -157,6 +194,8 @@ flags_parse(int argc, char **argv, struct flags *out, char *err,
 	out->port = FLAGS_PORT_DEFAULT;
 	out->numbers = FLAGS_NUMBERS_DEFAULT;
 	out->delay_max_ms = FLAGS_DELAY_MAX_DEFAULT;
+	out->faults.call_slow_ms = FAULTS_CALL_SLOW_DEFAULT;
+	out->faults.hook_slow_ms = FAULTS_HOOK_SLOW_DEFAULT;
 	memset(opts, 0, sizeof opts);
 	for (i = 0; i < FLAGS_COUNT; i++) {
 		opts[i].name = flag_table[i].name;

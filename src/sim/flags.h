@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "faults.h"
 #include "paths.h"
 
 #define FLAGS_PORT_DEFAULT 4830
@@ -23,6 +24,7 @@ struct flags {
 	uint64_t seed;
 	int seed_given;
 	struct paths_plan plan;
+	struct faults_spec faults; /* --fault, --call-slow-ms, --hook-slow-ms */
 	int help;               /* --help: print the usage and exit 0 */
 };
 

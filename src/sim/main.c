@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "api.h"
+#include "faults.h"
 #include "flags.h"
 #include "phones.h"
 #include "sender.h"
@@ -34,6 +35,7 @@ main(int argc, char **argv)
 	struct flags fl;
 	struct phones *phones = NULL;
 	struct stats *st = NULL;
+	struct faults *faults = NULL;
 	struct sender *sender = NULL;
 	struct api *api = NULL;
 	struct api_deps deps;
@@ -77,20 +79,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "apisim: out of memory\n");
 		goto fail;
 	}
-	sender = sender_new(st, fl.delay_max_ms, fl.seed);
+	/* Faults draw from the seed apart from the delays: with no fault
+	 * given, a seed gives the same run as before faults existed. */
+	faults = faults_new(&fl.faults, fl.seed);
+	if (faults == NULL) {
+		fprintf(stderr, "apisim: out of memory\n");
+		goto fail;
+	}
+	sender = sender_new(st, faults, fl.delay_max_ms, fl.seed);
 	if (sender == NULL) {
 		fprintf(stderr, "apisim: cannot start the webhook sender\n");
 		goto fail;
 	}
-	deps = (struct api_deps){&fl.plan, phones, st, sender};
+	deps = (struct api_deps){&fl.plan, phones, st, sender, faults};
 	api = api_start(&deps, fl.port, &port);
 	if (api == NULL)
 		goto fail;
 
-	fprintf(stderr, "apisim: seed %llu, %zu phones%s, delays 0..%u ms\n",
-	    (unsigned long long)fl.seed, phones != NULL ?
+	fprintf(stderr, "apisim: seed %llu, %zu phones%s, delays 0..%u ms, "
+	    "%zu faults\n", (unsigned long long)fl.seed, phones != NULL ?
 	    phones_count(phones) : 0, fl.accept_any ? " (any accepted)" : "",
-	    fl.delay_max_ms);
+	    fl.delay_max_ms, fl.faults.ngiven);
 	printf("apisim: listening on 127.0.0.1:%u\n", port);
 	fflush(stdout);
 
@@ -104,6 +113,7 @@ fail:
 		sender_stop(sender);
 	api_stop(api);
 	sender_free(sender);
+	faults_free(faults);
 	stats_free(st);
 	phones_free(phones);
 	if (curl)

@@ -26,6 +26,13 @@ struct call {
 	long long id;
 	const struct path *path;
 	size_t step;              /* the webhook on the wire or due next */
+	unsigned char order[PATHS_STEPS_MAX]; /* the path's steps, in the
+	                           * order they are sent */
+	int reversed;             /* order was reversed once (hook-reorder) */
+	int decided;              /* the faults of this step are known */
+	int drop;                 /* this step is not sent (hook-drop) */
+	int again;                /* this step goes once more (hook-duplicate) */
+	int repeat;               /* this step's send is the second */
 	char *url;                /* owned */
 	struct waiter *waiter;    /* a POST /call answer waiting on the first
 	                           * webhook, or NULL; not owned */
@@ -59,6 +66,7 @@ struct sender {
 	size_t nidle, capidle;
 	struct call *wire;        /* calls with a webhook on the wire; owned */
 	struct stats *stats;      /* borrowed */
+	struct faults *faults;    /* borrowed; NULL: none */
 };
 
 static int64_t
@@ -205,6 +213,13 @@ sender_idle(struct sender *s, CURL *e)
 	s->idle[s->nidle++] = e;
 }
 
+/* The step of c's path that goes now. */
+static const struct path_step *
+sender_step(const struct call *c)
+{
+	return &c->path->steps[c->order[c->step]];
+}
+
 static void
 sender_unlink(struct sender *s, struct call *c)
 {
@@ -245,6 +260,7 @@ sender_next(struct sender *s, struct call *c)
 	int rc;
 
 	sender_release(s, c);
+	c->decided = c->drop = c->again = c->repeat = 0;
 	if (++c->step == c->path->nsteps) {
 		stats_call_done(s->stats);
 		sender_drop(s, c);
@@ -264,11 +280,11 @@ sender_next(struct sender *s, struct call *c)
 static void
 sender_send(struct sender *s, struct call *c)
 {
-	const struct path_step *step = &c->path->steps[c->step];
+	const struct path_step *step = sender_step(c);
 	int len;
 
-	if (step->terminal)
-		stats_terminal(s->stats);
+	if (step->terminal && !c->repeat)
+		stats_terminal(s->stats, 1);
 	len = snprintf(c->body, sizeof c->body, "{\"id\": %lld, "
 	    "\"status\": \"%s\"}", c->id, step->status);
 	c->easy = sender_easy(s);
@@ -322,19 +338,77 @@ sender_reap(struct sender *s)
 		if (m->data.result != CURLE_OK)
 			fprintf(stderr, "apisim: call %lld: webhook %s to %s "
 			    "failed: %s\n", c->id,
-			    c->path->steps[c->step].status, c->url,
+			    sender_step(c)->status, c->url,
 			    curl_easy_strerror(m->data.result));
 		else if (!ok)
 			fprintf(stderr, "apisim: call %lld: webhook %s to %s "
 			    "failed: HTTP %ld\n", c->id,
-			    c->path->steps[c->step].status, c->url, code);
+			    sender_step(c)->status, c->url, code);
 		curl_multi_remove_handle(s->multi, c->easy);
 		sender_idle(s, c->easy);
 		c->easy = NULL;
 		sender_unlink(s, c);
 		stats_webhook(s->stats, ok);
-		sender_next(s, c);
+		if (c->again) {
+			c->again = 0;
+			c->repeat = 1;
+			sender_send(s, c);
+		} else {
+			sender_next(s, c);
+		}
 	}
+}
+
+/* Reverses the order of c's webhooks not sent yet. */
+static void
+sender_reverse(struct call *c)
+{
+	size_t i = c->step, j = c->path->nsteps - 1;
+	unsigned char t;
+
+	for (; i < j; i++, j--) {
+		t = c->order[i];
+		c->order[i] = c->order[j];
+		c->order[j] = t;
+	}
+	c->reversed = 1;
+}
+
+/*
+ * c's webhook is due: the first time, its faults are decided (and a late
+ * one is put back on the heap); then it is sent, or dropped.
+ */
+static void
+sender_due(struct sender *s, struct call *c)
+{
+	struct faults_effect fx;
+	int rc;
+
+	if (!c->decided) {
+		faults_hook(s->faults, c->reversed, &fx);
+		c->decided = 1;
+		if (fx.reverse)
+			sender_reverse(c);
+		c->drop = fx.drop;
+		c->again = fx.duplicate;
+		if (fx.delay_ms > 0) {
+			pthread_mutex_lock(&s->lock);
+			rc = sender_push(s, c, sender_now_ms() + fx.delay_ms, 0);
+			pthread_mutex_unlock(&s->lock);
+			if (rc == 0)
+				return;
+			fprintf(stderr, "apisim: call %lld: out of memory, "
+			    "webhook sent without its delay\n", c->id);
+		}
+	}
+	if (c->drop) {
+		/* The dialer never learns; the call still ends now. */
+		if (sender_step(c)->terminal)
+			stats_terminal(s->stats, 0);
+		sender_next(s, c);
+		return;
+	}
+	sender_send(s, c);
 }
 
 /* Starts every webhook now due; returns the ms to sleep until the next. */
@@ -358,7 +432,7 @@ sender_start_due(struct sender *s, int *stopping)
 		}
 		c = sender_pop(s);
 		pthread_mutex_unlock(&s->lock);
-		sender_send(s, c);
+		sender_due(s, c);
 	}
 }
 
@@ -404,7 +478,8 @@ sender_main(void *arg)
 }
 
 struct sender *
-sender_new(struct stats *st, unsigned delay_max_ms, uint64_t seed)
+sender_new(struct stats *st, struct faults *faults, unsigned delay_max_ms,
+    uint64_t seed)
 {
 	struct sender *s = NULL;
 	int locks = 0;
@@ -413,6 +488,7 @@ sender_new(struct stats *st, unsigned delay_max_ms, uint64_t seed)
 	if (s == NULL)
 		goto fail;
 	s->stats = st;
+	s->faults = faults;
 	s->delay_max_ms = delay_max_ms;
 	s->rng = seed;
 	if (pthread_mutex_init(&s->lock, NULL) != 0)
@@ -451,6 +527,7 @@ sender_place(struct sender *s, long long id, const struct path *path,
 	struct waiter w = {0};
 	struct call *c = NULL;
 	int64_t due;
+	size_t i;
 	int rc = -1;
 
 	c = calloc(1, sizeof *c);
@@ -461,6 +538,8 @@ sender_place(struct sender *s, long long id, const struct path *path,
 		goto fail;
 	c->id = id;
 	c->path = path;
+	for (i = 0; i < path->nsteps; i++)
+		c->order[i] = (unsigned char)i;
 	if (path->first_before_answer)
 		c->waiter = &w;
 	pthread_mutex_lock(&s->lock);

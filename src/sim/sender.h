@@ -3,12 +3,14 @@
  * libcurl multi handle (connections and easy handles reused) and a timer
  * heap: each call's webhooks go one after another, each after a random
  * delay and only once the one before it has been answered or has failed.
+ * Webhook faults (dropped, twice, reversed, late) are applied here.
  */
 #ifndef NUMDIALER_SIM_SENDER_H
 #define NUMDIALER_SIM_SENDER_H
 
 #include <stdint.h>
 
+#include "faults.h"
 #include "paths.h"
 #include "stats.h"
 
@@ -18,12 +20,13 @@
 struct sender;
 
 /*
- * A sender that counts into st (borrowed: it must outlive the sender) and
- * waits 0..delay_max_ms before each webhook, drawn from seed. Its thread
- * runs once sender_new returns. Returns NULL on failure.
+ * A sender that counts into st and asks faults (NULL: none) what to do
+ * with each webhook, both borrowed: they must outlive the sender. It waits
+ * 0..delay_max_ms before each webhook, drawn from seed. Its thread runs
+ * once sender_new returns. Returns NULL on failure.
  */
-struct sender *sender_new(struct stats *st, unsigned delay_max_ms,
-    uint64_t seed);
+struct sender *sender_new(struct stats *st, struct faults *faults,
+    unsigned delay_max_ms, uint64_t seed);
 
 /*
  * Hands over the call id, to take path, sending its webhooks to url (copied;

@@ -3,10 +3,25 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stats.h"
 
 #define STATS_DIALED_FIRST 4096  /* bytes first kept for the dialed list */
+#define STATS_REFILL_BUCKETS (STATS_REFILL_FINE_US + \
+    (STATS_REFILL_COARSE_US - STATS_REFILL_FINE_US) / \
+    STATS_REFILL_COARSE_STEP_US)
+
+/* Refill samples: the pending terminal webhooks (a ring of send times)
+ * and the histogram of latencies. */
+struct refill {
+	int64_t pending[STATS_REFILL_PENDING_MAX];
+	size_t head, npending;
+	uint64_t buckets[STATS_REFILL_BUCKETS];
+	uint64_t beyond;      /* samples of STATS_REFILL_COARSE_US or more */
+	uint64_t samples;
+	int64_t max_us;
+};
 
 struct stats {
 	pthread_mutex_t lock; /* guards every field below */
@@ -17,6 +32,8 @@ struct stats {
 	uint64_t failed;
 	uint64_t unknown;
 	uint64_t done;
+	uint64_t refused;
+	struct refill refill;
 	char *dialed;         /* accepted phones, NUL-terminated, in order; owned */
 	size_t dialed_len;
 	size_t dialed_cap;
@@ -95,11 +112,73 @@ stats_unknown(struct stats *st)
 }
 
 void
-stats_terminal(struct stats *st)
+stats_refused(struct stats *st)
 {
+	pthread_mutex_lock(&st->lock);
+	st->refused++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* CLOCK_MONOTONIC in microseconds. */
+static int64_t
+stats_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Counts one latency in the histogram. Lock held. */
+static void
+stats_refill_count(struct refill *r, int64_t us)
+{
+	if (us < 0)
+		us = 0;
+	if (us < STATS_REFILL_FINE_US)
+		r->buckets[us]++;
+	else if (us < STATS_REFILL_COARSE_US)
+		r->buckets[STATS_REFILL_FINE_US + (us - STATS_REFILL_FINE_US) /
+		    STATS_REFILL_COARSE_STEP_US]++;
+	else
+		r->beyond++;
+	if (us > r->max_us)
+		r->max_us = us;
+	r->samples++;
+}
+
+void
+stats_post_arrived(struct stats *st)
+{
+	struct refill *r = &st->refill;
+
+	pthread_mutex_lock(&st->lock);
+	/* The clock is read under the lock, so a webhook queued before this
+	 * POST has an earlier time. */
+	if (r->npending > 0) {
+		stats_refill_count(r, stats_now_us() - r->pending[r->head]);
+		r->head = (r->head + 1) % STATS_REFILL_PENDING_MAX;
+		r->npending--;
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_terminal(struct stats *st, int sent)
+{
+	struct refill *r = &st->refill;
+
 	pthread_mutex_lock(&st->lock);
 	if (st->in_flight > 0)
 		st->in_flight--;
+	if (sent) {
+		if (r->npending == STATS_REFILL_PENDING_MAX) {
+			r->head = (r->head + 1) % STATS_REFILL_PENDING_MAX;
+			r->npending--;
+		}
+		r->pending[(r->head + r->npending++) %
+		    STATS_REFILL_PENDING_MAX] = stats_now_us();
+	}
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -132,6 +211,7 @@ static const struct {
 	{"webhooks_failed", offsetof(struct stats, failed)},
 	{"unknown_phones", offsetof(struct stats, unknown)},
 	{"calls_done", offsetof(struct stats, done)},
+	{"calls_refused", offsetof(struct stats, refused)},
 };
 #define STATS_COUNTERS (sizeof stats_counters / sizeof stats_counters[0])
 
@@ -171,6 +251,58 @@ stats_add_dialed(const struct stats *st, struct json_object *out)
 	return 0;
 }
 
+/* The lower bound, in us, of the histogram's bucket i. */
+static int64_t
+stats_bucket_us(size_t i)
+{
+	if (i < STATS_REFILL_FINE_US)
+		return (int64_t)i;
+	return STATS_REFILL_FINE_US + (int64_t)(i - STATS_REFILL_FINE_US) *
+	    STATS_REFILL_COARSE_STEP_US;
+}
+
+/* The pct-th percentile by nearest rank: the least bucket (its lower
+ * bound) holding the ceil(pct% * samples)-th sample. Lock held. */
+static int64_t
+stats_percentile(const struct refill *r, unsigned pct)
+{
+	uint64_t rank = (r->samples * pct + 99) / 100, seen = 0;
+	size_t i;
+
+	if (r->samples == 0)
+		return 0;
+	if (rank == 0)
+		rank = 1;
+	for (i = 0; i < STATS_REFILL_BUCKETS; i++) {
+		seen += r->buckets[i];
+		if (seen >= rank)
+			return stats_bucket_us(i);
+	}
+	return r->max_us;
+}
+
+/* Adds "refill": {"samples", "p50_us", "p99_us", "max_us"}: 0 or -1.
+ * Lock held. */
+static int
+stats_add_refill(const struct stats *st, struct json_object *out)
+{
+	const struct refill *r = &st->refill;
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL || json_object_object_add(out, "refill", o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	if (stats_add_count(o, "samples", r->samples) != 0 ||
+	    stats_add_count(o, "p50_us",
+	    (uint64_t)stats_percentile(r, 50)) != 0 ||
+	    stats_add_count(o, "p99_us",
+	    (uint64_t)stats_percentile(r, 99)) != 0 ||
+	    stats_add_count(o, "max_us", (uint64_t)r->max_us) != 0)
+		return -1;
+	return 0;
+}
+
 struct json_object *
 stats_render(struct stats *st)
 {
@@ -190,6 +322,8 @@ stats_render(struct stats *st)
 		if (stats_add_count(out, stats_counters[i].key, *value) != 0)
 			goto fail;
 	}
+	if (stats_add_refill(st, out) != 0)
+		goto fail;
 	pthread_mutex_unlock(&st->lock);
 	return out;
 fail:

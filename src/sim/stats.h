@@ -1,7 +1,9 @@
 /*
  * stats: what the simulator saw, as GET /stats reports it: calls placed and
  * the order of their phones, calls in flight and their peak, webhooks sent
- * and failed, unknown phones, calls done. One lock; safe from any thread.
+ * and failed, unknown phones, calls refused, calls done, and the refill
+ * latency (a terminal webhook sent to the next POST /call). One lock; safe
+ * from any thread.
  */
 #ifndef NUMDIALER_SIM_STATS_H
 #define NUMDIALER_SIM_STATS_H
@@ -12,6 +14,16 @@
 #include <json-c/json.h>
 
 #define STATS_ID_FIRST 1234  /* the id of the first call */
+
+/* Refill latencies are counted in a histogram: 1 us buckets below
+ * STATS_REFILL_FINE_US, 1 ms buckets from there to STATS_REFILL_COARSE_US,
+ * beyond that only the count and the maximum. */
+#define STATS_REFILL_FINE_US 10000
+#define STATS_REFILL_COARSE_US 10000000
+#define STATS_REFILL_COARSE_STEP_US 1000
+/* Terminal webhooks waiting for their refill; past this the oldest is
+ * forgotten (only a client that stopped dialing leaves them waiting). */
+#define STATS_REFILL_PENDING_MAX 4096
 
 struct stats;
 
@@ -33,8 +45,23 @@ int stats_accept(struct stats *st, const char *phone, size_t len,
 /* Counts a POST /call refused for an unknown phone. */
 void stats_unknown(struct stats *st);
 
-/* A call's terminal webhook is about to be sent: it leaves flight. */
-void stats_terminal(struct stats *st);
+/* Counts a POST /call that placed no call, whatever the reason (a bad
+ * request, an unknown phone, a fault): "calls_refused". */
+void stats_refused(struct stats *st);
+
+/*
+ * A POST /call has arrived (its headers are in): the oldest terminal
+ * webhook waiting for a refill, if any, is paired with it, and the time
+ * between the two counts as one refill sample.
+ */
+void stats_post_arrived(struct stats *st);
+
+/*
+ * A call's terminal webhook is about to be sent, or would have been when
+ * sent is 0 (a dropped webhook, a call that was never placed): the call
+ * leaves flight. A sent one waits, from now, for the next POST /call.
+ */
+void stats_terminal(struct stats *st, int sent);
 
 /* A webhook's attempt is over: counts it sent, and failed unless ok. */
 void stats_webhook(struct stats *st, int ok);

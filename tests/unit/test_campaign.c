@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,23 +173,22 @@ static void
 test_every_transition_up_the_ranks(void **state)
 {
 	struct campaign *c = started_campaign(1, 3);
-	const struct campaign_row *r = campaign_row(c, 0);
 	struct campaign_counts k;
 
 	(void)state;
 	dial(c, 0, T0);
 	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0 + 1), CAMPAIGN_APPLIED);
-	assert_string_equal(r->call_id, "1234");
-	assert_int_equal(r->status, STATUS_DIALING);
+	assert_string_equal(campaign_row(c, 0)->call_id, "1234");
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
 	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_APPLIED);
-	assert_int_equal(r->status, STATUS_RINGING);
-	assert_int_equal(r->at_ms[MARK_RINGING], T0 + 2);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_RINGING);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_RINGING], T0 + 2);
 	assert_int_equal(hook(c, 0, "1234", STATUS_ANSWERED, T0 + 3), CAMPAIGN_APPLIED);
-	assert_int_equal(r->at_ms[MARK_ANSWERED], T0 + 3);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_ANSWERED], T0 + 3);
 	assert_int_equal(in_flight(c), 1);
 	assert_int_equal(hook(c, 0, "1234", STATUS_COMPLETED, T0 + 4), CAMPAIGN_APPLIED);
-	assert_int_equal(r->status, STATUS_COMPLETED);
-	assert_int_equal(r->at_ms[MARK_ENDED], T0 + 4);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_COMPLETED);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_ENDED], T0 + 4);
 	campaign_counts(c, &k);
 	assert_int_equal(k.in_flight, 0);
 	assert_int_equal(k.done, 1);
@@ -242,22 +242,21 @@ static void
 test_early_terminal_before_the_api_answer(void **state)
 {
 	struct campaign *c = started_campaign(5, 3);
-	const struct campaign_row *r = campaign_row(c, 0);
 
 	(void)state;
 	dial(c, 0, T0);
 	/* completed arrives before POST /call was answered: the row adopts the id. */
 	assert_int_equal(hook(c, 0, "1234", STATUS_COMPLETED, T0 + 1), CAMPAIGN_APPLIED);
-	assert_string_equal(r->call_id, "1234");
+	assert_string_equal(campaign_row(c, 0)->call_id, "1234");
 	assert_int_equal(in_flight(c), 0);
 	/* Then the late ringing, then the API's answer: neither moves the row. */
 	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_UNCHANGED);
 	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0 + 3), CAMPAIGN_UNCHANGED);
-	assert_int_equal(r->status, STATUS_COMPLETED);
-	assert_int_equal(r->at_ms[MARK_RINGING], 0);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_COMPLETED);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_RINGING], 0);
 	assert_int_equal(in_flight(c), 0);
 	assert_int_equal(campaign_dial_ok(c, 0, "999", T0 + 3), CAMPAIGN_WRONG_ID);
-	assert_string_equal(r->call_id, "1234");
+	assert_string_equal(campaign_row(c, 0)->call_id, "1234");
 	campaign_free(c);
 }
 
@@ -325,15 +324,14 @@ static void
 test_dial_failure_frees_the_slot_with_its_reason(void **state)
 {
 	struct campaign *c = started_campaign(5, 1);
-	const struct campaign_row *r = campaign_row(c, 0);
 	char long_reason[CAMPAIGN_REASON_MAX * 2];
 
 	(void)state;
 	dial(c, 0, T0);
 	campaign_dial_failed(c, 0, "api: unknown phone", T0 + 1);
-	assert_int_equal(r->status, STATUS_FAILED);
-	assert_string_equal(r->reason, "api: unknown phone");
-	assert_int_equal(r->at_ms[MARK_ENDED], T0 + 1);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_FAILED);
+	assert_string_equal(campaign_row(c, 0)->reason, "api: unknown phone");
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_ENDED], T0 + 1);
 	assert_int_equal(in_flight(c), 0);
 
 	/* A failure after a terminal webhook changes nothing. */
@@ -400,6 +398,9 @@ test_retry_keeps_the_slot_and_the_order(void **state)
 	assert_int_equal(campaign_dial_retry(c, 0, T0 + 1), 0);
 	assert_int_equal(campaign_dial_retry(c, 0, T0 + 2), 0);
 	assert_int_equal(campaign_row(c, 0)->attempts, 3);
+	/* The call timeout counts from the last attempt. */
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_DIALED], T0 + 2);
+	assert_int_equal(campaign_next_deadline(c, 100), T0 + 2 + 100);
 	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
 	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
 	/* Its key is unchanged: webhooks of the placed call still match. */
@@ -560,6 +561,110 @@ test_changes_since_beyond_the_log_asks_for_everything(void **state)
 	campaign_free(c);
 }
 
+/* Rows are packed: marks keep 48 bits, the view is a copy, and ids and
+ * reasons survive being spread over many blocks of the text store. */
+static void
+test_packed_rows_keep_what_they_are_given(void **state)
+{
+	enum { ROWS = 3000 };
+	const char *phones[ROWS];
+	struct campaign *c;
+	struct campaign_row saved;
+	const struct campaign_row *r;
+	char id[CAMPAIGN_ID_MAX + 1], reason[CAMPAIGN_REASON_MAX + 1];
+	size_t i, row;
+	int64_t late = CAMPAIGN_MS_MAX - 5;
+
+	(void)state;
+	for (i = 0; i < ROWS; i++)
+		phones[i] = five[i % 5];
+	c = campaign_new(phones, ROWS, ROWS > CAMPAIGN_LIMIT_MAX ?
+	    CAMPAIGN_LIMIT_MAX : ROWS, 64);
+	assert_non_null(c);
+	assert_int_equal(campaign_start(c, late), 0);
+	for (i = 0; i < ROWS; i++) {
+		unsigned char key[CAMPAIGN_KEY_BYTES];
+
+		key_for(i, key);
+		assert_int_equal(campaign_next_dial(c, key, late, &row), 0);
+		assert_int_equal(row, i);
+		memset(id, 'a' + (int)(i % 26), CAMPAIGN_ID_MAX);
+		snprintf(id, sizeof(id), "%zu", i);
+		id[strlen(id)] = '-';
+		id[CAMPAIGN_ID_MAX] = '\0';
+		assert_int_equal(campaign_dial_ok(c, i, id, late), CAMPAIGN_APPLIED);
+		snprintf(reason, sizeof(reason), "reason of row %zu", i);
+		campaign_dial_failed(c, i, reason, late + 1);
+	}
+	for (i = 0; i < ROWS; i++) {
+		r = campaign_row(c, i);
+		assert_int_equal(strlen(r->call_id), CAMPAIGN_ID_MAX);
+		assert_int_equal(strtoul(r->call_id, NULL, 10), i);
+		snprintf(reason, sizeof(reason), "reason of row %zu", i);
+		assert_string_equal(r->reason, reason);
+		assert_int_equal(r->at_ms[MARK_DIALED], late);
+		assert_int_equal(r->at_ms[MARK_ENDED], late + 1);
+		assert_string_equal(r->phone, five[i % 5]);
+	}
+
+	/* The view is a picture of the moment: read again after a change. */
+	campaign_free(c);
+	c = started_campaign(5, 3);
+	r = campaign_row(c, 0);
+	assert_int_equal(r->status, STATUS_IDLE);
+	dial(c, 0, T0);
+	assert_int_equal(r->status, STATUS_IDLE);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
+	assert_int_equal(campaign_row(c, 0)->version, campaign_version(c));
+
+	/* A clock past the marks' range is held to it; a restore past it, or
+	 * with more attempts than are counted, is refused. */
+	dial(c, 1, CAMPAIGN_MS_MAX + 1000);
+	assert_int_equal(campaign_row(c, 1)->at_ms[MARK_DIALED], CAMPAIGN_MS_MAX);
+	saved = *campaign_row(c, 0);
+	saved.at_ms[MARK_RINGING] = -1;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), -1);
+	saved.at_ms[MARK_RINGING] = CAMPAIGN_MS_MAX + 1;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), -1);
+	saved.at_ms[MARK_RINGING] = 0;
+	saved.attempts = CAMPAIGN_ATTEMPTS_MAX + 1;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), -1);
+	saved.attempts = CAMPAIGN_ATTEMPTS_MAX;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), 0);
+	assert_int_equal(campaign_row(c, 0)->attempts, CAMPAIGN_ATTEMPTS_MAX);
+	campaign_free(c);
+}
+
+/* Log entries and rows keep the low 32 bits of versions: a log that wraps
+ * many times over still finds exactly the rows changed since a version. */
+static void
+test_changes_since_after_the_log_wraps(void **state)
+{
+	struct campaign *c = started_campaign(5, 5);
+	struct seen s = { .count = 0 };
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		dial(c, i, T0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(campaign_dial_retry(c, i % 3, T0), 0);
+	v = campaign_version(c);
+	assert_int_equal(campaign_dial_retry(c, 4, T0), 0);
+	assert_int_equal(campaign_dial_retry(c, 1, T0), 0);
+	assert_int_equal(campaign_changes_since(c, v, collect, &s), 0);
+	assert_int_equal(s.count, 2);
+	assert_int_equal(s.rows[0], 4);
+	assert_int_equal(s.rows[1], 1);
+	/* The log holds 64: 66 changes back is out of its reach. */
+	s.count = 0;
+	assert_int_equal(campaign_changes_since(c, v - 64, collect, &s), -1);
+	assert_int_equal(campaign_changes_since(c, v - 62, collect, &s), 0);
+	assert_int_equal(s.count, 4);
+	campaign_free(c);
+}
+
 /* Checks the invariants DESIGN.md states, from the rows themselves. */
 static void
 check_invariants(const struct campaign *c)
@@ -670,6 +775,8 @@ main(void)
 		cmocka_unit_test(test_changes_since_sends_each_row_once),
 		cmocka_unit_test(test_changes_since_beyond_the_log_asks_for_everything),
 		cmocka_unit_test(test_random_webhooks_keep_the_invariants),
+		cmocka_unit_test(test_packed_rows_keep_what_they_are_given),
+		cmocka_unit_test(test_changes_since_after_the_log_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

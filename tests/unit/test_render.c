@@ -25,6 +25,7 @@ static const char *const phones[] = {
 #define PHONES (sizeof(phones) / sizeof(phones[0]))
 
 static const unsigned char key0[CAMPAIGN_KEY_BYTES] = { 7 };
+static const struct render_process process = { INSTANCE, false };
 
 /* Renders and parses; the caller puts the result. */
 static struct json_object *
@@ -32,7 +33,7 @@ render(const struct campaign *c, const uint64_t *since)
 {
 	struct json_object *obj;
 	size_t len = 0;
-	char *text = render_events(c, INSTANCE, since, &len);
+	char *text = render_events(c, &process, since, &len);
 
 	assert_non_null(text);
 	assert_int_equal(len, strlen(text));
@@ -40,6 +41,36 @@ render(const struct campaign *c, const uint64_t *since)
 	assert_non_null(obj);
 	free(text);
 	return obj;
+}
+
+static void
+says_whether_the_state_is_journaled(void **state)
+{
+	struct campaign *c = campaign_new(phones, PHONES, 3, LOG_SIZE);
+	const struct render_process journaled = { INSTANCE, true };
+	struct json_object *obj, *val;
+	size_t len = 0;
+	char *text;
+
+	(void)state;
+	assert_non_null(c);
+	text = render_events(c, &journaled, NULL, &len);
+	assert_non_null(text);
+	obj = json_tokener_parse(text);
+	assert_true(json_object_object_get_ex(obj, "journal", &val));
+	assert_true(json_object_get_boolean(val));
+	assert_true(json_object_object_get_ex(obj, "instance", &val));
+	assert_string_equal(json_object_get_string(val), INSTANCE);
+	json_object_put(obj);
+	free(text);
+
+	text = render_events(c, &process, NULL, &len);
+	obj = json_tokener_parse(text);
+	assert_true(json_object_object_get_ex(obj, "journal", &val));
+	assert_false(json_object_get_boolean(val));
+	json_object_put(obj);
+	free(text);
+	campaign_free(c);
 }
 
 static struct json_object *
@@ -233,7 +264,7 @@ text_is_plain_json(void **state)
 {
 	struct campaign *c = new_campaign(LOG_SIZE);
 	size_t len = 0;
-	char *text = render_events(c, INSTANCE, NULL, &len);
+	char *text = render_events(c, &process, NULL, &len);
 
 	(void)state;
 	assert_non_null(text);
@@ -246,16 +277,92 @@ text_is_plain_json(void **state)
 	campaign_free(c);
 }
 
+/* The rows as json-c would build them from campaign_row: the reference the
+ * written-out rows must equal. */
+static struct json_object *
+reference_row(const struct campaign *c, size_t row)
+{
+	static const char *const marks[MARK_COUNT] = {
+		"dialed_at", "ringing_at", "answered_at", "ended_at",
+	};
+	const struct campaign_row *r = campaign_row(c, row);
+	struct json_object *o = json_object_new_object();
+	int m;
+
+	json_object_object_add(o, "row", json_object_new_uint64(row));
+	json_object_object_add(o, "phone", json_object_new_string(r->phone));
+	json_object_object_add(o, "status",
+	    json_object_new_string(status_name(r->status)));
+	if (r->call_id != NULL)
+		json_object_object_add(o, "id", json_object_new_string(r->call_id));
+	if (r->reason != NULL)
+		json_object_object_add(o, "reason",
+		    json_object_new_string(r->reason));
+	json_object_object_add(o, "attempts", json_object_new_uint64(r->attempts));
+	for (m = 0; m < MARK_COUNT; m++)
+		if (r->at_ms[m] != 0)
+			json_object_object_add(o, marks[m],
+			    json_object_new_int64(r->at_ms[m]));
+	return o;
+}
+
+/* Ids and reasons come from outside: whatever they hold reads back the
+ * same, and every row equals what json-c makes of it. */
+static void
+strings_from_outside_are_escaped(void **state)
+{
+	static const char *const ids[] = {
+		"12\"34", "a\\b", "x/y", "tab\there", "line\nfeed", "\x01\x1f",
+		"caf\xc3\xa9", "plain-id_1.2",
+	};
+	enum { IDS = sizeof(ids) / sizeof(ids[0]) };
+	const char *many[IDS];
+	struct campaign *c;
+	struct json_object *o, *calls;
+	size_t i, row;
+
+	(void)state;
+	for (i = 0; i < IDS; i++)
+		many[i] = phones[i % PHONES];
+	c = campaign_new(many, IDS, IDS, LOG_SIZE);
+	assert_non_null(c);
+	assert_int_equal(campaign_start(c, T0), 0);
+	for (i = 0; i < IDS; i++) {
+		assert_int_equal(campaign_next_dial(c, key0, T0 + (int64_t)i, &row),
+		    0);
+		assert_int_equal(campaign_dial_ok(c, row, ids[i], T0),
+		    CAMPAIGN_APPLIED);
+		if (i % 2 == 0)
+			campaign_dial_failed(c, row, ids[IDS - 1 - i], T0 + 9);
+	}
+	o = render(c, NULL);
+	calls = member(o, "calls");
+	assert_int_equal(json_object_array_length(calls), IDS);
+	for (i = 0; i < IDS; i++) {
+		struct json_object *call = json_object_array_get_idx(calls, i);
+		struct json_object *ref = reference_row(c, i);
+
+		assert_string_equal(json_object_get_string(member(call, "id")),
+		    ids[i]);
+		assert_true(json_object_equal(call, ref));
+		json_object_put(ref);
+	}
+	json_object_put(o);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(says_whether_the_state_is_journaled),
 		cmocka_unit_test(full_list_of_a_new_campaign),
 		cmocka_unit_test(since_the_current_version_is_empty),
 		cmocka_unit_test(a_row_changed_twice_appears_once_with_what_is_known),
 		cmocka_unit_test(only_rows_changed_after_since),
 		cmocka_unit_test(a_since_too_old_or_too_new_gives_the_full_list),
 		cmocka_unit_test(text_is_plain_json),
+		cmocka_unit_test(strings_from_outside_are_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /*
- * test_webhook: webhook bodies, good and bad, and their content types.
+ * test_webhook: webhook bodies, JSON and Twilio-style forms, good and bad,
+ * and their content types.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,9 @@
 
 #define ERR_MAX 256
 #define JSON "application/json"
+#define FORM "application/x-www-form-urlencoded"
+#define BAD_TYPE \
+	"content type must be application/json or application/x-www-form-urlencoded"
 
 static int
 parse(const char *ctype, const char *body, struct webhook *w, char *err)
@@ -231,7 +235,8 @@ test_content_types(void **state)
 	static const char *const bad[] = {
 		"",
 		"text/plain",
-		"application/x-www-form-urlencoded",
+		"multipart/form-data",
+		"application/x-www-form-urlencodedx",
 		"application/jsonx",
 		"application/json-patch+json",
 		"application/",
@@ -254,7 +259,7 @@ test_content_types(void **state)
 		char err[ERR_MAX] = "";
 
 		assert_int_equal(parse(bad[i], body, &w, err), 415);
-		assert_string_equal(err, "content type must be application/json");
+		assert_string_equal(err, BAD_TYPE);
 	}
 	{
 		struct webhook w;
@@ -285,6 +290,219 @@ test_too_large(void **state)
 	    413);
 }
 
+/* Twilio-style forms: the two fields read wherever they are, decoded. */
+static void
+test_form_good(void **state)
+{
+	static const struct {
+		const char *body, *id;
+		enum status status;
+	} cases[] = {
+		{ "CallSid=CA0123456789abcdef&CallStatus=ringing",
+		    "CA0123456789abcdef", STATUS_RINGING },
+		/* Twilio's other fields are ignored, in any order. */
+		{ "AccountSid=AC1&ApiVersion=2010-04-01&CallStatus=completed"
+		    "&Called=%2B13018040009&CallDuration=12&CallSid=CA9"
+		    "&Direction=outbound-api&From=%2B15550001111&SequenceNumber=3",
+		    "CA9", STATUS_COMPLETED },
+		/* Percent escapes, in the values and in the names. */
+		{ "CallSid=CA%41%62&CallStatus=in%2Dprogress", "CAAb",
+		    STATUS_ANSWERED },
+		{ "Call%53id=CA1&%43all%53tatus=busy", "CA1", STATUS_BUSY },
+		{ "CallSid=ca%2bplus&CallStatus=no-answer", "ca+plus",
+		    STATUS_NO_ANSWER },
+		/* '+' is a space; %2B is a plus. */
+		{ "CallSid=a+b+c&CallStatus=queued", "a b c", STATUS_DIALING },
+		{ "CallSid=%2B1+2&CallStatus=initiated", "+1 2", STATUS_DIALING },
+		/* No CallSid: no id. */
+		{ "CallStatus=canceled", "", STATUS_CANCELED },
+		{ "CallStatus=failed&From=", "", STATUS_FAILED },
+		/* Empty pairs and a field without '=' are skipped over. */
+		{ "&&CallStatus=ringing&&Flag&CallSid=7&", "7", STATUS_RINGING },
+		/* Another field given twice is nobody's business. */
+		{ "To=1&To=2&CallStatus=ringing", "", STATUS_RINGING },
+		/* Names are matched exactly: these are other fields. */
+		{ "callsid=X&CallSid2=Y&CallStatus=ringing&callstatus=bogus", "",
+		    STATUS_RINGING },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		assert_int_equal(parse(FORM, cases[i].body, &w, err), 0);
+		assert_string_equal(err, "");
+		assert_string_equal(w.id, cases[i].id);
+		assert_int_equal(w.status, cases[i].status);
+	}
+}
+
+/* Every word a provider may send, in a form, and the words it must not. */
+static void
+test_form_words(void **state)
+{
+	static const struct {
+		const char *word;
+		enum status status;
+	} words[] = {
+		{ "queued", STATUS_DIALING },
+		{ "initiated", STATUS_DIALING },
+		{ "ringing", STATUS_RINGING },
+		{ "in-progress", STATUS_ANSWERED },
+		{ "answered", STATUS_ANSWERED },
+		{ "completed", STATUS_COMPLETED },
+		{ "busy", STATUS_BUSY },
+		{ "no-answer", STATUS_NO_ANSWER },
+		{ "failed", STATUS_FAILED },
+		{ "canceled", STATUS_CANCELED },
+	};
+	static const char *const unknown[] = {
+		"exploded", "idle", "dialing", "RINGING", "Ringing",
+		"in+progress", "in%20progress", "ringing+", "ringing%00",
+		"%72inging%", "cancelled", "no_answer",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		char body[128];
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		snprintf(body, sizeof(body), "CallSid=CA7&CallStatus=%s",
+		    words[i].word);
+		assert_int_equal(parse(FORM, body, &w, err), 0);
+		assert_int_equal(w.status, words[i].status);
+		assert_string_equal(w.id, "CA7");
+	}
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		char body[128];
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		snprintf(body, sizeof(body), "CallSid=CA7&CallStatus=%s",
+		    unknown[i]);
+		assert_int_equal(parse(FORM, body, &w, err), 422);
+		assert_string_equal(err, "CallStatus not a known word");
+		assert_string_equal(w.id, "");
+	}
+}
+
+/* Forms that are refused, each with its code and reason. */
+static void
+test_form_bad(void **state)
+{
+	static const struct {
+		const char *body;
+		int code;
+		const char *err;
+	} cases[] = {
+		{ "", 422, "CallStatus missing" },
+		{ "CallSid=CA1", 422, "CallStatus missing" },
+		{ "CallSid=CA1&Status=ringing", 422, "CallStatus missing" },
+		{ "{\"id\": 1, \"status\": \"ringing\"}", 422, "CallStatus missing" },
+		/* An empty value is given but says nothing. */
+		{ "CallSid=CA1&CallStatus=", 422, "CallStatus not a known word" },
+		{ "CallSid=CA1&CallStatus", 422, "CallStatus not a known word" },
+		{ "CallSid=&CallStatus=ringing", 400, "id is empty" },
+		{ "CallSid&CallStatus=ringing", 400, "id is empty" },
+		/* The same field twice is ambiguous, whatever the values. */
+		{ "CallSid=CA1&CallStatus=ringing&CallStatus=completed", 400,
+		    "CallStatus given twice" },
+		{ "CallStatus=ringing&CallStatus=ringing", 400,
+		    "CallStatus given twice" },
+		{ "CallSid=CA1&CallSid=CA2&CallStatus=ringing", 400,
+		    "CallSid given twice" },
+		{ "CallSid=CA1&Call%53id=CA1&CallStatus=ringing", 400,
+		    "CallSid given twice" },
+		/* Ids as JSON's: printable ASCII, at most CAMPAIGN_ID_MAX. */
+		{ "CallSid=CA%0A1&CallStatus=ringing", 400,
+		    "id has characters other than printable ASCII" },
+		{ "CallSid=CA%001&CallStatus=ringing", 400,
+		    "id has characters other than printable ASCII" },
+		{ "CallSid=%C3%A9t%C3%A9&CallStatus=ringing", 400,
+		    "id has characters other than printable ASCII" },
+		/* A bad id is refused even when the status is bad too. */
+		{ "CallSid=&CallStatus=exploded", 400, "id is empty" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		assert_int_equal(parse(FORM, cases[i].body, &w, err),
+		    cases[i].code);
+		assert_string_equal(err, cases[i].err);
+		assert_string_equal(w.id, "");
+	}
+}
+
+/* The form's media type with parameters and odd case; ids at the bound. */
+static void
+test_form_types(void **state)
+{
+	static const char *const types[] = {
+		FORM,
+		"application/x-www-form-urlencoded; charset=utf-8",
+		"Application/X-WWW-Form-URLEncoded",
+		" application/x-www-form-urlencoded ;charset=UTF-8",
+	};
+	char body[3 * CAMPAIGN_ID_MAX + 64];
+	char id[CAMPAIGN_ID_MAX + 2];
+	struct webhook w;
+	char err[ERR_MAX] = "";
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		assert_int_equal(parse(types[i], "CallStatus=busy", &w, err), 0);
+		assert_int_equal(w.status, STATUS_BUSY);
+	}
+	/* The length counts decoded bytes: CAMPAIGN_ID_MAX escapes fit. */
+	n = snprintf(body, sizeof(body), "CallStatus=ringing&CallSid=");
+	for (size_t i = 0; i < CAMPAIGN_ID_MAX; i++)
+		n += snprintf(body + n, sizeof(body) - (size_t)n, "%%41");
+	assert_int_equal(parse(FORM, body, &w, err), 0);
+	memset(id, 'A', CAMPAIGN_ID_MAX);
+	id[CAMPAIGN_ID_MAX] = '\0';
+	assert_string_equal(w.id, id);
+	snprintf(body + n, sizeof(body) - (size_t)n, "A");
+	assert_int_equal(parse(FORM, body, &w, err), 400);
+	assert_string_equal(err, "id too long");
+}
+
+/* A form is bounded like JSON, and taken by its length, NULs and all. */
+static void
+test_form_too_large(void **state)
+{
+	static char body[WEBHOOK_BODY_MAX + 2];
+	static const char nul[] = "CallStatus=ringing&From=\0&CallSid=CA1";
+	const char *head = "CallStatus=ringing&Pad=";
+	struct webhook w;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	memset(body, 'x', sizeof(body));
+	memcpy(body, head, strlen(head));
+	assert_int_equal(webhook_parse(FORM, body, WEBHOOK_BODY_MAX, &w, err,
+	    sizeof(err)), 0);
+	assert_int_equal(w.status, STATUS_RINGING);
+	assert_int_equal(webhook_parse(FORM, body, WEBHOOK_BODY_MAX + 1, &w,
+	    err, sizeof(err)), 413);
+	assert_string_equal(err, "body too large");
+	/* The whole body of a huge form is one value, not a reason to read on. */
+	memset(body, '+', sizeof(body));
+	memcpy(body, "CallStatus=", strlen("CallStatus="));
+	assert_int_equal(webhook_parse(FORM, body, WEBHOOK_BODY_MAX, &w, err,
+	    sizeof(err)), 422);
+	assert_int_equal(webhook_parse(FORM, nul, sizeof(nul) - 1, &w, err,
+	    sizeof(err)), 0);
+	assert_string_equal(w.id, "CA1");
+	assert_int_equal(webhook_parse(FORM, NULL, 0, &w, err, sizeof(err)),
+	    422);
+}
+
 int
 main(void)
 {
@@ -297,6 +515,11 @@ main(void)
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_content_types),
 		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_form_good),
+		cmocka_unit_test(test_form_words),
+		cmocka_unit_test(test_form_bad),
+		cmocka_unit_test(test_form_types),
+		cmocka_unit_test(test_form_too_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,766 @@
+/*
+ * journal: the campaign's JSON-lines file, its replay and its appends (see
+ * journal.h for the contracts and docs/ARCHITECTURE.md for the format).
+ */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "status.h"
+
+#define JOURNAL_JSON_DEPTH 4         /* every line is one flat object */
+#define JOURNAL_CHUNK ((size_t)1 << 20)  /* a snapshot is written in pieces
+                                        of about this size */
+#define JOURNAL_PATH_MAX 4096
+#define JOURNAL_HASH_HEX 16          /* FNV-1a, 64 bits, in hex */
+#define JOURNAL_KEY_HEX (CAMPAIGN_KEY_BYTES * 2)
+#define JOURNAL_WORD_MAX 32          /* longest status word */
+#define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
+#define JOURNAL_FNV_PRIME UINT64_C(1099511628211)
+
+/* Literal keys, each added once per object: json-c need not copy them. */
+#define JOURNAL_ADD_FLAGS \
+	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
+static const char *const journal_mark_keys[MARK_COUNT] = {
+	[MARK_DIALED] = "dialed_at",
+	[MARK_RINGING] = "ringing_at",
+	[MARK_ANSWERED] = "answered_at",
+	[MARK_ENDED] = "ended_at",
+};
+
+/* Lines on their way to the file: gathered, then written in one call. */
+struct journal_out {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	size_t written;      /* bytes this output has put in the file */
+	int error;           /* errno of the first failure; 0 while none */
+};
+
+struct journal {
+	char *path;
+	int fd;              /* the journal, O_APPEND */
+	int lock_fd;         /* path.lock, flock'ed for the process's life */
+	off_t size;          /* the file up to its last whole line */
+	bool started_written;
+	bool healthy;        /* the last append reached the kernel */
+	struct journal_out out;   /* its buffer is kept between appends */
+};
+
+/* The list's identity: its length and a hash of its phones in order. */
+struct journal_list_id {
+	size_t count;
+	char hash[JOURNAL_HASH_HEX + 1];
+};
+
+static void
+journal_list_id(const struct campaign *c, struct journal_list_id *id)
+{
+	uint64_t h = JOURNAL_FNV_OFFSET;
+	size_t i;
+
+	id->count = campaign_size(c);
+	for (i = 0; i < id->count; i++) {
+		const unsigned char *p =
+		    (const unsigned char *)campaign_row(c, i)->phone;
+
+		for (; *p != '\0'; p++)
+			h = (h ^ *p) * JOURNAL_FNV_PRIME;
+		h = (h ^ '\n') * JOURNAL_FNV_PRIME;
+	}
+	snprintf(id->hash, sizeof(id->hash), "%016" PRIx64, h);
+}
+
+/* ---- writing ---- */
+
+static int
+journal_out_flush(struct journal_out *o)
+{
+	size_t done = 0;
+
+	while (o->error == 0 && done < o->len) {
+		ssize_t n = write(o->fd, o->buf + done, o->len - done);
+
+		if (n < 0) {
+			if (errno != EINTR)
+				o->error = errno;
+			continue;
+		}
+		done += (size_t)n;
+		o->written += (size_t)n;
+	}
+	o->len = 0;
+	return o->error == 0 ? 0 : -1;
+}
+
+/* Adds obj's text and a newline; takes obj in every case. Flushes past
+ * JOURNAL_CHUNK so a snapshot of a long list needs no buffer of its size. */
+static void
+journal_out_put(struct journal_out *o, struct json_object *obj)
+{
+	const char *text;
+	size_t n;
+
+	if (obj == NULL && o->error == 0)
+		o->error = ENOMEM;
+	if (o->error != 0)
+		goto done;
+	text = json_object_to_json_string_ext(obj,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL) {
+		o->error = ENOMEM;
+		goto done;
+	}
+	n = strlen(text);
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		char *grown;
+
+		while (cap < o->len + n + 1)
+			cap *= 2;
+		grown = realloc(o->buf, cap);
+		if (grown == NULL) {
+			o->error = ENOMEM;
+			goto done;
+		}
+		o->buf = grown;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, text, n);
+	o->buf[o->len + n] = '\n';
+	o->len += n + 1;
+	if (o->len >= JOURNAL_CHUNK)
+		journal_out_flush(o);
+done:
+	json_object_put(obj);
+}
+
+/* Adds val under a literal key; takes val. Returns -1 (having freed it)
+ * when val is NULL or json-c fails. */
+static int
+journal_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (val == NULL)
+		return -1;
+	if (json_object_object_add_ex(obj, key, val, JOURNAL_ADD_FLAGS) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
+static struct json_object *
+journal_header(const struct campaign *c)
+{
+	struct journal_list_id id;
+	struct json_object *o = json_object_new_object();
+	int fail = 0;
+
+	if (o == NULL)
+		return NULL;
+	journal_list_id(c, &id);
+	fail |= journal_add(o, "numdialer_journal",
+	    json_object_new_int(JOURNAL_FORMAT));
+	fail |= journal_add(o, "count", json_object_new_uint64(id.count));
+	fail |= journal_add(o, "phones_fnv1a64", json_object_new_string(id.hash));
+	if (fail) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *
+journal_started(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o != NULL && journal_add(o, "started",
+	    json_object_new_boolean(1)) != 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+journal_hex(const unsigned char *buf, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+/* Row's line: everything campaign_restore_row needs to put it back. */
+static struct json_object *
+journal_row(const struct campaign *c, size_t row)
+{
+	const struct campaign_row *r = campaign_row(c, row);
+	char key[JOURNAL_KEY_HEX + 1];
+	struct json_object *o = json_object_new_object();
+	int fail = 0, m;
+
+	if (o == NULL)
+		return NULL;
+	journal_hex(campaign_key(c, row), CAMPAIGN_KEY_BYTES, key);
+	fail |= journal_add(o, "row", json_object_new_uint64(row));
+	fail |= journal_add(o, "status",
+	    json_object_new_string(status_name(r->status)));
+	fail |= journal_add(o, "attempts", json_object_new_uint64(r->attempts));
+	if (r->call_id != NULL)
+		fail |= journal_add(o, "id", json_object_new_string(r->call_id));
+	if (r->reason != NULL)
+		fail |= journal_add(o, "reason", json_object_new_string(r->reason));
+	for (m = 0; m < MARK_COUNT; m++)
+		if (r->at_ms[m] != 0)
+			fail |= journal_add(o, journal_mark_keys[m],
+			    json_object_new_int64(r->at_ms[m]));
+	fail |= journal_add(o, "key", json_object_new_string(key));
+	if (fail) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct journal_walk {
+	const struct campaign *campaign;
+	struct journal_out *out;
+};
+
+static void
+journal_put_row(size_t row, void *arg)
+{
+	struct journal_walk *w = arg;
+
+	journal_out_put(w->out, journal_row(w->campaign, row));
+}
+
+/* Every dialed row: they form a prefix of the list (one pass, in order). */
+static void
+journal_put_all(struct journal_out *o, const struct campaign *c)
+{
+	size_t i, n = campaign_size(c);
+
+	for (i = 0; i < n && o->error == 0; i++) {
+		if (campaign_row(c, i)->status == STATUS_IDLE)
+			break;
+		journal_out_put(o, journal_row(c, i));
+	}
+}
+
+/* ---- reading ---- */
+
+/* err gets "path:line: " and the formatted reason. Returns -1. */
+static int
+journal_bad(char *err, size_t errlen, const char *path, size_t line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = line > 0 ? snprintf(err, errlen, "%s:%zu: ", path, line) :
+	    snprintf(err, errlen, "%s: ", path);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The integer at key, in [min, max]: 0, -1 if missing (when required),
+ * not an integer or out of range. A missing optional one leaves *v. */
+static int
+journal_get_int(struct json_object *o, const char *key, bool required,
+    int64_t min, int64_t max, int64_t *v)
+{
+	struct json_object *f;
+	int64_t x;
+
+	if (!json_object_object_get_ex(o, key, &f))
+		return required ? -1 : 0;
+	if (!json_object_is_type(f, json_type_int))
+		return -1;
+	x = json_object_get_int64(f);
+	/* json-c clamps numbers past int64 to its limits; max is below them. */
+	if (x < min || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* The string at key, min..max bytes: 0 (or 0 with *s NULL when optional
+ * and missing), -1 otherwise. */
+static int
+journal_get_str(struct json_object *o, const char *key, bool required,
+    size_t min, size_t max, const char **s)
+{
+	struct json_object *f;
+	int len;
+
+	*s = NULL;
+	if (!json_object_object_get_ex(o, key, &f))
+		return required ? -1 : 0;
+	if (!json_object_is_type(f, json_type_string))
+		return -1;
+	len = json_object_get_string_len(f);
+	if ((size_t)len < min || (size_t)len > max)
+		return -1;
+	*s = json_object_get_string(f);
+	return strlen(*s) == (size_t)len ? 0 : -1;
+}
+
+static int
+journal_unhex(const char *hex, unsigned char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * len; i++) {
+		int v;
+
+		if (hex[i] >= '0' && hex[i] <= '9')
+			v = hex[i] - '0';
+		else if (hex[i] >= 'a' && hex[i] <= 'f')
+			v = hex[i] - 'a' + 10;
+		else
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(v << 4);
+		else
+			out[i / 2] |= (unsigned char)v;
+	}
+	return hex[2 * len] == '\0' ? 0 : -1;
+}
+
+/* A status word as the journal writes it (status_name), idle excluded. */
+static int
+journal_status(const char *word, enum status *out)
+{
+	int s;
+
+	for (s = STATUS_IDLE + 1; s < STATUS_COUNT; s++) {
+		if (strcmp(status_name((enum status)s), word) == 0) {
+			*out = (enum status)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Checks the header line against c's list. why gets the reason; foreign
+ * is set when the journal belongs to another list. */
+static int
+journal_check_header(struct json_object *o, const struct campaign *c,
+    char *why, size_t whylen, bool *foreign)
+{
+	struct journal_list_id mine;
+	const char *hash;
+	int64_t format = 0, count = 0;
+
+	*foreign = false;
+	if (journal_get_int(o, "numdialer_journal", true, 1, INT32_MAX,
+	    &format) != 0) {
+		snprintf(why, whylen, "not a numdialer journal (no header)");
+		return -1;
+	}
+	if (format != JOURNAL_FORMAT) {
+		snprintf(why, whylen, "journal format %" PRId64 "; this program "
+		    "reads format %d", format, JOURNAL_FORMAT);
+		return -1;
+	}
+	if (journal_get_int(o, "count", true, 0, INT64_MAX - 1, &count) != 0 ||
+	    journal_get_str(o, "phones_fnv1a64", true, 1, JOURNAL_HASH_HEX,
+	    &hash) != 0) {
+		snprintf(why, whylen, "header without a valid count and "
+		    "phones_fnv1a64");
+		return -1;
+	}
+	journal_list_id(c, &mine);
+	if ((uint64_t)count != mine.count || strcmp(hash, mine.hash) != 0) {
+		*foreign = true;
+		snprintf(why, whylen, "journal of another list (%" PRId64 " "
+		    "numbers, phones hash %s), not of this one (%zu numbers, "
+		    "hash %s): move it away or set NUMDIALER_JOURNAL to "
+		    "another file", count, hash, mine.count, mine.hash);
+		return -1;
+	}
+	return 0;
+}
+
+/* Restores the row a record line describes. why gets the reason. */
+static int
+journal_restore(struct json_object *o, struct campaign *c, char *why,
+    size_t whylen)
+{
+	struct campaign_row saved;
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	const char *word, *hex, *id, *reason;
+	int64_t row, attempts, at;
+	enum status status;
+	int m;
+
+	memset(&saved, 0, sizeof(saved));
+	if (journal_get_int(o, "row", true, 0, (int64_t)campaign_size(c) - 1,
+	    &row) != 0) {
+		snprintf(why, whylen, "\"row\" missing or not a row of the list "
+		    "(0..%zu)", campaign_size(c) - 1);
+		return -1;
+	}
+	if (journal_get_str(o, "status", true, 1, JOURNAL_WORD_MAX, &word) != 0 ||
+	    journal_status(word, &status) != 0) {
+		snprintf(why, whylen, "\"status\" missing or not a status of a "
+		    "dialed row");
+		return -1;
+	}
+	if (journal_get_int(o, "attempts", true, 1, JOURNAL_ATTEMPTS_MAX,
+	    &attempts) != 0) {
+		snprintf(why, whylen, "\"attempts\" missing or not 1..%d",
+		    JOURNAL_ATTEMPTS_MAX);
+		return -1;
+	}
+	if (journal_get_str(o, "key", true, 1, JOURNAL_KEY_HEX, &hex) != 0 ||
+	    journal_unhex(hex, key, CAMPAIGN_KEY_BYTES) != 0) {
+		snprintf(why, whylen, "\"key\" missing or not %d lowercase hex "
+		    "digits", JOURNAL_KEY_HEX);
+		return -1;
+	}
+	if (journal_get_str(o, "id", false, 1, CAMPAIGN_ID_MAX, &id) != 0 ||
+	    journal_get_str(o, "reason", false, 0, CAMPAIGN_REASON_MAX,
+	    &reason) != 0) {
+		snprintf(why, whylen, "\"id\" or \"reason\" not a string of "
+		    "the allowed length");
+		return -1;
+	}
+	for (m = 0; m < MARK_COUNT; m++) {
+		at = 0;
+		if (journal_get_int(o, journal_mark_keys[m], false, 1,
+		    INT64_MAX - 1, &at) != 0) {
+			snprintf(why, whylen, "\"%s\" not a positive time in ms",
+			    journal_mark_keys[m]);
+			return -1;
+		}
+		saved.at_ms[m] = at;
+	}
+	/* campaign_restore_row copies them. */
+	saved.call_id = (char *)id;
+	saved.reason = (char *)reason;
+	saved.status = status;
+	saved.attempts = (unsigned)attempts;
+	if (campaign_restore_row(c, (size_t)row, &saved, key) != 0) {
+		snprintf(why, whylen, "row %" PRId64 " cannot be restored (out "
+		    "of memory)", row);
+		return -1;
+	}
+	return 0;
+}
+
+/* Applies one whole line (no newline, len bytes) read as line number
+ * lineno. why gets the reason. */
+static int
+journal_apply(struct json_tokener *tok, const char *text, size_t len,
+    size_t lineno, struct campaign *c, struct journal_replay *out,
+    char *why, size_t whylen, bool *foreign)
+{
+	struct json_object *o = NULL, *f;
+	int rc = -1;
+
+	if (len > JOURNAL_LINE_MAX) {
+		snprintf(why, whylen, "line over %d bytes", JOURNAL_LINE_MAX);
+		goto done;
+	}
+	if (strlen(text) != len) {
+		snprintf(why, whylen, "a NUL byte in the line");
+		goto done;
+	}
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "not one JSON object");
+		goto done;
+	}
+	if (lineno == 1) {
+		rc = journal_check_header(o, c, why, whylen, foreign);
+	} else if (json_object_object_get_ex(o, "started", &f)) {
+		if (!json_object_is_type(f, json_type_boolean) ||
+		    !json_object_get_boolean(f)) {
+			snprintf(why, whylen, "\"started\" is not true");
+			goto done;
+		}
+		out->started = true;
+		rc = 0;
+	} else {
+		rc = journal_restore(o, c, why, whylen);
+	}
+done:
+	json_object_put(o);
+	return rc;
+}
+
+int
+journal_replay(const char *path, struct campaign *c,
+    struct journal_replay *out, char *err, size_t errlen)
+{
+	char why[512];
+	struct json_tokener *tok = NULL;
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0, i, n = campaign_size(c);
+	ssize_t len;
+	bool foreign = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		journal_bad(err, errlen, path, 0, "%s", strerror(errno));
+		goto done;
+	}
+	tok = json_tokener_new_ex(JOURNAL_JSON_DEPTH);
+	if (tok == NULL) {
+		journal_bad(err, errlen, path, 0, "out of memory");
+		goto done;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] != '\n') {
+			/* Only the last line can lack its newline: getline
+			 * returns a partial line at the end of the file. */
+			out->truncated = true;
+			break;
+		}
+		line[--len] = '\0';
+		if (journal_apply(tok, line, (size_t)len, out->lines + 1, c, out,
+		    why, sizeof(why), &foreign) != 0) {
+			journal_bad(err, errlen, path, foreign ? 0 : out->lines + 1,
+			    "%s", why);
+			goto done;
+		}
+		out->lines++;
+	}
+	if (ferror(f)) {
+		journal_bad(err, errlen, path, 0, "%s", strerror(errno));
+		goto done;
+	}
+	if (out->lines > 0 && campaign_restore_finish(c, out->started) != 0) {
+		journal_bad(err, errlen, path, 0, "its rows cannot come from one "
+		    "pass down the list (a dialed row after an idle one, or a "
+		    "dialed row and no start)");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		enum status s = campaign_row(c, i)->status;
+
+		if (s == STATUS_IDLE)
+			continue;
+		out->rows++;
+		if (status_is_terminal(s))
+			out->done++;
+		else
+			out->in_flight++;
+	}
+	rc = 0;
+done:
+	free(line);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+/* ---- the open journal ---- */
+
+/* Takes path.lock, held until the descriptor closes: -1 with err. */
+static int
+journal_lock(struct journal *j, char *err, size_t errlen)
+{
+	char lock_path[JOURNAL_PATH_MAX];
+
+	if ((size_t)snprintf(lock_path, sizeof(lock_path), "%s.lock",
+	    j->path) >= sizeof(lock_path))
+		return journal_bad(err, errlen, j->path, 0, "path too long");
+	j->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (j->lock_fd < 0)
+		return journal_bad(err, errlen, lock_path, 0, "%s",
+		    strerror(errno));
+	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return journal_bad(err, errlen, j->path, 0, errno == EWOULDBLOCK ?
+		    "in use by another running numdialer (it holds %s)" : "%s",
+		    errno == EWOULDBLOCK ? lock_path : strerror(errno));
+	return 0;
+}
+
+/* Flushes the directory holding path, so a rename in it survives a crash
+ * of the machine. */
+static int
+journal_sync_dir(const char *path)
+{
+	char copy[JOURNAL_PATH_MAX];
+	int fd, rc;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Writes c's state to path.tmp and renames it over path, leaving j->fd on
+ * it. Either the old journal or the new one is at path at every moment,
+ * and the new one holds exactly what the replay restored.
+ */
+static int
+journal_rewrite(struct journal *j, const struct campaign *c, char *err,
+    size_t errlen)
+{
+	char tmp[JOURNAL_PATH_MAX];
+	struct campaign_counts counts;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >=
+	    sizeof(tmp))
+		return journal_bad(err, errlen, j->path, 0, "path too long");
+	j->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+	    0600);
+	if (j->fd < 0)
+		return journal_bad(err, errlen, tmp, 0, "%s", strerror(errno));
+	campaign_counts(c, &counts);
+	j->out.fd = j->fd;
+	journal_out_put(&j->out, journal_header(c));
+	if (counts.started)
+		journal_out_put(&j->out, journal_started());
+	journal_put_all(&j->out, c);
+	if (journal_out_flush(&j->out) != 0 || fsync(j->fd) != 0 ||
+	    rename(tmp, j->path) != 0 || journal_sync_dir(j->path) != 0) {
+		int e = j->out.error != 0 ? j->out.error : errno;
+
+		unlink(tmp);
+		return journal_bad(err, errlen, tmp, 0, "%s", strerror(e));
+	}
+	j->size = (off_t)j->out.written;
+	j->started_written = counts.started;
+	return 0;
+}
+
+struct journal *
+journal_open(const char *path, struct campaign *c,
+    struct journal_replay *out, char *err, size_t errlen)
+{
+	struct journal *j = NULL;
+
+	memset(out, 0, sizeof(*out));
+	j = calloc(1, sizeof(*j));
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	j->fd = -1;
+	j->lock_fd = -1;
+	j->out.fd = -1;
+	if (strlen(path) >= JOURNAL_PATH_MAX - sizeof(".lock")) {
+		journal_bad(err, errlen, path, 0, "path too long");
+		goto fail;
+	}
+	if (journal_lock(j, err, errlen) != 0 ||
+	    journal_replay(path, c, out, err, errlen) != 0 ||
+	    journal_rewrite(j, c, err, errlen) != 0)
+		goto fail;
+	j->healthy = true;
+	return j;
+fail:
+	journal_close(j);
+	return NULL;
+}
+
+int
+journal_append(struct journal *j, const struct campaign *c, uint64_t since,
+    char *err, size_t errlen)
+{
+	struct journal_walk walk = { c, &j->out };
+	struct campaign_counts counts;
+	bool start_line;
+
+	/* A line cut short by a failed append would glue itself to the next
+	 * one: the file goes back to its last whole line first. */
+	if (!j->healthy && ftruncate(j->fd, j->size) != 0)
+		return journal_bad(err, errlen, j->path, 0, "append failed, "
+		    "and cutting back to the last whole line too: %s",
+		    strerror(errno));
+	j->out.len = 0;
+	j->out.written = 0;
+	j->out.error = 0;
+	campaign_counts(c, &counts);
+	/* The start goes first: a replay refuses dialed rows without it. */
+	start_line = counts.started && !j->started_written;
+	if (start_line)
+		journal_out_put(&j->out, journal_started());
+	/* After a failed append the file lacks some changes: every row again
+	 * (each line holds a whole row, so repeating one is harmless). */
+	if (!j->healthy || campaign_changes_since(c, since, journal_put_row,
+	    &walk) != 0)
+		journal_put_all(&j->out, c);
+	if (journal_out_flush(&j->out) != 0) {
+		int e = j->out.error;
+		/* Cut back now, so a crash finds whole lines; should that
+		 * fail too, the next append tries again before writing. */
+		int cut = ftruncate(j->fd, j->size);
+
+		j->healthy = false;
+		return journal_bad(err, errlen, j->path, 0, "append failed: %s%s",
+		    strerror(e), cut != 0 ? " (the file ends in a cut line)" : "");
+	}
+	j->size += (off_t)j->out.written;
+	j->healthy = true;
+	if (start_line)
+		j->started_written = true;
+	return 0;
+}
+
+bool
+journal_healthy(const struct journal *j)
+{
+	return j->healthy;
+}
+
+const char *
+journal_path(const struct journal *j)
+{
+	return j->path;
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	free(j->out.buf);
+	free(j->path);
+	free(j);
+}

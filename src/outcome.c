@@ -1,0 +1,198 @@
+/*
+ * outcome: turns what libcurl reports about one POST /call into placed,
+ * retry or failed. The one place where the API's answer is read.
+ */
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "outcome.h"
+#include "webhook.h"
+
+/* Room for libcurl's words in a reason, so the count and the rest fit. */
+#define OUTCOME_DETAIL_MAX (CAMPAIGN_REASON_MAX / 2)
+
+/*
+ * libcurl results that mean no connection was made, so nothing of the
+ * request can have reached the API. A timeout counts only when no
+ * connection was made (checked with the report's other fields).
+ */
+static const CURLcode never_connected[] = {
+	CURLE_COULDNT_RESOLVE_PROXY,
+	CURLE_COULDNT_RESOLVE_HOST,
+	CURLE_COULDNT_CONNECT,
+	CURLE_OPERATION_TIMEDOUT,
+};
+
+/* HTTP statuses by which the API says it did not take the call. */
+static const long not_taken[] = { 429, 503 };
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool
+is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Whether nothing of the request can have reached the API. */
+static bool
+not_sent(const struct outcome_report *r)
+{
+	if (r->connected || r->request_bytes > 0)
+		return false;
+	for (size_t i = 0; i < LEN(never_connected); i++)
+		if (r->code == never_connected[i])
+			return true;
+	return false;
+}
+
+static bool
+refused_by_api(const struct outcome_report *r)
+{
+	for (size_t i = 0; i < LEN(not_taken); i++)
+		if (r->http_status == not_taken[i])
+			return true;
+	return false;
+}
+
+/* libcurl's words for the failure, or its number when it gave none. */
+static void
+curl_words(const struct outcome_report *r, char *buf, size_t len)
+{
+	if (r->error != NULL && r->error[0] != '\0')
+		snprintf(buf, len, "%s", r->error);
+	else
+		snprintf(buf, len, "libcurl error %d", (int)r->code);
+}
+
+int64_t
+outcome_wait_ms(const struct outcome_policy *p, int64_t retry_after_s)
+{
+	int64_t wait = p->delay_ms < 0 ? 0 : p->delay_ms;
+
+	/* Doubling stops at the bound, so no count of tries overflows it. */
+	for (unsigned i = 1; i < p->attempt && wait < OUTCOME_WAIT_MAX_MS; i++)
+		wait *= 2;
+	if (retry_after_s > OUTCOME_WAIT_MAX_MS / 1000)
+		wait = OUTCOME_WAIT_MAX_MS;
+	else if (retry_after_s * 1000 > wait)
+		wait = retry_after_s * 1000;
+	return wait > OUTCOME_WAIT_MAX_MS ? OUTCOME_WAIT_MAX_MS : wait;
+}
+
+/*
+ * Reads a 2xx answer: a JSON object with a good "id" and no "error". Sets
+ * out to PLACED or FAILED.
+ */
+static void
+read_answer(const struct outcome_report *r, struct outcome *out)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *root = NULL, *field;
+	const char *body = r->body != NULL ? r->body : "";
+	size_t len = r->body != NULL ? r->body_len : 0;
+	char err[CAMPAIGN_REASON_MAX / 2];
+
+	out->kind = OUTCOME_FAILED;
+	tok = json_tokener_new_ex(OUTCOME_JSON_DEPTH);
+	if (tok == NULL) {
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
+		goto done;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    root == NULL || !json_object_is_type(root, json_type_object)) {
+		snprintf(out->reason, sizeof(out->reason), "api answer not JSON");
+		goto done;
+	}
+	/* The strict tokener stops quietly at a NUL byte: look past it. */
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+		if (!is_space(body[i])) {
+			snprintf(out->reason, sizeof(out->reason),
+			    "api answer has text after the JSON");
+			goto done;
+		}
+	if (json_object_object_get_ex(root, "error", &field)) {
+		snprintf(out->reason, sizeof(out->reason), "api: %s",
+		    json_object_is_type(field, json_type_string) ?
+		    json_object_get_string(field) :
+		    json_object_to_json_string(field));
+		goto done;
+	}
+	if (!json_object_object_get_ex(root, "id", &field)) {
+		snprintf(out->reason, sizeof(out->reason), "api answer has no id");
+		goto done;
+	}
+	if (webhook_read_id(field, out->id, err, sizeof(err)) != 0) {
+		snprintf(out->reason, sizeof(out->reason),
+		    "api answer has a bad id: %s", err);
+		goto done;
+	}
+	if (out->id[0] == '\0') {
+		snprintf(out->reason, sizeof(out->reason), "api answer has no id");
+		goto done;
+	}
+	out->kind = OUTCOME_PLACED;
+
+done:
+	if (out->kind != OUTCOME_PLACED)
+		out->id[0] = '\0';
+	json_object_put(root);
+	if (tok != NULL)
+		json_tokener_free(tok);
+}
+
+void
+outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
+    struct outcome *out)
+{
+	/* What went wrong on a try that may be repeated: "what: detail". */
+	char what[CAMPAIGN_REASON_MAX / 2];
+	char detail[OUTCOME_DETAIL_MAX + 1];
+
+	memset(out, 0, sizeof(*out));
+	if (r->body_overflow) {
+		out->kind = OUTCOME_FAILED;
+		snprintf(out->reason, sizeof(out->reason), "api answer too large");
+		return;
+	}
+	if (r->code == CURLE_OK && r->http_status >= 200 &&
+	    r->http_status <= 299) {
+		read_answer(r, out);
+		return;
+	}
+	if (r->code == CURLE_OK && refused_by_api(r)) {
+		snprintf(what, sizeof(what), "api answered HTTP %ld",
+		    r->http_status);
+		detail[0] = '\0';
+	} else if (not_sent(r)) {
+		snprintf(what, sizeof(what), "api unreachable");
+		curl_words(r, detail, sizeof(detail));
+	} else {
+		/* The request may have reached the API: never sent again. */
+		out->kind = OUTCOME_FAILED;
+		if (r->code == CURLE_OK)
+			snprintf(out->reason, sizeof(out->reason),
+			    "api answered HTTP %ld", r->http_status);
+		else {
+			curl_words(r, detail, sizeof(detail));
+			snprintf(out->reason, sizeof(out->reason),
+			    "api answer lost: %s", detail);
+		}
+		return;
+	}
+	if (p->attempt < p->attempts_max) {
+		out->kind = OUTCOME_RETRY;
+		out->wait_ms = outcome_wait_ms(p, r->retry_after_s);
+		snprintf(out->reason, sizeof(out->reason), "%s%s%s", what,
+		    detail[0] != '\0' ? ": " : "", detail);
+		return;
+	}
+	out->kind = OUTCOME_FAILED;
+	snprintf(out->reason, sizeof(out->reason), "%s after %u attempt%s%s%s",
+	    what, p->attempt, p->attempt == 1 ? "" : "s",
+	    detail[0] != '\0' ? ": " : "", detail);
+}

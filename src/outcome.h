@@ -1,0 +1,70 @@
+/*
+ * outcome: what one POST /call came to, judged from what libcurl reports
+ * about it: the call was placed (with its id), certainly was not and may be
+ * tried again after a wait, or failed for a reason. Pure: no I/O, no globals.
+ */
+#ifndef NUMDIALER_OUTCOME_H
+#define NUMDIALER_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "campaign.h"
+
+#define OUTCOME_WAIT_MAX_MS 30000  /* longest wait before a retry, Retry-After included */
+#define OUTCOME_JSON_DEPTH 8       /* the API's answer is a flat object */
+
+/* What libcurl said about one finished POST /call. */
+struct outcome_report {
+	CURLcode code;            /* the transfer's result */
+	const char *error;        /* libcurl's words for code; NULL or "" for none */
+	long request_bytes;       /* CURLINFO_REQUEST_SIZE: bytes of request sent */
+	bool connected;           /* a connection to the API was made (or reused) */
+	long http_status;         /* CURLINFO_RESPONSE_CODE; 0 when none came */
+	int64_t retry_after_s;    /* CURLINFO_RETRY_AFTER; 0 when none */
+	const char *body;         /* the answer read (not NUL-terminated); may be NULL */
+	size_t body_len;
+	bool body_overflow;       /* the answer outgrew what the caller keeps */
+};
+
+/* When to try again: the attempts so far and the settings' bounds. */
+struct outcome_policy {
+	unsigned attempt;         /* tries made for this row, this one included, >= 1 */
+	unsigned attempts_max;    /* tries allowed in all (settings' dial_attempts) */
+	int64_t delay_ms;         /* wait before the first retry, doubled each time */
+};
+
+enum outcome_kind {
+	OUTCOME_PLACED,   /* the API took the call: id is set */
+	OUTCOME_RETRY,    /* certainly not placed: send again after wait_ms */
+	OUTCOME_FAILED    /* give up on the row: reason is set */
+};
+
+struct outcome {
+	enum outcome_kind kind;
+	char id[CAMPAIGN_ID_MAX + 1];         /* PLACED: the call id */
+	int64_t wait_ms;                      /* RETRY: 0..OUTCOME_WAIT_MAX_MS */
+	char reason[CAMPAIGN_REASON_MAX + 1]; /* RETRY: this failure; FAILED: why */
+};
+
+/*
+ * Judges one POST /call. Retries only what the API certainly did not take:
+ * nothing of the request was sent because no connection was made (refused,
+ * name not resolved, connecting timed out), or the API answered 429 or 503.
+ * A retry waits delay_ms doubled per earlier retry, or the Retry-After when
+ * longer, at most OUTCOME_WAIT_MAX_MS. Once attempts_max tries are spent the
+ * row fails with the last failure and the count ("api unreachable after 4
+ * attempts: ..."). Anything else that is not a 2xx JSON object with a good
+ * "id" (see webhook_read_id) fails at once: the call may have been placed.
+ */
+void outcome_judge(const struct outcome_report *r,
+    const struct outcome_policy *p, struct outcome *out);
+
+/* The wait before the retry that follows try number attempt (>= 1), with a
+ * Retry-After of retry_after_s (0: none): see outcome_judge. */
+int64_t outcome_wait_ms(const struct outcome_policy *p, int64_t retry_after_s);
+
+#endif
