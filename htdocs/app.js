@@ -1,8 +1,9 @@
 /*
  * NumDialer's page: the number list with each call's status, kept current by
  * a long-poll on GET /events, and the Call button (POST /call). Plain DOM, no
- * framework; rows are built once and then only their changed cells touched,
- * so a list of 100,000 numbers stays cheap to update.
+ * framework. Every row lives in a JS array (the model); a long list puts in
+ * the DOM only the rows near the viewport, so 100,000 numbers render and
+ * update as fast as nine.
  */
 'use strict';
 
@@ -20,11 +21,25 @@
 	 * rows than ROWS_MAX in a batch are announced as a count per status. */
 	const ANNOUNCE_DELAY_MS = 1500;
 	const ANNOUNCE_ROWS_MAX = 3;
+	/* Lists up to this many rows are rendered whole; longer ones only near
+	 * the viewport (the browser's layout cost grows with the rows in the
+	 * DOM: seconds for 100,000). */
+	const WINDOW_MIN_ROWS = 500;
+	/* Rows rendered beyond each edge of the viewport, so a short scroll
+	 * needs no DOM work. */
+	const OVERSCAN_ROWS = 30;
+	/* A windowed row's height until one is measured; style.css sets it. */
+	const ROW_PX_GUESS = 40;
+	/* Timing entries kept for measurement (see scripts/bench/page.mjs)
+	 * before they are cleared, so a page left open does not grow. */
+	const MEASURES_MAX = 1000;
 
 	const IN_FLIGHT = new Set(['dialing', 'ringing', 'answered']);
 	const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed',
 		'canceled']);
 	const ALL_DONE = 'Every number has been dialed.';
+	const RESTARTED = 'The dialer restarted: its earlier state is gone. ' +
+	    'The list below is the new run\u2019s.';
 
 	const $ = (id) => document.getElementById(id);
 	const ui = {
@@ -33,26 +48,93 @@
 		notice: $('notice'),
 		noticeText: $('notice-text'),
 		retry: $('retry'),
+		restarted: $('restarted'),
+		restartedText: $('restarted-text'),
+		dismiss: $('dismiss'),
 		summary: $('summary'),
 		progress: $('progress'),
+		table: $('numbers'),
+		headRow: $('head-row'),
 		tbody: $('rows'),
 		live: $('live'),
 	};
 
-	/*
-	 * What the page knows. rows[i] holds row i's elements and the values
-	 * shown in them, so an update compares before it writes.
-	 */
+	/* What the page knows: calls[i] is row i's latest call as the server
+	 * sent it, whether or not the row is in the DOM. */
 	const state = {
 		instance: null,
 		version: null,
-		rows: [],
+		calls: [],
 		counts: new Map(),	/* status word -> rows in it */
 		totals: null,		/* the server's total/dialed/in_flight/done */
 		/* 'unknown' until the first answer, then 'ready', 'sending' or
 		 * 'started'; only 'ready' enables the button. */
 		call: 'unknown',
 	};
+
+	/* What the DOM shows: rows [first, end) of the model, each through a
+	 * row object that remembers the values written into its cells. */
+	const view = {
+		windowed: false,
+		first: 0,
+		end: 0,
+		rowPx: ROW_PX_GUESS,
+		shown: new Map(),	/* row index -> row object in the DOM */
+		spare: [],		/* row objects out of the DOM, for reuse */
+		top: null,		/* spacer rows standing for the rows not */
+		bottom: null,		/* rendered, so the scrollbar is true */
+		frame: 0,		/* a pending placement, or 0 */
+		measure: false,		/* the pending one measures rows again */
+	};
+
+	/* ---- the model ---- */
+
+	function statusOf(call) {
+		return call && typeof call.status === 'string' ? call.status : 'idle';
+	}
+
+	function countStatus(status, delta) {
+		state.counts.set(status, (state.counts.get(status) || 0) + delta);
+	}
+
+	/* Takes a full list as the model. */
+	function setModel(calls) {
+		state.calls = new Array(calls.length);
+		state.counts = new Map();
+		for (let i = 0; i < calls.length; i++) {
+			const c = calls[i];
+			const index = Number.isInteger(c.row) ? c.row : i;
+			state.calls[index] = c;
+			countStatus(statusOf(c), +1);
+		}
+	}
+
+	/* Applies calls to the model and to the rows in the DOM. Returns the
+	 * indexes whose status changed, or null when a call names a row the
+	 * page does not have. */
+	function update(calls) {
+		const changed = [];
+		for (const c of calls) {
+			if (!Number.isInteger(c.row) || c.row < 0 ||
+			    c.row >= state.calls.length)
+				return null;
+			const old = state.calls[c.row];
+			if (c.phone == null && old)
+				c.phone = old.phone;
+			const before = statusOf(old);
+			const after = statusOf(c);
+			state.calls[c.row] = c;
+			if (before !== after) {
+				countStatus(before, -1);
+				countStatus(after, +1);
+				changed.push(c.row);
+			}
+			const row = view.shown.get(c.row);
+			if (row)
+				paint(row, c);
+		}
+		return changed;
+	}
 
 	/* ---- rows ---- */
 
@@ -63,15 +145,14 @@
 		return c;
 	}
 
-	function newRow(index) {
+	function newRow() {
 		const tr = document.createElement('tr');
-		tr.dataset.row = String(index);
-		const num = cell(tr, 'th', 'index');
-		num.scope = 'row';
-		num.textContent = String(index + 1);
+		const indexCell = cell(tr, 'th', 'index');
+		indexCell.scope = 'row';
 		const row = {
-			index: index,
+			index: -1,
 			tr: tr,
+			indexCell: indexCell,
 			phoneCell: cell(tr, 'td', 'phone'),
 			statusCell: cell(tr, 'td', 'status'),
 			badge: document.createElement('span'),
@@ -87,6 +168,18 @@
 		row.badge.className = 'badge';
 		row.statusCell.appendChild(row.badge);
 		return row;
+	}
+
+	function setIndex(row, index) {
+		if (row.index === index)
+			return;
+		row.index = index;
+		row.tr.dataset.row = String(index);
+		row.indexCell.textContent = String(index + 1);
+		if (view.windowed)
+			row.tr.setAttribute('aria-rowindex', String(index + 2));
+		else
+			row.tr.removeAttribute('aria-rowindex');
 	}
 
 	function lastChange(call) {
@@ -108,17 +201,9 @@
 		    pad(d.getSeconds());
 	}
 
-	function countStatus(status, delta) {
-		if (status)
-			state.counts.set(status, (state.counts.get(status) || 0) + delta);
-	}
-
-	/*
-	 * Writes call's fields into row, touching only what differs. Returns
-	 * true when the status changed.
-	 */
-	function fillRow(row, call) {
-		const phone = call.phone == null ? row.phone : String(call.phone);
+	/* Writes call's fields into row's cells, touching only what differs. */
+	function paint(row, call) {
+		const phone = call.phone == null ? '' : String(call.phone);
 		if (phone !== row.phone) {
 			row.phone = phone;
 			row.phoneCell.textContent = phone;
@@ -145,48 +230,157 @@
 			row.reason = reason;
 			row.reasonCell.textContent = reason;
 		}
-		const status = typeof call.status === 'string' ? call.status : 'idle';
-		if (status === row.status)
-			return false;
-		countStatus(row.status, -1);
-		countStatus(status, +1);
-		row.status = status;
-		row.tr.dataset.status = status;
-		row.badge.textContent = status;
-		return true;
-	}
-
-	/* Builds the table from a full answer, in one DOM write. */
-	function rebuild(calls) {
-		state.rows = [];
-		state.counts = new Map();
-		const frag = document.createDocumentFragment();
-		for (let i = 0; i < calls.length; i++) {
-			const c = calls[i];
-			const index = Number.isInteger(c.row) ? c.row : i;
-			const row = newRow(index);
-			fillRow(row, c);
-			state.rows[index] = row;
-			frag.appendChild(row.tr);
+		const status = statusOf(call);
+		if (status !== row.status) {
+			row.status = status;
+			row.tr.dataset.status = status;
+			row.badge.textContent = status;
 		}
-		ui.tbody.replaceChildren(frag);
 	}
 
-	/* Applies calls to the existing rows; returns the rows whose status
-	 * changed, or null when a call names a row the page does not have. */
-	function update(calls) {
-		const changed = [];
-		for (const c of calls) {
-			const row = state.rows[c.row];
-			if (!row)
-				return null;
-			if (fillRow(row, c))
-				changed.push(row);
+	function spacer() {
+		const tr = document.createElement('tr');
+		tr.className = 'spacer';
+		tr.setAttribute('aria-hidden', 'true');
+		tr.appendChild(document.createElement('td'));
+		return tr;
+	}
+
+	/* A spacer spans the columns shown: spanning columns a narrow screen
+	 * hides would make the fixed layout give them width. */
+	function spanSpacers() {
+		let shown = 0;
+		for (const th of ui.headRow.cells)
+			if (window.getComputedStyle(th).display !== 'none')
+				shown++;
+		view.top.firstChild.colSpan = Math.max(shown, 1);
+		view.bottom.firstChild.colSpan = Math.max(shown, 1);
+	}
+
+	/* Puts rows [first, end) in the DOM, reusing the row objects already
+	 * there (a row that stays is not written at all), with spacers for the
+	 * rows above and below. One DOM write. */
+	function renderRange(first, end) {
+		const keep = new Map();
+		for (let i = first; i < end; i++) {
+			const row = view.shown.get(i);
+			if (row) {
+				keep.set(i, row);
+				view.shown.delete(i);
+			}
 		}
-		return changed;
+		for (const row of view.shown.values())
+			view.spare.push(row);
+		view.shown = keep;
+		const trs = [];
+		if (first > 0) {
+			view.top.firstChild.style.height = first * view.rowPx + 'px';
+			trs.push(view.top);
+		}
+		for (let i = first; i < end; i++) {
+			let row = keep.get(i);
+			if (!row) {
+				row = view.spare.pop() || newRow();
+				setIndex(row, i);
+				paint(row, state.calls[i]);
+				view.shown.set(i, row);
+			}
+			trs.push(row.tr);
+		}
+		if (end < state.calls.length) {
+			view.bottom.firstChild.style.height =
+			    (state.calls.length - end) * view.rowPx + 'px';
+			trs.push(view.bottom);
+		}
+		ui.tbody.replaceChildren(...trs);
+		view.first = first;
+		view.end = end;
 	}
 
-	/* ---- summary, button, announcements ---- */
+	/* The rows the viewport shows now, from the table's place on screen
+	 * (reading it lays the page out). */
+	function visibleRange() {
+		const n = state.calls.length;
+		const top = ui.tbody.getBoundingClientRect().top;
+		const first = Math.min(n, Math.max(0, Math.floor(-top / view.rowPx)));
+		const end = Math.min(n, Math.max(first,
+		    Math.ceil((window.innerHeight - top) / view.rowPx)));
+		return [first, end];
+	}
+
+	/* Renders the rows around the viewport unless they are in the DOM
+	 * already; force renders even so. */
+	function place(force) {
+		if (!view.windowed)
+			return;
+		const n = state.calls.length;
+		let [first, end] = visibleRange();
+		if (!force && first >= view.first && end <= view.end)
+			return;
+		if (force)
+			spanSpacers();
+		renderRange(Math.max(0, first - OVERSCAN_ROWS),
+		    Math.min(n, end + OVERSCAN_ROWS));
+		/* The rows' real height (fonts, zoom) decides where each row
+		 * is; when it is not the one assumed, place them again. */
+		const count = view.end - view.first;
+		if (count < 2)
+			return;
+		const a = view.shown.get(view.first).tr.getBoundingClientRect();
+		const b = view.shown.get(view.end - 1).tr.getBoundingClientRect();
+		const px = (b.bottom - a.top) / count;
+		if (px > 0 && Math.abs(px - view.rowPx) > 0.01) {
+			view.rowPx = px;
+			[first, end] = visibleRange();
+			renderRange(Math.max(0, first - OVERSCAN_ROWS),
+			    Math.min(n, end + OVERSCAN_ROWS));
+		}
+	}
+
+	/* remeasure: the rows' height may have changed (a resize). */
+	function schedulePlace(remeasure) {
+		if (!view.windowed)
+			return;
+		view.measure = view.measure || remeasure === true;
+		if (view.frame === 0)
+			view.frame = window.requestAnimationFrame(() => {
+				view.frame = 0;
+				const force = view.measure;
+				view.measure = false;
+				place(force);
+			});
+	}
+
+	/* Shows the model from scratch: every row of a short list, the rows
+	 * near the viewport of a long one. */
+	function rebuild() {
+		const n = state.calls.length;
+		view.windowed = n > WINDOW_MIN_ROWS;
+		view.shown = new Map();
+		view.spare = [];
+		view.first = 0;
+		view.end = 0;
+		ui.table.classList.toggle('windowed', view.windowed);
+		if (!view.windowed) {
+			ui.table.removeAttribute('aria-rowcount');
+			ui.headRow.removeAttribute('aria-rowindex');
+			renderRange(0, n);
+			return;
+		}
+		/* The header is row 1 for assistive technology. */
+		ui.table.setAttribute('aria-rowcount', String(n + 1));
+		ui.headRow.setAttribute('aria-rowindex', '1');
+		if (view.top === null) {
+			view.top = spacer();
+			view.bottom = spacer();
+		}
+		/* Spacers for the whole list first, so the table has its full
+		 * height and the viewport's rows can be found. */
+		renderRange(0, 0);
+		place(true);
+	}
+
+	/* ---- summary, button, notices, announcements ---- */
 
 	function localTotals() {
 		let inFlight = 0;
@@ -197,7 +391,7 @@
 			else if (TERMINAL.has(status))
 				done += n;
 		}
-		return { total: state.rows.length, dialed: inFlight + done,
+		return { total: state.calls.length, dialed: inFlight + done,
 		    in_flight: inFlight, done: done };
 	}
 
@@ -228,7 +422,15 @@
 			ui.callStatus.textContent = message;
 	}
 
-	let pending = new Map();	/* row index -> row, waiting to be announced */
+	/* Stays until the operator dismisses it: the earlier run's calls are
+	 * not on the page any more, and nothing else would say so. */
+	function showRestarted() {
+		ui.restartedText.textContent = RESTARTED + ' (' + clock(Date.now()) +
+		    ')';
+		ui.restarted.hidden = false;
+	}
+
+	let pending = new Set();	/* row indexes waiting to be announced */
 	let announceTimer = null;
 
 	function say(text) {
@@ -239,8 +441,10 @@
 
 	function flushAnnouncements() {
 		announceTimer = null;
-		const rows = Array.from(pending.values());
-		pending = new Map();
+		const rows = Array.from(pending, (i) => ({ index: i,
+		    phone: state.calls[i] ? String(state.calls[i].phone) : '',
+		    status: statusOf(state.calls[i]) }));
+		pending = new Set();
 		if (rows.length === 0)
 			return;
 		if (rows.length <= ANNOUNCE_ROWS_MAX) {
@@ -255,9 +459,9 @@
 		say(rows.length + ' numbers changed: ' + parts.join(', ') + '.');
 	}
 
-	function announce(rows) {
-		for (const r of rows)
-			pending.set(r.index, r);
+	function announce(indexes) {
+		for (const i of indexes)
+			pending.add(i);
 		if (pending.size > 0 && announceTimer === null)
 			announceTimer = window.setTimeout(flushAnnouncements,
 			    ANNOUNCE_DELAY_MS);
@@ -265,42 +469,93 @@
 
 	/* ---- applying an answer of GET /events ---- */
 
+	/* Applies ev; returns false when the page is out of step and must ask
+	 * for the full list. */
 	function apply(ev) {
 		const calls = Array.isArray(ev.calls) ? ev.calls : [];
-		const first = state.version === null;
+		const instance = ev.instance == null ? null : String(ev.instance);
+		const first = state.version === null && state.instance === null;
+		/* Another process answers: the one the page knew is gone. */
+		const restarted = state.instance !== null && instance !== null &&
+		    instance !== state.instance;
 		let changed = [];
+		if (restarted) {
+			if (!ev.full) {
+				state.version = null;
+				return false;
+			}
+			/* With a journal the new process carries on the old run
+			 * and the page simply catches up; without one the
+			 * operator must know the earlier calls are gone. */
+			if (ev.journal !== true)
+				showRestarted();
+			pending = new Set();
+			state.call = 'unknown';
+			ui.callStatus.textContent = '';
+		}
 		if (ev.full) {
-			const same = ev.instance === state.instance &&
-			    calls.length === state.rows.length;
+			const same = !restarted && instance === state.instance &&
+			    calls.length === state.calls.length;
 			const upd = same ? update(calls) : null;
-			if (upd === null)
-				rebuild(calls);
-			else
+			if (upd === null) {
+				setModel(calls);
+				rebuild();
+			} else {
 				changed = upd;
+			}
 		} else {
 			const upd = update(calls);
 			if (upd === null) {
-				/* Out of step with the server: ask for everything. */
 				state.version = null;
-				return;
+				return false;
 			}
 			changed = upd;
 		}
-		state.instance = ev.instance == null ? null : String(ev.instance);
+		state.instance = instance;
 		state.version = ev.version;
 		state.totals = ev;
 		renderSummary();
-		if (!first)
+		if (!first && !restarted)
 			announce(changed);
 		if (ev.started === true && state.call !== 'started')
 			setCall('started', ui.callStatus.textContent ||
 			    'Dialing is under way.');
 		else if (ev.started === false && state.call === 'unknown')
 			setCall('ready');
-		if (ev.started === true && state.rows.length > 0 &&
-		    localTotals().done === state.rows.length &&
+		if (ev.started === true && state.calls.length > 0 &&
+		    localTotals().done === state.calls.length &&
 		    ui.callStatus.textContent !== ALL_DONE)
 			ui.callStatus.textContent = ALL_DONE;
+		return true;
+	}
+
+	/* ---- timing, for scripts/bench/page.mjs ---- */
+
+	let measures = 0;
+	let firstRendered = false;
+
+	/* Records how long applying ev took, from its arrival to the DOM
+	 * updated and laid out (the layout read makes the browser do now the
+	 * work it would do before the next frame). */
+	function timeApply(ev, arrived) {
+		void ui.tbody.offsetHeight;
+		if (!window.performance || !performance.measure)
+			return;
+		if (++measures > MEASURES_MAX) {
+			performance.clearMeasures('numdialer:apply');
+			measures = 1;
+		}
+		performance.measure('numdialer:apply', { start: arrived,
+		    end: performance.now(), detail: { full: ev.full === true,
+		    calls: Array.isArray(ev.calls) ? ev.calls.length : 0,
+		    rows: ui.tbody.rows.length } });
+		if (firstRendered)
+			return;
+		firstRendered = true;
+		performance.mark('numdialer:first-render');
+		/* A task queued from the next frame runs once it is painted. */
+		window.requestAnimationFrame(() => window.setTimeout(() =>
+		    performance.mark('numdialer:first-paint'), 0));
 	}
 
 	/* ---- the long-poll loop ---- */
@@ -326,8 +581,9 @@
 		    '&instance=' + encodeURIComponent(state.instance);
 	}
 
-	/* Resolves to the parsed answer, or null when the page must ask again
-	 * for everything; rejects when the server could not be read. */
+	/* Resolves to { ev, arrived } (arrived: when the answer began to
+	 * come, on the performance clock), or null when the page must ask
+	 * again for everything; rejects when the server could not be read. */
 	async function fetchEvents() {
 		const abort = new AbortController();
 		const timer = window.setTimeout(() => abort.abort(), POLL_TIMEOUT_MS);
@@ -335,6 +591,7 @@
 			const res = await fetch(eventsURL(), { cache: 'no-store',
 			    headers: { Accept: 'application/json' },
 			    signal: abort.signal });
+			const arrived = performance.now();
 			if (res.status === 400 && state.version !== null) {
 				state.version = null;
 				return null;
@@ -345,7 +602,7 @@
 			if (ev === null || typeof ev !== 'object' ||
 			    ev.version === undefined)
 				throw new Error('the server sent an unexpected answer');
-			return ev;
+			return { ev: ev, arrived: arrived };
 		} finally {
 			window.clearTimeout(timer);
 		}
@@ -367,9 +624,9 @@
 		let failures = 0;
 		for (;;) {
 			const asked = Date.now();
-			let ev;
+			let got;
 			try {
-				ev = await fetchEvents();
+				got = await fetchEvents();
 			} catch (err) {
 				failures++;
 				const delay = backoff(failures);
@@ -383,9 +640,12 @@
 				ui.noticeText.textContent = '';
 				say('Connection restored.');
 			}
-			if (ev === null)
+			if (got === null)
 				continue;
-			apply(ev);
+			const ev = got.ev;
+			if (!apply(ev))
+				continue;
+			timeApply(ev, got.arrived);
 			const empty = !ev.full &&
 			    (!Array.isArray(ev.calls) || ev.calls.length === 0);
 			if (empty && Date.now() - asked < EMPTY_ANSWER_MIN_MS)
@@ -420,6 +680,13 @@
 
 	ui.call.addEventListener('click', onCall);
 	ui.retry.addEventListener('click', () => { if (wake) wake(); });
+	ui.dismiss.addEventListener('click', () => {
+		ui.restarted.hidden = true;
+		ui.call.focus();
+	});
 	window.addEventListener('online', () => { if (wake) wake(); });
+	window.addEventListener('scroll', () => schedulePlace(false),
+	    { passive: true });
+	window.addEventListener('resize', () => schedulePlace(true));
 	poll();
 })();

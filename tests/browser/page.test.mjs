@@ -1,15 +1,31 @@
 // The real page in chromium over the real stack: 9 idle rows, one click on
 // Call, statuses moving without a reload, all completed, the same after a
-// reload, no console errors.
+// reload, no console errors; a long list rendered windowed; the notice
+// after the FastCGI program restarts without a journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { withSession, getJSON, waitSimSettled, TERMINAL, ARTIFACTS } from '../system/harness.mjs';
+import { withSession, getJSON, waitSimSettled, writeNumbers, TERMINAL, ARTIFACTS } from '../system/harness.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--disable-gpu', '--disable-background-networking',
 	'--disable-component-update', '--disable-sync', '--no-first-run'];
+
+// Problems a page reports: console errors, page errors, failed requests
+// (aborted ones excepted: a reload or a restart cuts a parked long-poll),
+// HTTP errors; those matching a pattern of allow are expected.
+function watch(page, problems, allow = []) {
+	const t0 = Date.now();
+	const add = (what) => { if (!allow.some((re) => re.test(what))) problems.push(`${Date.now() - t0} ms: ${what}`); };
+	page.on('console', (m) => { if (m.type() === 'error') add(`console error: ${m.text()} ${JSON.stringify(m.location())}`); });
+	page.on('pageerror', (e) => add(`page error: ${e.message}`));
+	page.on('requestfailed', (r) => {
+		const why = r.failure()?.errorText || '';
+		if (why !== 'net::ERR_ABORTED') add(`request failed: ${r.url()} ${why}`);
+	});
+	page.on('response', (r) => { if (r.status() >= 400) add(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`); });
+}
 
 const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
 
@@ -25,17 +41,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 		try {
 			const page = await browser.newPage();
 			const problems = [];
-			page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()} ${JSON.stringify(m.location())}`); });
-			page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-			page.on('requestfailed', (r) => {
-				// A request the reload cuts short (the parked long-poll, a body
-				// the page never read) is aborted, not failed.
-				const why = r.failure()?.errorText || '';
-				if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${why}`);
-			});
-			page.on('response', (r) => {
-				if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
-			});
+			watch(page, problems);
 			let loads = 0;
 			page.on('load', () => { loads++; });
 
@@ -98,5 +104,171 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 		} finally {
 			await browser.close();
 		}
+	});
+});
+
+test('a list of 2,000 numbers is rendered windowed and scrolls to its last row', { timeout: 60000 }, async (t) => {
+	const N = 2000;
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = Array.from({ length: N }, (_, i) => `1301804${String(i).padStart(4, '0')}`);
+		const file = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ acceptAny: true, delayMaxMs: 300, seed: 9 });
+		const st = await s.stack({ api: sim.url, numbers: file });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		const problems = [];
+		watch(page, problems);
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForSelector('tr[data-row="0"] td.status', { timeout: 10000 });
+		assert.equal((await page.textContent('tr[data-row="0"] td.status')).trim(), 'idle');
+		assert.equal((await page.textContent('tr[data-row="0"] td.phone')).trim(), list[0]);
+		const dom = await page.evaluate(() => ({
+			rows: document.querySelectorAll('tr[data-row]').length,
+			rowcount: document.querySelector('table#numbers').getAttribute('aria-rowcount'),
+			rowindex: document.querySelector('tr[data-row="0"]').getAttribute('aria-rowindex'),
+			height: document.documentElement.scrollHeight,
+		}));
+		t.diagnostic(`rows in the DOM at the top: ${dom.rows}, page height ${dom.height} px`);
+		assert.ok(dom.rows > 0 && dom.rows < 200, `only the rows near the viewport are in the DOM (${dom.rows})`);
+		assert.equal(dom.rowcount, String(N + 1), 'aria-rowcount counts every row and the header');
+		assert.equal(dom.rowindex, '2', 'row 0 is the table\'s second row (the header is the first)');
+		assert.ok(dom.height > N * 30, `the page is as tall as the whole list (${dom.height} px)`);
+		assert.match(await page.textContent('#summary'), /of\s+2,000/);
+
+		// Dialing changes row 0 while it is off screen; the model keeps it.
+		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+		const last = `tr[data-row="${N - 1}"]`;
+		await page.waitForSelector(`${last} td.status`, { timeout: 5000 });
+		assert.equal((await page.textContent(`${last} td.status`)).trim(), 'idle');
+		assert.equal((await page.textContent(`${last} td.phone`)).trim(), list[N - 1]);
+		assert.equal((await page.textContent(`${last} th.index`)).trim(), String(N));
+		assert.equal(await page.getAttribute(last, 'aria-rowindex'), String(N + 1));
+		const box = await page.locator(last).boundingBox();
+		assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `the last row is on screen (${JSON.stringify(box)})`);
+		assert.equal(await page.locator('tr[data-row="0"]').count(), 0, 'row 0 left the DOM');
+		// Rows just above the last one are there, in order, with no gap.
+		const shown = await page.$$eval('tr[data-row]', (trs) => trs.map((tr) => Number(tr.dataset.row)));
+		assert.deepEqual(shown, Array.from({ length: shown.length }, (_, i) => N - shown.length + i));
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-2000-end.png') });
+
+		await page.click('button#call');
+		await page.waitForFunction(() => /^[1-9]/.test(document.querySelector('#summary strong')?.textContent || ''),
+		    null, { timeout: 10000 });
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await page.waitForFunction(() => {
+			const td = document.querySelector('tr[data-row="0"] td.status');
+			return td && td.textContent.trim() !== 'idle';
+		}, null, { timeout: 10000 });
+		t.diagnostic(`row 0 after scrolling back: ${(await page.textContent('tr[data-row="0"] td.status')).trim()}`);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+		await browser.close();
+	});
+});
+
+test('a restart without a journal is said plainly, and the page follows the new run', { timeout: 60000 }, async (t) => {
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		// Slow calls: dialing is still under way when the program dies.
+		const sim = await s.apisim({ delayMaxMs: 5000, seed: 13, paths: 'answer,noanswer' });
+		const st = await s.stack({ api: sim.url });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		// The long-poll the dead program held fails (500), and while
+		// lighttpd brings the program back /events may answer 503 or not
+		// at all: the page must ride that out, which is what is tested.
+		watch(page, problems, [/^HTTP 50[03] for GET .*\/events/, /^console error: .*status of 50[03]/,
+			/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
+			/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/]);
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+		assert.equal(await page.isHidden('#restarted'), true, 'no restart notice at first');
+		await page.click('button#call');
+		await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
+		    null, { timeout: 10000 });
+		assert.equal(await page.isDisabled('button#call'), true);
+		const before = (await getJSON(`${st.base}/events`)).json;
+		assert.equal(before.started, true);
+
+		const pid = await st.fcgiPid();
+		process.kill(pid, 'SIGKILL');
+		t.diagnostic(`killed the FastCGI program, pid ${pid}`);
+		await page.waitForSelector('#restarted', { state: 'visible', timeout: 20000 });
+		const after = (await getJSON(`${st.base}/events`)).json;
+		assert.notEqual(after.instance, before.instance, 'a new process answers');
+		assert.notEqual(after.journal, true, 'the stack runs without a journal');
+		const text = (await page.textContent('#restarted')).trim();
+		t.diagnostic(`notice: ${text}`);
+		assert.match(text, /restarted/i);
+		assert.match(text, /earlier state is gone/i);
+		assert.equal(await page.getAttribute('#restarted', 'role'), 'alert');
+		// The new run has not started: every row idle, Call enabled again.
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 5000 });
+		assert.equal(await page.locator('tr[data-row]').count(), 9);
+		assert.equal(await page.isEnabled('button#call'), true, 'Call follows the new run: not started');
+		await page.waitForSelector('#notice', { state: 'hidden', timeout: 10000 });
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-restarted.png'), fullPage: true });
+
+		// The notice stays while the page keeps polling, until dismissed.
+		await page.waitForTimeout(1500);
+		assert.equal(await page.isVisible('#restarted'), true, 'the notice stays');
+		await page.click('button#dismiss');
+		assert.equal(await page.isHidden('#restarted'), true);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+		await browser.close();
+	});
+});
+
+test('a restart with a journal resyncs silently', { timeout: 60000 }, async (t) => {
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const sim = await s.apisim({ delayMaxMs: 5000, seed: 17, paths: 'answer,noanswer' });
+		const st = await s.stack({ api: sim.url, env: { NUMDIALER_JOURNAL: path.join(dir, 'journal') } });
+		const before = (await getJSON(`${st.base}/events`)).json;
+		assert.equal(before.journal, true, 'GET /events says the state is journaled');
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems, [/^HTTP 50[03] for GET .*\/events/, /^console error: .*status of 50[03]/,
+			/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
+			/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/]);
+		const asked = [];
+		page.on('request', (r) => asked.push(r.url()));
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+		await page.click('button#call');
+		await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
+		    null, { timeout: 10000 });
+
+		process.kill(await st.fcgiPid(), 'SIGKILL');
+		let after;
+		for (const deadline = Date.now() + 15000; Date.now() < deadline;) {
+			try {
+				const r = await getJSON(`${st.base}/events`, { timeoutMs: 2000 });
+				if (r.status === 200 && r.json.instance !== before.instance) { after = r.json; break; }
+			} catch { /* coming back */ }
+			await page.waitForTimeout(100);
+		}
+		assert.ok(after, 'a new process answers');
+		assert.equal(after.journal, true);
+		assert.equal(after.started, true, 'the journal kept the run started');
+		// The page asks with the new instance once it has taken its list.
+		for (const deadline = Date.now() + 15000; !asked.some((u) => u.includes(`instance=${after.instance}`));) {
+			assert.ok(Date.now() < deadline, 'the page follows the new process');
+			await page.waitForTimeout(100);
+		}
+		assert.equal(await page.isHidden('#restarted'), true, 'no restart notice: nothing was lost');
+		assert.equal(await page.isDisabled('button#call'), true, 'Call stays disabled: the run goes on');
+		const rows = await statuses(page);
+		assert.notEqual(rows[0], 'idle', `row 0 keeps its call (${rows.join(', ')})`);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+		await browser.close();
 	});
 });

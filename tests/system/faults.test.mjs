@@ -18,11 +18,12 @@ function assertInOrder(rows) {
 		    `row ${i} dialed at ${rows[i].dialed_at}, before row ${i - 1} at ${rows[i - 1].dialed_at}`);
 }
 
-test('API unreachable: every row fails, in order, naming the API', { timeout: 60000 }, async (t) => {
+test('API unreachable: every row is retried, then fails, in order, naming the API', { timeout: 60000 }, async (t) => {
 	await withSession(t, async (s) => {
 		const deadPort = await freePort();
 		const api = `http://127.0.0.1:${deadPort}`;
-		const st = await s.stack({ api });
+		// Two tries, 50 ms apart: the retry is exercised and the test stays short.
+		const st = await s.stack({ api, env: { NUMDIALER_DIAL_ATTEMPTS: '2', NUMDIALER_RETRY_DELAY_MS: '50' } });
 		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
 		let maxInFlight = 0;
 		const fin = await waitAllTerminal(st.base, 30000, { onResponse: (ev) => { maxInFlight = Math.max(maxInFlight, ev.in_flight); } });
@@ -30,8 +31,9 @@ test('API unreachable: every row fails, in order, naming the API', { timeout: 60
 		assert.equal(fin.rows.length, 9);
 		for (const [i, r] of fin.rows.entries()) {
 			assert.equal(r.status, 'failed', `row ${i} failed`);
-			assert.equal(r.attempts, 1, `row ${i} dialed once`);
+			assert.equal(r.attempts, 2, `row ${i} tried twice`);
 			assert.equal(typeof r.reason, 'string', `row ${i} has a reason`);
+			assert.match(r.reason, /after 2 attempts/, `row ${i} reason counts the tries: ${r.reason}`);
 			assert.match(r.reason, /\bapi\b|127\.0\.0\.1|connect/i, `row ${i} reason names the API: ${r.reason}`);
 			assert.equal(r.id, undefined, `row ${i} has no id`);
 		}

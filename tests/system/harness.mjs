@@ -1,10 +1,12 @@
 // Shared helpers of the system and browser tests: free ports, the simulator,
-// the dialer stack started through the real admin script, HTTP helpers, the
-// page's long-poll, and a check that nothing started is left running.
+// a stand-in telephony API, the dialer stack started through the real admin
+// script, HTTP helpers, the page's long-poll, and a check that nothing
+// started is left running.
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -455,4 +457,39 @@ export async function writeNumbers(dir, name, phones) {
 	const f = path.join(dir, name);
 	await fsp.writeFile(f, phones.join('\n') + '\n');
 	return f;
+}
+
+// A stand-in telephony API: answers POST /call with {"id": idFor(n)} (the
+// n-th call, from 0; 1234 + n by default), records each call's body, and
+// never sends a webhook, so the campaign moves only by the test's own
+// webhooks. Each recorded call also has its webhook URL split into row and
+// key (the only place the key appears). close() stops it.
+export async function standInApi({ idFor = (n) => 1234 + n } = {}) {
+	const calls = [];
+	const port = await freePort();
+	const srv = http.createServer((req, res) => {
+		let body = '';
+		req.on('data', (d) => { body += d; });
+		req.on('end', () => {
+			if (req.method !== 'POST' || req.url !== '/call') {
+				res.writeHead(404, { 'Content-Type': 'application/json' });
+				res.end('{"error":"not found"}');
+				return;
+			}
+			let j;
+			try { j = JSON.parse(body); } catch { j = {}; }
+			const id = idFor(calls.length);
+			const m = /\/webhook\/(\d+)\/([0-9a-f]+)$/.exec(j.webhookURL || '');
+			calls.push({ ...j, id, row: m ? Number(m[1]) : undefined, key: m ? m[2] : undefined });
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.end(JSON.stringify({ id }));
+		});
+	});
+	srv.listen(port, '127.0.0.1');
+	await once(srv, 'listening');
+	return {
+		url: `http://127.0.0.1:${port}`,
+		calls,
+		close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }),
+	};
 }
