@@ -9,8 +9,10 @@ packages=(
 	build-essential pkg-config curl ca-certificates
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev
 	libcmocka-dev
-	lighttpd nginx-light
+	lighttpd lighttpd-mod-deflate nginx-light	# mod_deflate: a Recommends, not pulled in
 	chromium
+	clang libclang-rt-14-dev valgrind	# make fuzz (libFuzzer), make valgrind
+	wrk	# make bench: the webhook benchmark's load generator
 )
 
 missing=()

@@ -1,0 +1,412 @@
+// The benchmark's rows, one function each. A row starts what it measures on
+// free ports, measures, stops it all, and returns its figures: [{name,
+// value, unit, base: {label, value} or null, target: {text, ok}, note}].
+// A figure's base is measured in the same run; a target is judged, never
+// enforced. Sizes come from run.mjs (full or smoke).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Session, BUILD, ROOT, getJSON, postJSON, waitAllTerminal, writeNumbers } from '../../tests/system/harness.mjs';
+import {
+	directClient, exchange, longPoll, memory, openFiles, percentile, phones, recordedHooks,
+	silentApi, startLighttpd, untilProgramAnswers, wrk,
+} from './tools.mjs';
+
+const RESPONDER = path.join(BUILD, 'bench', 'empty_responder');
+const FCGI = path.join(BUILD, 'numdialer.fcgi');
+const WRK_CONNECTIONS = 8;          // both servers get the same load
+const WATCH_BATCH = 250;            // long-polls opened at once
+const WATCH_BACKLOG = 1000;         // most opened but not yet parked (lighttpd's backlog to the program is 4096)
+const WATCH_PARK_WAIT_MS = 15000;   // well inside the program's 25 s long-poll
+const WATCH_SETTLE_MS = 300;        // after the last one parks, before memory is read
+const WATCH_ANSWER_WAIT_MS = 30000; // a watcher with no news is answered after 25 s
+const LIST_SETTLE_MS = 300;         // for the dialer to take the stand-in API's answers
+const CAMPAIGN_WAIT_MS = 900000;
+
+const r1 = (x) => Math.round(x * 10) / 10;
+const r3 = (x) => Math.round(x * 1000) / 1000;
+
+// Runs body(session) and closes the session, whatever happens.
+async function withStack(body) {
+	const s = new Session(null);
+	let result;
+	let err;
+	try {
+		result = await body(s);
+	} catch (e) {
+		err = e;
+		for (const st of s.stacks) console.error(s.logs(st));
+	}
+	try {
+		await s.close();
+	} catch (e) {
+		err = err || e;
+	}
+	if (err) throw err;
+	return result;
+}
+
+async function post(url, value) {
+	const r = await postJSON(url, value);
+	if (r.status >= 300) throw new Error(`POST ${url} answered ${r.status}: ${r.text.slice(0, 200)}`);
+	return r;
+}
+
+// --- webhook throughput --------------------------------------------------
+
+// Valid webhooks through lighttpd to numdialer.fcgi, against the empty
+// responder behind the same lighttpd configuration, under the same wrk load.
+// The dialer's rows come from a campaign against a silent stand-in API;
+// after one 'ringing' each, every replayed 'ringing' is a valid duplicate
+// (applied: false), the common case of a webhook that changes nothing.
+export async function webhookRow(size) {
+	const api = await silentApi();
+	let lt;
+	try {
+		return await withStack(async (s) => {
+			const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(10));
+			const st = await s.stack({ api: api.url, numbers: file });
+			await post(`${st.base}/call`);
+			const hooks = await recordedHooks(api, 3);
+			const reqs = hooks.map((h) => ({ path: h.path, body: JSON.stringify({ id: h.id, status: 'ringing' }) }));
+			for (const r of reqs) await post(`${st.base}${r.path}`, JSON.parse(r.body));
+			const replay = await post(`${st.base}${reqs[0].path}`, JSON.parse(reqs[0].body));
+			if (replay.json?.applied !== false) throw new Error(`a replayed webhook was not a duplicate: ${replay.text}`);
+
+			lt = await startLighttpd({ fcgi: RESPONDER, rundir: await s.tmpdir() });
+			const probe = await exchange(`${lt.base}/call`, { retryUntil: Date.now() + 10000 });
+			if (probe.status !== 200) throw new Error(`the empty responder answered ${probe.status}: ${lt.log()}`);
+
+			// Alternate rounds, the best of each: other load on the machine
+			// only ever lowers a round.
+			const load = { seconds: size.webhookSeconds, connections: WRK_CONNECTIONS };
+			const best = (a, b) => (a && a.rps >= b.rps ? a : b);
+			let empty;
+			let dialer;
+			for (let i = 0; i < size.webhookRounds; i++) {
+				empty = best(empty, await wrk(lt.base, reqs, load));
+				dialer = best(dialer, await wrk(st.base, reqs, load));
+			}
+			const bad = (w) => (w.non2xx || w.socketErrors ? ` (${w.non2xx} not 2xx; socket errors: ${w.socketErrors || 'none'})` : '');
+			return [{
+				name: 'webhooks/s through lighttpd to numdialer.fcgi',
+				value: Math.round(dialer.rps), unit: 'req/s',
+				base: { label: 'empty responder', value: Math.round(empty.rps) },
+				target: { text: 'ratio >= 0.9', ok: dialer.rps / empty.rps >= 0.9 },
+				note: `wrk, ${WRK_CONNECTIONS} connections, best of ${size.webhookRounds} alternating rounds of ` +
+				    `${size.webhookSeconds} s; latency p50/p99 ` +
+				    `${dialer.p50ms}/${dialer.p99ms} ms vs ${empty.p50ms}/${empty.p99ms} ms${bad(dialer)}${bad(empty)}`,
+				raw: { dialer: { ...dialer, output: undefined }, empty: { ...empty, output: undefined } },
+			}];
+		});
+	} finally {
+		if (lt) await lt.stop();
+		await api.close();
+	}
+}
+
+// --- the direct client: the API's own pace ----------------------------
+
+// Run once, shared by the refill and campaign rows: its own simulator with
+// the same flags as theirs and a list with calls left after its last.
+let direct;
+async function directFigures(s, size) {
+	if (direct) return direct;
+	const list = phones(size.directCalls + 10);
+	const file = await writeNumbers(await s.tmpdir(), 'direct.txt', list);
+	const sim = await s.apisim({ delayMaxMs: 0, seed: 7, numbers: file });
+	const d = await directClient(sim.url, list, size.directCalls);
+	const stats = await sim.stats();
+	direct = { ...d, refill: stats.refill };
+	return direct;
+}
+
+// A zero-delay campaign of n numbers to its end; the rate and the
+// simulator's /stats.
+async function campaign(s, n, seed) {
+	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
+	const sim = await s.apisim({ delayMaxMs: 0, seed, numbers: file });
+	const st = await s.stack({ api: sim.url, numbers: file });
+	const t0 = performance.now();
+	await post(`${st.base}/call`);
+	const fin = await waitAllTerminal(st.base, CAMPAIGN_WAIT_MS);
+	const secs = (performance.now() - t0) / 1000;
+	const stats = await sim.stats();
+	const done = fin.rows.filter((r) => r.status === 'completed').length;
+	return { rate: n / secs, secs, stats, done };
+}
+
+// --- refill latency ------------------------------------------------------
+
+// From a terminal webhook's sending to the next POST /call's arrival, as the
+// simulator sees it ("refill" in its /stats), in a zero-delay campaign;
+// against the same figure for the direct client, which places its next
+// call the moment it has answered a terminal webhook.
+export async function refillRow(size) {
+	return withStack(async (s) => {
+		const d = await directFigures(s, size);
+		const c = await campaign(s, size.refillCalls, 5);
+		const rf = c.stats.refill;
+		if (!rf || !(rf.samples > 0)) {
+			return ['p50', 'p99'].map((p) => ({
+				name: `refill latency ${p}`, value: null, unit: 'ms', base: null,
+				target: { text: p === 'p99' ? '<= 1 ms' : '', ok: null },
+				note: 'not measured: the simulator\'s /stats has no "refill" figures',
+			}));
+		}
+		const base = d.refill?.samples > 0 ? d.refill : null;
+		const note = `${rf.samples} refills in ${size.refillCalls} calls, max ${r3(rf.max_us / 1000)} ms` +
+		    (base ? `; direct client: ${base.samples} refills` : '');
+		return [
+			{ name: 'refill latency p50', value: r3(rf.p50_us / 1000), unit: 'ms',
+			    base: base && { label: 'direct client', value: r3(base.p50_us / 1000) },
+			    target: { text: '', ok: null }, note },
+			{ name: 'refill latency p99', value: r3(rf.p99_us / 1000), unit: 'ms',
+			    base: base && { label: 'direct client', value: r3(base.p99_us / 1000) },
+			    target: { text: '<= 1 ms', ok: rf.p99_us <= 1000 }, note },
+		];
+	});
+}
+
+// --- campaign throughput -------------------------------------------------
+
+// Calls per second over a whole zero-delay campaign (followed to its end the
+// way the page does), against 3 / the direct client's cycle.
+export async function campaignRow(size) {
+	return withStack(async (s) => {
+		const d = await directFigures(s, size);
+		const c = await campaign(s, size.campaignCalls, 3);
+		const ceiling = 3000 / d.cycleMs;
+		return [{
+			name: `calls/s, ${size.campaignCalls.toLocaleString('en')} numbers, zero delay`,
+			value: Math.round(c.rate), unit: 'calls/s',
+			base: { label: '3 / direct cycle', value: Math.round(ceiling) },
+			target: { text: 'ratio >= 0.8', ok: c.rate / ceiling >= 0.8 },
+			note: `${c.secs.toFixed(1)} s, ${c.done} completed, ${c.stats.calls_placed} placed, ` +
+			    `${c.stats.webhooks_failed} webhooks failed; direct client (${d.calls} calls): POST /call ` +
+			    `${r3(d.postMs)} ms, cycle to the terminal webhook ${r3(d.cycleMs)} ms mean, ${r3(d.cycleP99Ms)} ms p99`,
+		}];
+	});
+}
+
+// --- watchers ----------------------------------------------------------
+
+async function until(cond, timeoutMs, pauseMs = 10) {
+	const deadline = Date.now() + timeoutMs;
+	while (!cond()) {
+		if (Date.now() > deadline) return false;
+		await sleep(pauseMs);
+	}
+	return true;
+}
+
+// Parks n long-polls on the current version, reads the program's memory,
+// makes change() and times each watcher's answer from just before it.
+// warm() first sends a webhook that changes nothing: the first request
+// after a quiet spell is slower, and that is not what is measured.
+async function wake(st, pid, n, warm, change) {
+	const ev = (await getJSON(`${st.base}/events`)).json;
+	const q = `/events?since=${ev.version}&instance=${encodeURIComponent(ev.instance)}`;
+	await sleep(WATCH_SETTLE_MS);
+	const fd0 = openFiles(pid);
+	const mem0 = memory(pid);
+	const polls = [];
+	try {
+		while (polls.length < n) {
+			const batch = [];
+			for (let i = 0; i < WATCH_BATCH && polls.length < n; i++) {
+				const p = longPoll(st.port, q);
+				polls.push(p);
+				batch.push(p.connected);
+			}
+			await Promise.all(batch);
+			await until(() => openFiles(pid) >= fd0 + polls.length - WATCH_BACKLOG, WATCH_PARK_WAIT_MS);
+		}
+		const allParked = await until(() => openFiles(pid) >= fd0 + n, WATCH_PARK_WAIT_MS);
+		await sleep(WATCH_SETTLE_MS);
+		const parked = openFiles(pid) - fd0;
+		const mem1 = memory(pid);
+		await warm();
+		const t0 = performance.now();
+		await change();
+		const timeout = sleep(WATCH_ANSWER_WAIT_MS).then(() => null);
+		const answers = await Promise.race([Promise.all(polls.map((p) => p.answered)), timeout]);
+		if (!answers) throw new Error(`not every watcher was answered within ${WATCH_ANSWER_WAIT_MS} ms`);
+		const news = (a) => {
+			try { return a.status === 200 && JSON.parse(a.body).version > ev.version; } catch { return false; }
+		};
+		const ms = answers.filter(news).map((a) => a.first - t0);
+		return { n, parked, allParked, answered: ms.length, p50: percentile(ms, 50), p99: percentile(ms, 99),
+		    max: Math.max(...ms), mem0, perWatcher: (mem1.dirty - mem0.dirty) / n, rssPerWatcher: (mem1.rss - mem0.rss) / n,
+		    statuses: [...new Set(answers.map((a) => a.status))] };
+	} finally {
+		for (const p of polls) p.close();
+	}
+}
+
+// n parked long-polls through lighttpd, then one status change (a webhook):
+// when each watcher has it, against one watcher alone (the median of 3);
+// and the FastCGI process's memory per parked watcher.
+export async function watchersRow(size) {
+	const api = await silentApi();
+	try {
+		return await withStack(async (s) => {
+			const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(100));
+			const st = await s.stack({ api: api.url, numbers: file });
+			const pid = await st.fcgiPid();
+			await post(`${st.base}/call`);
+			const hooks = await recordedHooks(api, 3);
+			// The change: a webhook on a fresh connection (node's http, whose
+			// cost per request is the least of node's clients).
+			const hook = (h, status) => async () => {
+				const r = await exchange(`${st.base}${h.path}`, { method: 'POST',
+				    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: h.id, status }) });
+				if (r.status !== 200) throw new Error(`the webhook answered ${r.status}: ${r.body}`);
+			};
+			await sleep(WATCH_SETTLE_MS);
+			const ones = [];
+			// 'queued' ranks as 'dialing': below or equal to every row's status.
+			const warm = hook(hooks[2], 'queued');
+			for (const h of hooks) ones.push((await wake(st, pid, 1, warm, hook(h, 'ringing'))).p50);
+			const one = { p50: percentile(ones, 50) };
+			const many = await wake(st, pid, size.watchers, warm, hook(hooks[0], 'answered'));
+			const note = `${many.parked} parked of ${many.n}${many.allParked ? '' : ' (not all parked in time)'}, ` +
+			    `${many.answered} answered with the change (HTTP ${many.statuses.join(', ')}), max ${r1(many.max)} ms`;
+			const kib = (b) => r3(b / 1024);
+			return [
+				{ name: `watchers: ${size.watchers.toLocaleString('en')} answered, p50`, value: r1(many.p50), unit: 'ms',
+				    base: { label: '1 watcher', value: r1(one.p50) }, target: { text: '', ok: null }, note },
+				{ name: `watchers: ${size.watchers.toLocaleString('en')} answered, p99`, value: r1(many.p99), unit: 'ms',
+				    base: { label: '1 watcher', value: r1(one.p50) },
+				    target: { text: '<= 250 ms', ok: many.answered === many.n && many.p99 <= 250 }, note },
+				{ name: 'memory per parked watcher', value: kib(many.perWatcher), unit: 'KiB',
+				    base: null, target: { text: '<= 4 KiB', ok: many.perWatcher <= 4096 },
+				    note: `growth of the FastCGI process's private dirty memory (${r1(many.mem0.dirty / 1048576)} MiB ` +
+				    `before) over ${many.n} watchers; RSS: ${kib(many.rssPerWatcher)} KiB each` },
+			];
+		});
+	} finally {
+		await api.close();
+	}
+}
+
+// --- list scale ----------------------------------------------------------
+
+// The instance and version of a full /events answer, read from its ends:
+// parsing a million rows to learn two fields would cost more than the
+// figures measured around it.
+function answerHead(body) {
+	const ends = body.subarray(0, 4096).toString() + body.subarray(Math.max(0, body.length - 4096)).toString();
+	const instance = /"instance":\s*"([^"]*)"/.exec(ends)?.[1];
+	const version = /"version":\s*(\d+)/.exec(ends)?.[1];
+	if (instance !== undefined && version !== undefined) return { instance, version: Number(version) };
+	return JSON.parse(body.toString());
+}
+
+// One program with an n-number list behind its own lighttpd: start-up to the
+// first full /events answer, memory, the full answer again, and the answer
+// to ?since=V after one webhook.
+async function listProbe(s, n) {
+	const api = await silentApi();
+	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
+	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
+	    env: { NUMDIALER_API: api.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off' } });
+	try {
+		await untilProgramAnswers(lt);
+		const pid = await lt.fcgiPid();
+		const memReady = memory(pid);
+		const first = await exchange(`${lt.base}/events`);
+		const startup = performance.now() - lt.spawnedAt;
+		if (first.status !== 200) throw new Error(`GET /events answered ${first.status}`);
+		const mem = memory(pid);
+		const full = await exchange(`${lt.base}/events`, { headers: { 'Accept-Encoding': 'gzip' } });
+		const head = answerHead(first.body);
+
+		await post(`${lt.base}/call`);
+		const [h] = await recordedHooks(api, Math.min(3, n));
+		await sleep(LIST_SETTLE_MS);
+		const q = (v) => `${lt.base}/events?since=${v}&instance=${encodeURIComponent(head.instance)}`;
+		const v1 = JSON.parse((await exchange(q(head.version))).body.toString()).version;
+		await post(`${lt.base}${h.path}`, { id: h.id, status: 'ringing' });
+		const one = await exchange(q(v1));
+		const oneRows = JSON.parse(one.body.toString()).calls.length;
+		const encoding = full.headers['content-encoding'] || 'none';
+		const unpack = { none: (b) => b, gzip: zlib.gunzipSync, deflate: zlib.inflateSync }[encoding];
+		return { n, startup, memReady, mem, fullBytes: unpack ? unpack(full.body).length : NaN,
+		    wireBytes: full.body.length, fullMs: full.ms, encoding, oneBytes: one.body.length, oneRows };
+	} finally {
+		await lt.stop();
+		await api.close();
+	}
+}
+
+// n numbers against one: start-up time, memory per number, the full /events
+// answer, and the answer for one change, which must not grow with the list.
+export async function listRow(size) {
+	return withStack(async (s) => {
+		const small = await listProbe(s, 1);
+		const big = await listProbe(s, size.listNumbers);
+		const per = (big.mem.dirty - small.mem.dirty) / (big.n - small.n);
+		const perReady = (big.memReady.dirty - small.memReady.dirty) / (big.n - small.n);
+		const perRss = (big.mem.rss - small.mem.rss) / (big.n - small.n);
+		const N = big.n.toLocaleString('en');
+		return [
+			{ name: `start-up to the first /events, ${N} numbers`, value: Math.round(big.startup), unit: 'ms',
+			    base: { label: '1 number', value: Math.round(small.startup) }, target: { text: '', ok: null },
+			    note: 'lighttpd spawned -> the first full GET /events answer read' },
+			{ name: 'memory per number', value: r1(per), unit: 'B', base: null,
+			    target: { text: '<= 128 B', ok: per <= 128 },
+			    note: `the FastCGI process's private dirty memory with ${N} numbers minus with 1 ` +
+			    `(${r1(small.mem.dirty / 1048576)} MiB), after the first full /events; before it: ` +
+			    `${r1(perReady)} B; RSS: ${r1(perRss)} B` },
+			{ name: `full /events answer, ${N} numbers`, value: big.fullBytes, unit: 'bytes',
+			    base: { label: '1 number', value: small.fullBytes },
+			    target: { text: '', ok: null },
+			    note: `${r1(big.fullBytes / big.n)} bytes per row; sent as ${big.encoding === 'none' ? 'is' :
+			    `${big.encoding}: ${big.wireBytes.toLocaleString('en')} bytes`} to a client that accepts gzip` },
+			{ name: `full /events answer time, ${N} numbers`, value: Math.round(big.fullMs), unit: 'ms',
+			    base: { label: '1 number', value: r1(small.fullMs) }, target: { text: '', ok: null },
+			    note: 'request sent (accepting gzip) -> last byte read, a fresh connection' },
+			{ name: 'answer for one change', value: big.oneBytes, unit: 'bytes',
+			    base: { label: '1 number', value: small.oneBytes },
+			    target: { text: 'does not grow with the list', ok: big.oneRows === 1 && big.oneBytes <= small.oneBytes + 64 },
+			    note: `${big.oneRows} row in it` },
+		];
+	});
+}
+
+// --- the page ----------------------------------------------------------
+
+// Headless Chromium over the real stack (scripts/bench/page.mjs): first
+// render and one change's cost with n numbers, against 9 numbers.
+export async function pageRow(size) {
+	const args = [path.join(ROOT, 'scripts', 'bench', 'page.mjs'), '--numbers', `9,${size.pageNumbers}`, ...size.pageArgs];
+	const child = spawn(process.execPath, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	let err = '';
+	child.stdout.on('data', (d) => { out += d; });
+	child.stderr.on('data', (d) => { err += d; });
+	const [code] = await once(child, 'exit');
+	const line = out.split('\n').reverse().find((l) => l.startsWith('{"bench":"page"'));
+	if (!line) throw new Error(`page.mjs exited ${code} with no figures:\n${out.slice(-2000)}${err.slice(-2000)}`);
+	const { results } = JSON.parse(line);
+	const small = results.find((r) => r.numbers === 9);
+	const big = results.find((r) => r.numbers === size.pageNumbers);
+	const N = size.pageNumbers.toLocaleString('en');
+	const trouble = code === 0 ? '' : `; page.mjs exited ${code} (${results.map((r) =>
+	    `${r.numbers} numbers: ${r.problems} problems, ${r.changes} changes seen`).join('; ')})`;
+	return [
+		{ name: `page: first render, ${N} numbers`, value: big.first_render_ms, unit: 'ms',
+		    base: { label: '9 numbers', value: small.first_render_ms },
+		    target: { text: '<= 1000 ms', ok: big.first_render_ms <= 1000 },
+		    note: `headless Chromium, median of ${big.runs} loads; painted at ${big.first_paint_ms} ms; ` +
+		    `${big.dom_rows} rows in the DOM${trouble}` },
+		{ name: `page: one change, ${N} numbers`, value: big.change_ms_median, unit: 'ms',
+		    base: { label: '9 numbers', value: small.change_ms_median },
+		    target: { text: '<= 16 ms', ok: big.change_ms_median <= 16 },
+		    note: `median of ${big.changes} answers after Call, mean ${big.change_ms_mean} ms, max ${big.change_ms_max} ms${trouble}` },
+	];
+}
