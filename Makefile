@@ -28,7 +28,7 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # The pure modules: no I/O, unit-tested on their own. The journal joins
 # them: its only I/O is its own file, which its test makes in /tmp.
-PURE := status campaign numbers settings webhook render outcome journal
+PURE := status campaign numbers settings webhook render outcome journal hex
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

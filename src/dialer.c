@@ -19,6 +19,7 @@
 #include <json.h>
 
 #include "dialer.h"
+#include "hex.h"
 #include "numbers.h"
 #include "outcome.h"
 
@@ -171,7 +172,7 @@ transfer_begin(struct dialer *d, struct transfer *t)
 	const char *text;
 	int rc = -1;
 
-	hub_hex(t->key, CAMPAIGN_KEY_BYTES, hex);
+	hex_encode(t->key, CAMPAIGN_KEY_BYTES, hex);
 	snprintf(hook, sizeof(hook), "%s/webhook/%zu/%s",
 	    d->hub->settings->public_url, t->row, hex);
 	body = json_object_new_object();

@@ -121,16 +121,3 @@ hub_random(void *buf, size_t len)
 	}
 	return 0;
 }
-
-void
-hub_hex(const unsigned char *buf, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}

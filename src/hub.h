@@ -60,7 +60,4 @@ int64_t hub_now_ms(void);
 /* Fills buf with len bytes from the kernel's random source: 0 or -1. */
 int hub_random(void *buf, size_t len);
 
-/* Writes len bytes of buf as 2*len lowercase hex characters and a NUL. */
-void hub_hex(const unsigned char *buf, size_t len, char *out);
-
 #endif

@@ -17,6 +17,8 @@
 
 #include <json-c/json.h>
 
+#include "hex.h"
+#include "render.h"
 #include "status.h"
 
 #define JOURNAL_JSON_DEPTH 4         /* every line is one flat object */
@@ -28,10 +30,6 @@
 #define JOURNAL_WORD_MAX 32          /* longest status word */
 #define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
 #define JOURNAL_FNV_PRIME UINT64_C(1099511628211)
-
-/* Literal keys, each added once per object: json-c need not copy them. */
-#define JOURNAL_ADD_FLAGS \
-	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 static const char *const journal_mark_keys[MARK_COUNT] = {
 	[MARK_DIALED] = "dialed_at",
@@ -147,20 +145,6 @@ done:
 	json_object_put(obj);
 }
 
-/* Adds val under a literal key; takes val. Returns -1 (having freed it)
- * when val is NULL or json-c fails. */
-static int
-journal_add(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (val == NULL)
-		return -1;
-	if (json_object_object_add_ex(obj, key, val, JOURNAL_ADD_FLAGS) != 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
-
 static struct json_object *
 journal_header(const struct campaign *c)
 {
@@ -171,10 +155,10 @@ journal_header(const struct campaign *c)
 	if (o == NULL)
 		return NULL;
 	journal_list_id(c, &id);
-	fail |= journal_add(o, "numdialer_journal",
+	fail |= render_put(o, "numdialer_journal",
 	    json_object_new_int(JOURNAL_FORMAT));
-	fail |= journal_add(o, "count", json_object_new_uint64(id.count));
-	fail |= journal_add(o, "phones_fnv1a64", json_object_new_string(id.hash));
+	fail |= render_put(o, "count", json_object_new_uint64(id.count));
+	fail |= render_put(o, "phones_fnv1a64", json_object_new_string(id.hash));
 	if (fail) {
 		json_object_put(o);
 		return NULL;
@@ -187,25 +171,12 @@ journal_started(void)
 {
 	struct json_object *o = json_object_new_object();
 
-	if (o != NULL && journal_add(o, "started",
+	if (o != NULL && render_put(o, "started",
 	    json_object_new_boolean(1)) != 0) {
 		json_object_put(o);
 		return NULL;
 	}
 	return o;
-}
-
-static void
-journal_hex(const unsigned char *buf, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
 }
 
 /* Row's line: everything campaign_restore_row needs to put it back. */
@@ -219,20 +190,20 @@ journal_row(const struct campaign *c, size_t row)
 
 	if (o == NULL)
 		return NULL;
-	journal_hex(campaign_key(c, row), CAMPAIGN_KEY_BYTES, key);
-	fail |= journal_add(o, "row", json_object_new_uint64(row));
-	fail |= journal_add(o, "status",
+	hex_encode(campaign_key(c, row), CAMPAIGN_KEY_BYTES, key);
+	fail |= render_put(o, "row", json_object_new_uint64(row));
+	fail |= render_put(o, "status",
 	    json_object_new_string(status_name(r->status)));
-	fail |= journal_add(o, "attempts", json_object_new_uint64(r->attempts));
+	fail |= render_put(o, "attempts", json_object_new_uint64(r->attempts));
 	if (r->call_id != NULL)
-		fail |= journal_add(o, "id", json_object_new_string(r->call_id));
+		fail |= render_put(o, "id", json_object_new_string(r->call_id));
 	if (r->reason != NULL)
-		fail |= journal_add(o, "reason", json_object_new_string(r->reason));
+		fail |= render_put(o, "reason", json_object_new_string(r->reason));
 	for (m = 0; m < MARK_COUNT; m++)
 		if (r->at_ms[m] != 0)
-			fail |= journal_add(o, journal_mark_keys[m],
+			fail |= render_put(o, journal_mark_keys[m],
 			    json_object_new_int64(r->at_ms[m]));
-	fail |= journal_add(o, "key", json_object_new_string(key));
+	fail |= render_put(o, "key", json_object_new_string(key));
 	if (fail) {
 		json_object_put(o);
 		return NULL;
@@ -328,28 +299,6 @@ journal_get_str(struct json_object *o, const char *key, bool required,
 	return strlen(*s) == (size_t)len ? 0 : -1;
 }
 
-static int
-journal_unhex(const char *hex, unsigned char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < 2 * len; i++) {
-		int v;
-
-		if (hex[i] >= '0' && hex[i] <= '9')
-			v = hex[i] - '0';
-		else if (hex[i] >= 'a' && hex[i] <= 'f')
-			v = hex[i] - 'a' + 10;
-		else
-			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (unsigned char)(v << 4);
-		else
-			out[i / 2] |= (unsigned char)v;
-	}
-	return hex[2 * len] == '\0' ? 0 : -1;
-}
-
 /* A status word as the journal writes it (status_name), idle excluded. */
 static int
 journal_status(const char *word, enum status *out)
@@ -437,7 +386,7 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 		return -1;
 	}
 	if (journal_get_str(o, "key", true, 1, JOURNAL_KEY_HEX, &hex) != 0 ||
-	    journal_unhex(hex, key, CAMPAIGN_KEY_BYTES) != 0) {
+	    hex_decode(hex, key, CAMPAIGN_KEY_BYTES) != 0) {
 		snprintf(why, whylen, "\"key\" missing or not %d lowercase hex "
 		    "digits", JOURNAL_KEY_HEX);
 		return -1;

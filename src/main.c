@@ -23,6 +23,7 @@
 #include "campaign.h"
 #include "dialer.h"
 #include "events.h"
+#include "hex.h"
 #include "hub.h"
 #include "journal.h"
 #include "numbers.h"
@@ -63,31 +64,6 @@ struct main_accept {
 	atomic_bool stopping;
 	atomic_bool failed;           /* the listening socket broke */
 };
-
-static const char *const main_sim_names[] = {
-	[SETTINGS_SIM_AUTO] = "auto",
-	[SETTINGS_SIM_ON] = "on",
-	[SETTINGS_SIM_OFF] = "off",
-};
-
-static void
-main_print_settings(const struct settings *s, FILE *out)
-{
-	fprintf(out, "NUMDIALER_PORT=%d\n", s->port);
-	fprintf(out, "NUMDIALER_BIND=%s\n", s->bind);
-	fprintf(out, "NUMDIALER_API=%s\n", s->api);
-	fprintf(out, "NUMDIALER_PUBLIC_URL=%s\n", s->public_url);
-	fprintf(out, "NUMDIALER_NUMBERS=%s\n", s->numbers);
-	fprintf(out, "NUMDIALER_CONCURRENCY=%d\n", s->concurrency);
-	fprintf(out, "NUMDIALER_CALL_TIMEOUT=%d\n", s->call_timeout);
-	fprintf(out, "NUMDIALER_SIM=%s\n", main_sim_names[s->sim]);
-	fprintf(out, "NUMDIALER_RUNDIR=%s\n", s->rundir);
-	fprintf(out, "NUMDIALER_SERVER=%s\n", s->server);
-	fprintf(out, "NUMDIALER_SOCKET=%s\n", s->socket);
-	fprintf(out, "NUMDIALER_JOURNAL=%s\n", s->journal);
-	fprintf(out, "NUMDIALER_DIAL_ATTEMPTS=%d\n", s->dial_attempts);
-	fprintf(out, "NUMDIALER_RETRY_DELAY_MS=%d\n", s->retry_delay_ms);
-}
 
 static void
 main_sleep_ms(long ms)
@@ -388,7 +364,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
 		goto fail;
 	}
-	hub_hex(rnd, sizeof(rnd), hub.instance);
+	hex_encode(rnd, sizeof(rnd), hub.instance);
 	if (settings->journal[0] != '\0') {
 		struct journal_replay replay;
 
@@ -548,8 +524,8 @@ main(int argc, char **argv)
 		numbers_free(&numbers);
 		if (bad)
 			return 1;
-		main_print_settings(&settings, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return settings_print(&settings, stdout) == 0 &&
+		    fflush(stdout) == 0 ? 0 : 1;
 	}
 	return main_run(&settings, &numbers);
 }

@@ -44,9 +44,7 @@ struct render_out {
 	bool failed;                 /* out of memory: the render fails */
 };
 
-/* Adds val (which may be NULL after a failed allocation) to obj under a
- * literal key. Takes val in every case: 0, or -1 having freed it. */
-static int
+int
 render_put(struct json_object *obj, const char *key, struct json_object *val)
 {
 	if (val == NULL)

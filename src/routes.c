@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "events.h"
+#include "hex.h"
 #include "http.h"
 #include "render.h"
 #include "status.h"
@@ -23,7 +24,6 @@
 #define ROUTES_PATH_MAX 512       /* longer paths match nothing we serve: 404 */
 #define ROUTES_REASON_MAX 256     /* an error answer's message */
 #define ROUTES_U64_DIGITS 20      /* digits of UINT64_MAX */
-#define ROUTES_KEY_HEX (2 * CAMPAIGN_KEY_BYTES)
 #define ROUTES_PARKED 0           /* a handler's status for "parked" */
 #define ROUTES_ORIGIN_MAX 512     /* scheme://host[:port] of this server */
 
@@ -276,17 +276,6 @@ routes_call(struct routes_ctx *x)
 	return routes_json(x, 202, obj);
 }
 
-/* A lowercase hex digit's value, or -1. */
-static int
-routes_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Reads ROW and KEY from /webhook/ROW/KEY: 0, or the status to answer. */
 static int
 routes_webhook_path(struct routes_ctx *x, size_t *row,
@@ -296,7 +285,6 @@ routes_webhook_path(struct routes_ctx *x, size_t *row,
 	const char *slash = strchr(p, '/');
 	const char *k;
 	uint64_t v;
-	size_t i;
 
 	if (slash == NULL || slash == p || slash[1] == '\0' ||
 	    strchr(slash + 1, '/') != NULL)
@@ -309,16 +297,8 @@ routes_webhook_path(struct routes_ctx *x, size_t *row,
 	k = slash + 1;
 	/* Only the dialer makes keys, always this shape: anything else is a
 	 * forgery, refused like a wrong key. */
-	if (strlen(k) != ROUTES_KEY_HEX)
+	if (hex_decode(k, key, CAMPAIGN_KEY_BYTES) != 0)
 		return routes_fail(x, 403, "bad key");
-	for (i = 0; i < CAMPAIGN_KEY_BYTES; i++) {
-		int hi = routes_hex_digit(k[2 * i]);
-		int lo = routes_hex_digit(k[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return routes_fail(x, 403, "bad key");
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
 	*row = (size_t)v;
 	return 0;
 }

@@ -244,6 +244,33 @@ settings_set(struct settings *s, const char *key, const char *value,
 	return 0;
 }
 
+int
+settings_print(const struct settings *s, FILE *out)
+{
+	for (size_t i = 0; i < TABLE_LEN; i++) {
+		const struct setting *t = &table[i];
+		const char *field = (const char *)s + t->offset;
+		int n;
+
+		switch (t->kind) {
+		case KIND_INT:
+			n = fprintf(out, "%s=%d\n", t->key,
+			    *(const int *)(const void *)field);
+			break;
+		case KIND_CHOICE:
+			n = fprintf(out, "%s=%s\n", t->key, t->words[
+			    *(const enum settings_sim *)(const void *)field]);
+			break;
+		default:
+			n = fprintf(out, "%s=%s\n", t->key, field);
+			break;
+		}
+		if (n < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Splits one trimmed, non-comment line into key and value, written to the
  * given buffers. Returns NULL, or why the line is not KEY=value.

@@ -7,6 +7,7 @@
 #define NUMDIALER_SETTINGS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
@@ -56,6 +57,14 @@ int settings_set(struct settings *s, const char *key, const char *value,
  */
 int settings_parse(struct settings *s, const char *text, size_t len,
     const char *name, char *err, size_t errlen);
+
+/*
+ * Writes every setting of s to out as a KEY=value line, in the table's
+ * order, choices as their words: text settings_parse reads back to s (as
+ * long as no text value holds a newline, a " #" or outer blanks or quotes,
+ * which the checks let through only in paths). 0, or -1 on a write error.
+ */
+int settings_print(const struct settings *s, FILE *out);
 
 /*
  * Defaults, then the file at conf_path (skipped if conf_path is NULL or the

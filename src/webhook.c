@@ -16,6 +16,8 @@
 
 #define WEBHOOK_JSON_DEPTH 8  /* a webhook body is a flat object */
 
+/* A reader is handed a body (never NULL) of at most WEBHOOK_BODY_MAX
+ * bytes: webhook_parse checks both once for every type. */
 typedef int reader_fn(const char *body, size_t len, struct webhook *out,
     char *err, size_t errlen);
 
@@ -71,13 +73,40 @@ reader_for(const char *ctype)
 	return NULL;
 }
 
+/*
+ * Copies a textual id of len bytes into out: 0, or 400 with err when it is
+ * empty, longer than CAMPAIGN_ID_MAX or not printable ASCII.
+ */
+static int
+copy_text_id(const char *s, size_t len, char out[CAMPAIGN_ID_MAX + 1],
+    char *err, size_t errlen)
+{
+	if (len == 0) {
+		set_err(err, errlen, "id is empty");
+		return 400;
+	}
+	if (len > CAMPAIGN_ID_MAX) {
+		set_err(err, errlen, "id too long");
+		return 400;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch >= 0x7f) {
+			set_err(err, errlen,
+			    "id has characters other than printable ASCII");
+			return 400;
+		}
+	}
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}
+
 int
 webhook_read_id(struct json_object *id, char out[CAMPAIGN_ID_MAX + 1],
     char *err, size_t errlen)
 {
-	const char *s;
-	size_t len;
-
 	out[0] = '\0';
 	switch (json_object_get_type(id)) {
 	case json_type_null:
@@ -96,28 +125,8 @@ webhook_read_id(struct json_object *id, char out[CAMPAIGN_ID_MAX + 1],
 		    json_object_get_uint64(id));
 		return 0;
 	case json_type_string:
-		s = json_object_get_string(id);
-		len = (size_t)json_object_get_string_len(id);
-		if (len == 0) {
-			set_err(err, errlen, "id is empty");
-			return 400;
-		}
-		if (len > CAMPAIGN_ID_MAX) {
-			set_err(err, errlen, "id too long");
-			return 400;
-		}
-		for (size_t i = 0; i < len; i++) {
-			unsigned char ch = (unsigned char)s[i];
-
-			if (ch < 0x20 || ch >= 0x7f) {
-				set_err(err, errlen,
-				    "id has characters other than printable ASCII");
-				return 400;
-			}
-		}
-		memcpy(out, s, len);
-		out[len] = '\0';
-		return 0;
+		return copy_text_id(json_object_get_string(id),
+		    (size_t)json_object_get_string_len(id), out, err, errlen);
 	case json_type_double:
 		set_err(err, errlen, "id is not an integer");
 		return 400;
@@ -135,15 +144,6 @@ read_json(const char *body, size_t len, struct webhook *out, char *err,
 	struct json_object *root = NULL, *id, *status;
 	int rc = 400;
 
-	if (body == NULL) {
-		body = "";
-		len = 0;
-	}
-	if (len > WEBHOOK_BODY_MAX) {
-		set_err(err, errlen, "body too large");
-		rc = 413;
-		goto done;
-	}
 	tok = json_tokener_new_ex(WEBHOOK_JSON_DEPTH);
 	if (tok == NULL) {
 		set_err(err, errlen, "out of memory");
@@ -197,36 +197,6 @@ done:
 /* The form fields read; Twilio sends many more, all ignored. */
 #define WEBHOOK_FORM_ID "CallSid"
 #define WEBHOOK_FORM_STATUS "CallStatus"
-
-/*
- * Copies a textual id of len bytes into out: 0, or 400 with err when it is
- * empty, longer than CAMPAIGN_ID_MAX or not printable ASCII.
- */
-static int
-copy_text_id(const char *s, size_t len, char out[CAMPAIGN_ID_MAX + 1],
-    char *err, size_t errlen)
-{
-	if (len == 0) {
-		set_err(err, errlen, "id is empty");
-		return 400;
-	}
-	if (len > CAMPAIGN_ID_MAX) {
-		set_err(err, errlen, "id too long");
-		return 400;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch < 0x20 || ch >= 0x7f) {
-			set_err(err, errlen,
-			    "id has characters other than printable ASCII");
-			return 400;
-		}
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return 0;
-}
 
 /*
  * Decodes one name or value of a form (len <= WEBHOOK_BODY_MAX): '+' is a
@@ -323,15 +293,6 @@ read_form(const char *body, size_t len, struct webhook *out, char *err,
 	struct form_field *sid = &fields[0], *status = &fields[1];
 	int rc;
 
-	if (body == NULL) {
-		body = "";
-		len = 0;
-	}
-	if (len > WEBHOOK_BODY_MAX) {
-		set_err(err, errlen, "body too large");
-		rc = 413;
-		goto done;
-	}
 	rc = form_fields(body, len, fields, sizeof(fields) / sizeof(fields[0]),
 	    err, errlen);
 	if (rc != 0)
@@ -373,6 +334,14 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 		set_err(err, errlen, "content type must be application/json or "
 		    "application/x-www-form-urlencoded");
 		return 415;
+	}
+	if (body == NULL) {
+		body = "";
+		len = 0;
+	}
+	if (len > WEBHOOK_BODY_MAX) {
+		set_err(err, errlen, "body too large");
+		return 413;
 	}
 	rc = read(body, len, out, err, errlen);
 	if (rc != 0)

@@ -9,10 +9,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Session, BUILD, ROOT, getJSON, postJSON, waitAllTerminal, writeNumbers } from '../../tests/system/harness.mjs';
+import {
+	Session, BUILD, ROOT, getJSON, postJSON, standInApi, waitAllTerminal, writeNumbers,
+} from '../../tests/system/harness.mjs';
 import {
 	directClient, exchange, longPoll, memory, openFiles, percentile, phones, recordedHooks,
-	silentApi, startLighttpd, untilProgramAnswers, wrk,
+	startLighttpd, untilProgramAnswers, wrk,
 } from './tools.mjs';
 
 const RESPONDER = path.join(BUILD, 'bench', 'empty_responder');
@@ -63,7 +65,7 @@ async function post(url, value) {
 // after one 'ringing' each, every replayed 'ringing' is a valid duplicate
 // (applied: false), the common case of a webhook that changes nothing.
 export async function webhookRow(size) {
-	const api = await silentApi();
+	const api = await standInApi();
 	let lt;
 	try {
 		return await withStack(async (s) => {
@@ -251,7 +253,7 @@ async function wake(st, pid, n, warm, change) {
 // when each watcher has it, against one watcher alone (the median of 3);
 // and the FastCGI process's memory per parked watcher.
 export async function watchersRow(size) {
-	const api = await silentApi();
+	const api = await standInApi();
 	try {
 		return await withStack(async (s) => {
 			const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(100));
@@ -310,7 +312,7 @@ function answerHead(body) {
 // first full /events answer, memory, the full answer again, and the answer
 // to ?since=V after one webhook.
 async function listProbe(s, n) {
-	const api = await silentApi();
+	const api = await standInApi();
 	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
 	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
 	    env: { NUMDIALER_API: api.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off' } });

@@ -191,30 +191,6 @@ export async function wrk(base, hooks, { seconds, connections, threads = 1 }) {
 
 // --- stand-ins and clients ---------------------------------------------
 
-// A telephony API that answers POST /call with {"id": 1234 + n}, records
-// the webhook URL it was handed, and never sends a webhook: the campaign
-// stays still while webhooks are replayed against it.
-export async function silentApi() {
-	const calls = [];
-	const port = await freePort();
-	const srv = http.createServer((req, res) => {
-		let body = '';
-		req.on('data', (d) => { body += d; });
-		req.on('end', () => {
-			let j = {};
-			try { j = JSON.parse(body); } catch { /* recorded as is */ }
-			const id = 1234 + calls.length;
-			calls.push({ ...j, id });
-			res.writeHead(req.method === 'POST' && req.url === '/call' ? 200 : 404, { 'Content-Type': 'application/json' });
-			res.end(JSON.stringify({ id }));
-		});
-	});
-	srv.listen(port, '127.0.0.1');
-	await once(srv, 'listening');
-	return { url: `http://127.0.0.1:${port}`, calls,
-	    close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }) };
-}
-
 // Waits until api has recorded n calls and returns their webhooks:
 // [{row, path, id}] (path is the URL's path: /webhook/ROW/KEY).
 export async function recordedHooks(api, n, timeoutMs = 10000) {

@@ -27,6 +27,27 @@ function watch(page, problems, allow = []) {
 	page.on('response', (r) => { if (r.status() >= 400) add(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`); });
 }
 
+// What a restart test expects while the program is killed and back: the
+// long-poll the dead program held fails (500), and while lighttpd brings
+// the program back /events may answer 503 or not at all. The page must
+// ride that out, which is what is tested.
+const RESTART_ALLOW = [/^HTTP 50[03] for GET .*\/events/, /^console error: .*status of 50[03]/,
+	/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
+	/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/];
+
+// Opens the page at base and waits for the default list's 9 rows.
+async function openNine(page, base) {
+	await page.goto(base + '/', { waitUntil: 'load' });
+	await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+}
+
+// Clicks Call and waits until row 0 has left idle: dialing is under way.
+async function dialFirstRow(page) {
+	await page.click('button#call');
+	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
+	    null, { timeout: 10000 });
+}
+
 const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
 
 test('the page dials the list and shows it live', { timeout: 90000 }, async (t) => {
@@ -178,18 +199,10 @@ test('a restart without a journal is said plainly, and the page follows the new 
 		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 		const page = await browser.newPage();
 		const problems = [];
-		// The long-poll the dead program held fails (500), and while
-		// lighttpd brings the program back /events may answer 503 or not
-		// at all: the page must ride that out, which is what is tested.
-		watch(page, problems, [/^HTTP 50[03] for GET .*\/events/, /^console error: .*status of 50[03]/,
-			/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
-			/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/]);
-		await page.goto(st.base + '/', { waitUntil: 'load' });
-		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+		watch(page, problems, RESTART_ALLOW);
+		await openNine(page, st.base);
 		assert.equal(await page.isHidden('#restarted'), true, 'no restart notice at first');
-		await page.click('button#call');
-		await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
-		    null, { timeout: 10000 });
+		await dialFirstRow(page);
 		assert.equal(await page.isDisabled('button#call'), true);
 		const before = (await getJSON(`${st.base}/events`)).json;
 		assert.equal(before.started, true);
@@ -236,16 +249,11 @@ test('a restart with a journal resyncs silently', { timeout: 60000 }, async (t) 
 		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 		const page = await browser.newPage();
 		const problems = [];
-		watch(page, problems, [/^HTTP 50[03] for GET .*\/events/, /^console error: .*status of 50[03]/,
-			/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
-			/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/]);
+		watch(page, problems, RESTART_ALLOW);
 		const asked = [];
 		page.on('request', (r) => asked.push(r.url()));
-		await page.goto(st.base + '/', { waitUntil: 'load' });
-		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
-		await page.click('button#call');
-		await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
-		    null, { timeout: 10000 });
+		await openNine(page, st.base);
+		await dialFirstRow(page);
 
 		process.kill(await st.fcgiPid(), 'SIGKILL');
 		let after;

@@ -2,44 +2,15 @@
 // JSON {"error"} body, none changing state or the FastCGI process.
 //
 // The webhook cases that need a dialed row's key (415, 400, 409, 413, 422
-// on a real row) use a stand-in telephony API written here: it records the
+// on a real row) use the harness's stand-in telephony API: it records the
 // webhook URL the dialer hands it (the only place the key appears) and never
 // sends a webhook itself, so the campaign stays still between snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withSession, getJSON, postJSON, request, freePort } from './harness.mjs';
+import { withSession, getJSON, postJSON, request, standInApi } from './harness.mjs';
 
 const HEX32 = '0123456789abcdef0123456789abcdef';
-
-// A telephony API that answers POST /call with {"id": 1234 + n} and does
-// nothing more.
-async function standInApi() {
-	const calls = [];
-	const port = await freePort();
-	const srv = http.createServer((req, res) => {
-		let body = '';
-		req.on('data', (d) => { body += d; });
-		req.on('end', () => {
-			if (req.method !== 'POST' || req.url !== '/call') {
-				res.writeHead(404, { 'Content-Type': 'application/json' });
-				res.end('{"error":"not found"}');
-				return;
-			}
-			let j;
-			try { j = JSON.parse(body); } catch { j = {}; }
-			const id = 1234 + calls.length;
-			calls.push({ ...j, id });
-			res.writeHead(200, { 'Content-Type': 'application/json' });
-			res.end(JSON.stringify({ id }));
-		});
-	});
-	srv.listen(port, '127.0.0.1');
-	await once(srv, 'listening');
-	return { url: `http://127.0.0.1:${port}`, calls, close: () => new Promise((r) => { srv.closeAllConnections(); srv.close(r); }) };
-}
 
 // Checks one answer; a miss is collected (not thrown) so one run reports
 // every case, and the test asserts the list is empty at the end.

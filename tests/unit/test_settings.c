@@ -24,7 +24,8 @@ static const char *const env_keys[] = {
 	"NUMDIALER_PORT", "NUMDIALER_BIND", "NUMDIALER_API",
 	"NUMDIALER_PUBLIC_URL", "NUMDIALER_NUMBERS", "NUMDIALER_CONCURRENCY",
 	"NUMDIALER_CALL_TIMEOUT", "NUMDIALER_SIM", "NUMDIALER_RUNDIR",
-	"NUMDIALER_SERVER", "NUMDIALER_SOCKET",
+	"NUMDIALER_SERVER", "NUMDIALER_SOCKET", "NUMDIALER_JOURNAL",
+	"NUMDIALER_DIAL_ATTEMPTS", "NUMDIALER_RETRY_DELAY_MS",
 };
 
 static int
@@ -358,6 +359,86 @@ test_public_url(void **state)
 	}
 }
 
+/* Prints s, parses the text into zeroed settings, and checks every field
+ * came back; returns the text (to free) for the caller's own checks. */
+static char *
+print_parse_back(const struct settings *s)
+{
+	struct settings back;
+	char err[ERR_MAX] = "";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(settings_print(s, f), 0);
+	assert_int_equal(fclose(f), 0);
+	/* Zeroed, not defaulted: a key left out of the text would show. */
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(settings_parse(&back, text, len, "printed", err,
+	    sizeof(err)), 0);
+	assert_int_equal(back.port, s->port);
+	assert_string_equal(back.bind, s->bind);
+	assert_string_equal(back.api, s->api);
+	assert_string_equal(back.public_url, s->public_url);
+	assert_string_equal(back.numbers, s->numbers);
+	assert_int_equal(back.concurrency, s->concurrency);
+	assert_int_equal(back.call_timeout, s->call_timeout);
+	assert_int_equal(back.sim, s->sim);
+	assert_string_equal(back.rundir, s->rundir);
+	assert_string_equal(back.server, s->server);
+	assert_string_equal(back.socket, s->socket);
+	assert_string_equal(back.journal, s->journal);
+	assert_int_equal(back.dial_attempts, s->dial_attempts);
+	assert_int_equal(back.retry_delay_ms, s->retry_delay_ms);
+	return text;
+}
+
+static void
+test_print(void **state)
+{
+	/* Every setting away from its default (and from zero). */
+	static const struct { const char *key, *value; } changed[] = {
+		{ "NUMDIALER_PORT", "9091" },
+		{ "NUMDIALER_BIND", "::1" },
+		{ "NUMDIALER_API", "https://api.example:8443/v1" },
+		{ "NUMDIALER_PUBLIC_URL", "http://dialer.example" },
+		{ "NUMDIALER_NUMBERS", "/srv/lists/today list.txt" },
+		{ "NUMDIALER_CONCURRENCY", "17" },
+		{ "NUMDIALER_CALL_TIMEOUT", "30" },
+		{ "NUMDIALER_SIM", "on" },
+		{ "NUMDIALER_RUNDIR", "/tmp/nd-run" },
+		{ "NUMDIALER_SERVER", "nginx" },
+		{ "NUMDIALER_SOCKET", "/tmp/nd-run/fcgi.sock" },
+		{ "NUMDIALER_JOURNAL", "/var/lib/numdialer/journal" },
+		{ "NUMDIALER_DIAL_ATTEMPTS", "7" },
+		{ "NUMDIALER_RETRY_DELAY_MS", "1234" },
+	};
+	struct settings s;
+	char err[ERR_MAX] = "";
+	char want[ERR_MAX * 2] = "";
+	char *text;
+
+	(void)state;
+	settings_defaults(&s);
+	text = print_parse_back(&s);
+	/* The defaults: the choice as its word, empty texts as bare keys. */
+	assert_non_null(strstr(text, "\nNUMDIALER_SIM=auto\n"));
+	assert_non_null(strstr(text, "\nNUMDIALER_SOCKET=\n"));
+	free(text);
+
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++)
+		assert_int_equal(settings_set(&s, changed[i].key,
+		    changed[i].value, err, sizeof(err)), 0);
+	text = print_parse_back(&s);
+	/* Exactly these lines, in the table's order: scripts read them. */
+	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		    "%s=%s\n", changed[i].key, changed[i].value);
+	assert_string_equal(text, want);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -378,6 +459,7 @@ main(void)
 		    clear_env),
 		cmocka_unit_test_setup_teardown(test_public_url, clear_env,
 		    clear_env),
+		cmocka_unit_test_setup_teardown(test_print, clear_env, clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
