@@ -85,9 +85,21 @@ on_answer(char *data, size_t size, size_t nmemb, void *arg)
 	struct transfer *t = arg;
 	size_t n = size * nmemb;
 
-	/* A short count makes libcurl end the transfer: no API answer is
-	 * this large, so there is no point reading on. */
-	if (n > DIALER_ANSWER_MAX - t->len) {
+	size_t room = DIALER_ANSWER_MAX - t->len;
+	long code = 0;
+
+	if (n > room) {
+		/* An error answer (a gateway's HTML 503 page) is judged by its
+		 * status alone: read it to its end, keep what fits. */
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code < 200 || code > 299) {
+			memcpy(t->answer + t->len, data, room);
+			t->len += room;
+			t->answer[t->len] = '\0';
+			return n;
+		}
+		/* A short count makes libcurl end the transfer: no good API
+		 * answer is this large, so there is no point reading on. */
 		t->overflow = true;
 		return 0;
 	}

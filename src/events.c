@@ -41,6 +41,8 @@
 #define EVENTS_REPLY_FIRST 1024   /* first room for a captured reply */
 #define EVENTS_IOV_RECORDS 64     /* STDOUT records handed to one writev */
 #define EVENTS_DRAIN_BYTES 512    /* read at a time from a closing socket */
+#define EVENTS_SEND_TIMEOUT_S 2   /* a watcher whose web server stops reading
+                                     is dropped after this, not waited on */
 
 struct events_watcher {
 	struct events_watcher *next;
@@ -156,6 +158,19 @@ events_header(int type, int request_id, size_t content_len)
 	h.contentLengthB1 = (unsigned char)(content_len >> 8);
 	h.contentLengthB0 = (unsigned char)content_len;
 	return h;
+}
+
+/*
+ * One thread answers every watcher in turn: a watcher whose web server stops
+ * reading (its page went to sleep mid-answer) must not hold up the others.
+ * Its write then fails and it is dropped; the page polls again.
+ */
+static void
+events_bound_sends(int fd)
+{
+	struct timeval tv = { .tv_sec = EVENTS_SEND_TIMEOUT_S, .tv_usec = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 /* Writes every byte of iov[0..n), resuming after short writes: 0 or -1. */
@@ -403,6 +418,7 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 		return -1;
 	w->fd = req->ipcFd;
 	w->request_id = req->requestId;
+	events_bound_sends(w->fd);
 	w->since = since;
 	w->deadline_ms = events_mono_ms() + EVENTS_WAIT_MS;
 
