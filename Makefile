@@ -26,16 +26,17 @@ SIM_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd libcurl json-c 2>/dev/nul
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-# The pure modules: no I/O, unit-tested on their own. The journal joins
-# them: its only I/O is its own file, which its test makes in /tmp.
-PURE := status campaign numbers settings webhook render outcome journal hex
+# The modules the unit tests link: no threads, no sockets, no globals. Most
+# are pure; numbers and settings also read their own files, and the journal
+# writes its own, which its test makes in /tmp.
+PURE := status campaign numbers settings webhook render outcome journal hex util
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 DIALER_OBJ := $(DIALER_SRC:src/%.c=$(BUILD)/%.o)
 PURE_OBJ := $(PURE:%=$(BUILD)/%.o)
-SIM_OBJ := $(SIM_SRC:src/sim/%.c=$(BUILD)/sim/%.o)
+SIM_OBJ := $(SIM_SRC:src/sim/%.c=$(BUILD)/sim/%.o) $(BUILD)/util.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 FCGI_BIN := $(BUILD)/numdialer.fcgi
@@ -60,8 +61,8 @@ $(SIM_BIN): $(SIM_OBJ)
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DIALER_CFLAGS) -c -o $@ $<
 
-$(BUILD)/sim/%.o: src/sim/%.c $(wildcard src/sim/*.h) | $(BUILD)/sim
-	$(CC) $(ALL_CFLAGS) $(SIM_CFLAGS) -c -o $@ $<
+$(BUILD)/sim/%.o: src/sim/%.c $(wildcard src/sim/*.h) src/util.h | $(BUILD)/sim
+	$(CC) $(ALL_CFLAGS) $(SIM_CFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(wildcard src/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(DIALER_CFLAGS) $(TEST_CFLAGS) -Isrc -o $@ $< $(PURE_OBJ) \

@@ -5,14 +5,15 @@
 #include <string.h>
 
 #include "campaign.h"
+#include "util.h"
 
 /*
- * Rows are packed: a million of them is the case to fit. Strings are
- * offsets (phones into phone_text, ids and reasons into the text store,
- * only when present), marks are 48-bit epoch milliseconds, and versions
- * keep their low 32 bits (full_version says why that is enough).
+ * A row as the campaign keeps it: a million of them is the case to fit.
+ * Strings are offsets (phones into phone_text, ids and reasons into the
+ * text store, only when present), marks are 48-bit epoch milliseconds, and
+ * versions keep their low 32 bits (full_version says why that is enough).
  */
-struct slot {
+struct packed_row {
 	uint32_t phone;                 /* offset in phone_text */
 	uint32_t call_id;               /* text reference; 0 = none */
 	uint32_t reason;                /* text reference; 0 = none */
@@ -24,7 +25,7 @@ struct slot {
 };
 
 /* One entry of the change log: row changed, making the campaign version
- * (its low 32 bits, like a slot's). */
+ * (its low 32 bits, like a packed row's). */
 struct change {
 	uint32_t version;
 	uint32_t row;
@@ -41,7 +42,7 @@ struct change {
 #define CAMPAIGN_TEXT_FIRST_BLOCKS 16
 
 struct campaign {
-	struct slot *rows;
+	struct packed_row *rows;
 	unsigned char (*keys)[CAMPAIGN_KEY_BYTES]; /* per row, set when dialed */
 	char *phone_text;        /* every phone, NUL-separated */
 	size_t size;
@@ -69,27 +70,8 @@ struct campaign {
 /* The row campaign_row last unpacked on this thread. */
 static _Thread_local struct campaign_row campaign_view;
 
-static const enum campaign_mark mark_of_status[STATUS_COUNT] = {
-	[STATUS_IDLE]      = MARK_COUNT,
-	[STATUS_DIALING]   = MARK_DIALED,
-	[STATUS_RINGING]   = MARK_RINGING,
-	[STATUS_ANSWERED]  = MARK_ANSWERED,
-	[STATUS_COMPLETED] = MARK_ENDED,
-	[STATUS_BUSY]      = MARK_ENDED,
-	[STATUS_NO_ANSWER] = MARK_ENDED,
-	[STATUS_FAILED]    = MARK_ENDED,
-	[STATUS_CANCELED]  = MARK_ENDED,
-};
-
-static bool
-is_in_flight(enum status s)
-{
-	return s == STATUS_DIALING || s == STATUS_RINGING ||
-	    s == STATUS_ANSWERED;
-}
-
 static int64_t
-mark_get(const struct slot *r, enum campaign_mark m)
+mark_get(const struct packed_row *r, enum mark m)
 {
 	return (int64_t)r->mark_hi[m] << 32 | r->mark_lo[m];
 }
@@ -103,7 +85,7 @@ clamp_ms(int64_t ms)
 
 /* ms must be in 0..CAMPAIGN_MS_MAX. */
 static void
-mark_set(struct slot *r, enum campaign_mark m, int64_t ms)
+mark_set(struct packed_row *r, enum mark m, int64_t ms)
 {
 	r->mark_lo[m] = (uint32_t)ms;
 	r->mark_hi[m] = (uint16_t)(ms >> 32);
@@ -272,26 +254,25 @@ static bool
 raise_status(struct campaign *c, size_t row, enum status status,
     int64_t now_ms)
 {
-	struct slot *r = &c->rows[row];
-	enum campaign_mark mark;
+	struct packed_row *r = &c->rows[row];
+	enum mark mark;
 
 	if (status_rank(status) <= status_rank((enum status)r->status))
 		return false;
-	if (is_in_flight((enum status)r->status) && !is_in_flight(status))
+	if (status_in_flight((enum status)r->status) && !status_in_flight(status))
 		leave_flight(c, row);
 	if (status_is_terminal(status))
 		c->done++;
 	r->status = status;
-	mark = mark_of_status[status];
+	mark = status_mark(status);
 	if (mark < MARK_COUNT && mark_get(r, mark) == 0)
 		mark_set(r, mark, clamp_ms(now_ms));
 	return true;
 }
 
 int
-campaign_start(struct campaign *c, int64_t now_ms)
+campaign_start(struct campaign *c)
 {
-	(void)now_ms;
 	if (c->started)
 		return -1;
 	c->started = true;
@@ -329,7 +310,7 @@ was_dialed(const struct campaign *c, size_t row)
 static enum campaign_result
 adopt_id(struct campaign *c, size_t row, const char *id)
 {
-	struct slot *r = &c->rows[row];
+	struct packed_row *r = &c->rows[row];
 
 	if (r->call_id != 0)
 		return strncmp(text_get(c, r->call_id), id, CAMPAIGN_ID_MAX) == 0 ?
@@ -340,12 +321,10 @@ adopt_id(struct campaign *c, size_t row, const char *id)
 }
 
 enum campaign_result
-campaign_dial_ok(struct campaign *c, size_t row, const char *id,
-    int64_t now_ms)
+campaign_dial_ok(struct campaign *c, size_t row, const char *id)
 {
 	enum campaign_result result;
 
-	(void)now_ms;
 	if (!was_dialed(c, row))
 		return CAMPAIGN_NO_ROW;
 	result = adopt_id(c, row, id);
@@ -403,7 +382,7 @@ campaign_check_key(const struct campaign *c, size_t row,
 		return CAMPAIGN_NO_ROW;
 	if (!was_dialed(c, row) || !keys_equal(c->keys[row], key))
 		return CAMPAIGN_BAD_KEY;
-	return CAMPAIGN_APPLIED;
+	return CAMPAIGN_KEY_OK;
 }
 
 enum campaign_result
@@ -414,7 +393,7 @@ campaign_webhook(struct campaign *c, size_t row,
 	enum campaign_result id_result = CAMPAIGN_UNCHANGED;
 	enum campaign_result check = campaign_check_key(c, row, key);
 
-	if (check != CAMPAIGN_APPLIED)
+	if (check != CAMPAIGN_KEY_OK)
 		return check;
 	if ((unsigned)status >= STATUS_COUNT)
 		return CAMPAIGN_UNCHANGED;
@@ -469,7 +448,7 @@ campaign_restore_row(struct campaign *c, size_t row,
     const struct campaign_row *saved,
     const unsigned char key[CAMPAIGN_KEY_BYTES])
 {
-	struct slot *r;
+	struct packed_row *r;
 	uint32_t id = 0, reason = 0;
 	int m;
 
@@ -491,7 +470,7 @@ campaign_restore_row(struct campaign *c, size_t row,
 	r->status = saved->status;
 	r->attempts = saved->attempts;
 	for (m = 0; m < MARK_COUNT; m++)
-		mark_set(r, (enum campaign_mark)m, saved->at_ms[m]);
+		mark_set(r, (enum mark)m, saved->at_ms[m]);
 	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
 	touch(c, row);
 	return 0;
@@ -511,7 +490,7 @@ campaign_restore_finish(struct campaign *c, bool started)
 		if (i != next || c->rows[i].attempts == 0)
 			return -1;
 		next = i + 1;
-		if (is_in_flight(s))
+		if (status_in_flight(s))
 			flying++;
 		else
 			done++;
@@ -528,7 +507,7 @@ campaign_restore_finish(struct campaign *c, bool started)
 	}
 	c->in_flight = 0;
 	for (i = 0; i < next; i++)
-		if (is_in_flight((enum status)c->rows[i].status))
+		if (status_in_flight((enum status)c->rows[i].status))
 			c->flight[c->in_flight++] = i;
 	c->next = next;
 	c->done = done;
@@ -553,7 +532,7 @@ const struct campaign_row *
 campaign_row(const struct campaign *c, size_t row)
 {
 	struct campaign_row *v = &campaign_view;
-	const struct slot *r;
+	const struct packed_row *r;
 	int m;
 
 	if (row >= c->size)
@@ -566,7 +545,7 @@ campaign_row(const struct campaign *c, size_t row)
 	 * give back once the campaign is past 2^32 versions. */
 	v->version = r->version == 0 ? 0 : full_version(c, r->version);
 	for (m = 0; m < MARK_COUNT; m++)
-		v->at_ms[m] = mark_get(r, (enum campaign_mark)m);
+		v->at_ms[m] = mark_get(r, (enum mark)m);
 	v->status = (enum status)r->status;
 	v->attempts = r->attempts;
 	return v;
@@ -608,13 +587,19 @@ first_change_after(const struct campaign *c, uint64_t since)
 	return lo;
 }
 
+bool
+campaign_log_reaches(const struct campaign *c, uint64_t since)
+{
+	return since <= c->version && since >= c->log_floor;
+}
+
 int
 campaign_changes_since(const struct campaign *c, uint64_t since,
     void (*fn)(size_t row, void *arg), void *arg)
 {
 	size_t i;
 
-	if (since > c->version || since < c->log_floor)
+	if (!campaign_log_reaches(c, since))
 		return -1;
 	for (i = first_change_after(c, since); i < c->log_len; i++) {
 		const struct change *e = &c->log[(c->log_first + i) % c->log_size];

@@ -3,6 +3,10 @@
  * list order), the next row to dial, the calls in flight and their limit,
  * a version number and a bounded log of which row changed at which version.
  * No I/O, no clock, no locks: callers pass the time and hold the lock.
+ *
+ * Its invariants: calls in flight == rows dialing, ringing or answered
+ * <= limit (a replay under a smaller limit aside); dialed rows form a
+ * prefix of the list; done == rows in a terminal status.
  */
 #ifndef NUMDIALER_CAMPAIGN_H
 #define NUMDIALER_CAMPAIGN_H
@@ -24,15 +28,6 @@
 #define CAMPAIGN_ATTEMPTS_MAX ((1u << 24) - 1)      /* counted per row */
 #define CAMPAIGN_MS_MAX (((int64_t)1 << 48) - 1)    /* latest mark: year 10889 */
 
-/* Where a row's timeline is kept: the first time it reached each rank. */
-enum campaign_mark {
-	MARK_DIALED,
-	MARK_RINGING,
-	MARK_ANSWERED,
-	MARK_ENDED,
-	MARK_COUNT
-};
-
 /*
  * A row as the renderers and the journal see it (campaign_row), and as a
  * journal hands it back (campaign_restore_row). The campaign keeps rows
@@ -53,6 +48,8 @@ struct campaign_row {
 
 /* What a webhook did to its row; the route turns it into an HTTP status. */
 enum campaign_result {
+	CAMPAIGN_KEY_OK,    /* campaign_check_key: row and key match (nothing
+	                       changed) */
 	CAMPAIGN_APPLIED,   /* the status moved up (200) */
 	CAMPAIGN_UNCHANGED, /* a duplicate or a late, lower status (200) */
 	CAMPAIGN_NO_ROW,    /* no such row (404) */
@@ -83,7 +80,7 @@ struct campaign *campaign_new(const char *const *phones, size_t n,
 void campaign_free(struct campaign *c);
 
 /* Starts dialing: 0 the first time, -1 if it had started already. */
-int campaign_start(struct campaign *c, int64_t now_ms);
+int campaign_start(struct campaign *c);
 
 /*
  * Takes the next row in list order when dialing has started, a slot is free
@@ -100,7 +97,7 @@ int campaign_next_dial(struct campaign *c,
  * another id; CAMPAIGN_NO_ROW for a row never dialed.
  */
 enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
-    const char *id, int64_t now_ms);
+    const char *id);
 
 /*
  * POST /call for row will be tried again (the API certainly did not take
@@ -132,7 +129,7 @@ enum campaign_result campaign_webhook(struct campaign *c, size_t row,
 
 /*
  * Checks a webhook's row and key without changing anything, so a forged
- * webhook is refused before its body is read: CAMPAIGN_APPLIED when they
+ * webhook is refused before its body is read: CAMPAIGN_KEY_OK when they
  * match, else CAMPAIGN_NO_ROW or CAMPAIGN_BAD_KEY as campaign_webhook.
  */
 enum campaign_result campaign_check_key(const struct campaign *c, size_t row,
@@ -178,10 +175,16 @@ uint64_t campaign_version(const struct campaign *c);
 void campaign_counts(const struct campaign *c, struct campaign_counts *out);
 
 /*
+ * Whether the change log can say what changed after version since: false
+ * when since is newer than the campaign or older than the log reaches
+ * (then a reader needs every row).
+ */
+bool campaign_log_reaches(const struct campaign *c, uint64_t since);
+
+/*
  * Calls fn once for each row changed after version since, in the order of
- * their last change. Returns 0, or -1 (calling nothing) when since is newer
- * than the campaign or older than its change log reaches: then the caller
- * sends every row.
+ * their last change. Returns 0, or -1 (calling nothing) when
+ * campaign_log_reaches(c, since) is false.
  */
 int campaign_changes_since(const struct campaign *c, uint64_t since,
     void (*fn)(size_t row, void *arg), void *arg);

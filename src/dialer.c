@@ -1,9 +1,9 @@
 /*
  * dialer: the thread that places calls through one libcurl multi handle.
- * It keeps a small pool of transfers (easy handles reused, so the multi's
- * connections stay alive), takes rows from the campaign under the hub's
- * lock, talks to the API with the lock released, and sends a POST /call
- * again, after a wait, only when the API certainly did not take it.
+ * It sends one POST /call at a time (its easy handle reused, so the
+ * multi's connection stays alive), takes rows from the campaign under the
+ * hub's lock, talks to the API with the lock released, and sends a POST
+ * /call again, after a wait, only when the API certainly did not take it.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -16,21 +16,15 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <json.h>
+#include <json-c/json.h>
 
 #include "dialer.h"
 #include "hex.h"
 #include "numbers.h"
 #include "outcome.h"
+#include "util.h"
 
 #define DIALER_POLL_MAX_MS 1000   /* longest wait between looks at the clock */
-/*
- * POST /call N+1 leaves only once the API has answered POST N. Requests
- * sent together go over separate connections, which the API may serve in
- * any order: the list order it sees would be left to chance. The cost is
- * one API round trip per call placed when several slots free at once.
- */
-#define DIALER_POSTS_AT_ONCE 1
 #define DIALER_CONNECTIONS_KEPT 4 /* idle connections the multi keeps open */
 #define DIALER_URL_MAX (SETTINGS_URL_MAX + 64)
 #define DIALER_PHONE_MAX NUMBERS_PHONE_MAX
@@ -43,7 +37,7 @@ enum transfer_state {
 	TRANSFER_WAITING    /* its row waits to be sent again; keeps the slot */
 };
 
-/* One POST /call: a pooled easy handle, its row, what it sent and read. */
+/* The POST /call: its easy handle, its row, what it sent and read. */
 struct transfer {
 	CURL *easy;
 	enum transfer_state state;
@@ -65,9 +59,15 @@ struct transfer {
 struct dialer {
 	struct hub *hub;
 	CURLM *multi;
-	struct curl_slist *headers;     /* shared by every transfer */
-	struct transfer *pool;
-	size_t pool_len;
+	struct curl_slist *headers;     /* the POST's header lines */
+	/*
+	 * One POST /call at a time: POST N+1 leaves only once the API has
+	 * answered POST N. Requests sent together go over separate
+	 * connections, which the API may serve in any order: the list order
+	 * it sees would be left to chance. The cost is one API round trip per
+	 * call placed when several slots free at once.
+	 */
+	struct transfer post;
 	char call_url[DIALER_URL_MAX];
 	int64_t timeout_ms;             /* the call timeout */
 	unsigned attempts_max;          /* POST /call tries per row */
@@ -141,7 +141,7 @@ on_seek(void *arg, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_FAIL;
 }
 
-/* Sets what every POST /call shares on a pooled handle: 0 or -1. */
+/* Sets what every POST /call shares on the reused handle: 0 or -1. */
 static int
 transfer_init(struct dialer *d, struct transfer *t)
 {
@@ -189,10 +189,8 @@ transfer_begin(struct dialer *d, struct transfer *t)
 	    d->hub->settings->public_url, t->row, hex);
 	body = json_object_new_object();
 	if (body == NULL ||
-	    json_object_object_add(body, "phone",
-	        json_object_new_string(t->phone)) != 0 ||
-	    json_object_object_add(body, "webhookURL",
-	        json_object_new_string(hook)) != 0)
+	    util_json_put(body, "phone", json_object_new_string(t->phone)) != 0 ||
+	    util_json_put(body, "webhookURL", json_object_new_string(hook)) != 0)
 		goto done;
 	text = json_object_to_json_string_ext(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -232,59 +230,42 @@ fail_row(struct dialer *d, size_t row, const char *phone, const char *reason)
 }
 
 /*
- * Fails timed-out calls, then takes rows for every free transfer and starts
- * their POST /call. Returns whether the campaign changed.
+ * Fails timed-out calls, then, when the POST is free, takes the next row
+ * and starts its POST /call. Returns whether the campaign changed.
  */
 static bool
 fill(struct dialer *d)
 {
 	struct hub *h = d->hub;
-	struct transfer *taken[DIALER_POSTS_AT_ONCE] = { NULL };
-	size_t nfree = 0, ntaken = 0, expired;
+	struct transfer *t = &d->post;
+	/* A row waiting for its retry goes first: no later row may be placed
+	 * before it. */
+	bool want = t->state == TRANSFER_FREE, taken = false;
+	size_t expired;
 	int64_t now;
 
-	for (size_t i = 0; i < d->pool_len; i++) {
-		/* A row waiting for its retry goes first: no later row may
-		 * be placed before it. */
-		if (d->pool[i].state == TRANSFER_WAITING) {
-			nfree = 0;
-			break;
-		}
-		if (d->pool[i].state == TRANSFER_FREE)
-			taken[nfree++] = &d->pool[i];
+	/* The key is drawn before the lock: no system call under it. */
+	if (want && hub_random(t->key, CAMPAIGN_KEY_BYTES) == -1) {
+		fprintf(stderr, "numdialer: dialer: no random bytes for keys\n");
+		want = false;
 	}
-	/* The keys are drawn before the lock: no system call under it. */
-	for (size_t i = 0; i < nfree; i++)
-		if (hub_random(taken[i]->key, CAMPAIGN_KEY_BYTES) == -1) {
-			fprintf(stderr,
-			    "numdialer: dialer: no random bytes for keys\n");
-			nfree = 0;
-		}
 
 	hub_lock(h);
 	now = hub_now_ms();
 	expired = campaign_expire(h->campaign, now, d->timeout_ms);
-	while (ntaken < nfree) {
-		struct transfer *t = taken[ntaken];
-		const char *phone;
-		size_t row;
+	if (want && campaign_next_dial(h->campaign, t->key, now, &t->row) == 0) {
+		const char *phone = campaign_row(h->campaign, t->row)->phone;
 
-		if (campaign_next_dial(h->campaign, t->key, now, &row) == -1)
-			break;
-		phone = campaign_row(h->campaign, row)->phone;
-		t->row = row;
 		t->attempt = 1;
 		snprintf(t->phone, sizeof(t->phone), "%s", phone);
 		if (strlen(phone) > DIALER_PHONE_MAX)
 			t->phone[0] = '\0';
-		ntaken++;
+		taken = true;
 	}
 	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
 	hub_unlock(h);
 
-	for (size_t i = 0; i < ntaken; i++) {
-		struct transfer *t = taken[i];
-
+	if (taken) {
 		if (t->phone[0] == '\0')
 			fail_row(d, t->row, "?", "phone too long");
 		else if (transfer_begin(d, t) == -1)
@@ -293,43 +274,37 @@ fill(struct dialer *d)
 	if (expired > 0)
 		fprintf(stderr, "numdialer: dialer: %zu call(s) timed out\n",
 		    expired);
-	return expired > 0 || ntaken > 0;
+	return expired > 0 || taken;
 }
 
 /*
- * Sends again the POST /call of every row whose wait is over, unless the
+ * Sends the POST /call again once its row's wait is over, unless the
  * campaign says the row no longer waits for it (it timed out meanwhile):
- * then the transfer is freed. Returns whether the campaign changed.
+ * then the POST is freed. Returns whether the campaign changed.
  */
 static bool
 resend_due(struct dialer *d)
 {
 	struct hub *h = d->hub;
-	bool changed = false;
+	struct transfer *t = &d->post;
+	int r;
 
-	for (size_t i = 0; i < d->pool_len; i++) {
-		struct transfer *t = &d->pool[i];
-		int r;
-
-		if (t->state != TRANSFER_WAITING ||
-		    t->retry_at_ms > hub_now_ms())
-			continue;
-		hub_lock(h);
-		r = campaign_dial_retry(h->campaign, t->row, hub_now_ms());
-		hub_unlock(h);
-		t->state = TRANSFER_FREE;
-		if (r == -1) {
-			fprintf(stderr, "numdialer: dialer: row %zu (%s): no "
-			    "longer waits for its POST /call, not sent again\n",
-			    t->row, t->phone);
-			continue;
-		}
-		changed = true;
-		t->attempt++;
-		if (transfer_begin(d, t) == -1)
-			fail_row(d, t->row, t->phone, "could not start POST /call");
+	if (t->state != TRANSFER_WAITING || t->retry_at_ms > hub_now_ms())
+		return false;
+	hub_lock(h);
+	r = campaign_dial_retry(h->campaign, t->row, hub_now_ms());
+	hub_unlock(h);
+	t->state = TRANSFER_FREE;
+	if (r == -1) {
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): no longer "
+		    "waits for its POST /call, not sent again\n", t->row,
+		    t->phone);
+		return false;
 	}
-	return changed;
+	t->attempt++;
+	if (transfer_begin(d, t) == -1)
+		fail_row(d, t->row, t->phone, "could not start POST /call");
+	return true;
 }
 
 /* What libcurl says about t's finished transfer (ended with res). */
@@ -367,7 +342,7 @@ placed(struct dialer *d, struct transfer *t, const char *id)
 	enum campaign_result r;
 
 	hub_lock(h);
-	r = campaign_dial_ok(h->campaign, t->row, id, hub_now_ms());
+	r = campaign_dial_ok(h->campaign, t->row, id);
 	hub_unlock(h);
 	if (r == CAMPAIGN_WRONG_ID)
 		fprintf(stderr, "numdialer: dialer: row %zu (%s): "
@@ -434,10 +409,8 @@ poll_wait_ms(const struct dialer *d)
 {
 	int64_t until = d->deadline_ms, now = hub_now_ms(), wait;
 
-	for (size_t i = 0; i < d->pool_len; i++)
-		if (d->pool[i].state == TRANSFER_WAITING &&
-		    d->pool[i].retry_at_ms < until)
-			until = d->pool[i].retry_at_ms;
+	if (d->post.state == TRANSFER_WAITING && d->post.retry_at_ms < until)
+		until = d->post.retry_at_ms;
 	wait = DIALER_POLL_MAX_MS;
 	if (until != INT64_MAX && until - now < wait)
 		wait = until < now ? 0 : until - now;
@@ -470,6 +443,15 @@ run(void *arg)
 	return NULL;
 }
 
+/* The hub's wake-up: makes the thread look at the campaign again. */
+static void
+dialer_wake(void *arg)
+{
+	struct dialer *d = arg;
+
+	curl_multi_wakeup(d->multi);
+}
+
 struct dialer *
 dialer_start(struct hub *hub)
 {
@@ -484,7 +466,6 @@ dialer_start(struct hub *hub)
 		goto fail;
 	d->global = true;
 
-	d->pool_len = DIALER_POSTS_AT_ONCE;
 	d->timeout_ms = (int64_t)hub->settings->call_timeout * 1000;
 	d->attempts_max = (unsigned)hub->settings->dial_attempts;
 	d->retry_delay_ms = hub->settings->retry_delay_ms;
@@ -504,15 +485,15 @@ dialer_start(struct hub *hub)
 	    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
 	        (long)DIALER_CONNECTIONS_KEPT) != CURLM_OK)
 		goto fail;
-	d->pool = calloc(d->pool_len, sizeof(*d->pool));
-	if (d->pool == NULL)
+	if (transfer_init(d, &d->post) == -1)
 		goto fail;
-	for (size_t i = 0; i < d->pool_len; i++)
-		if (transfer_init(d, &d->pool[i]) == -1)
-			goto fail;
 	if (pthread_create(&d->thread, NULL, run, d) != 0)
 		goto fail;
 	d->started = true;
+	/* The thread looks at the campaign first thing, so no change is
+	 * missed before this. Its own changes wake it too: one more look. */
+	if (hub_on_change(hub, dialer_wake, d) != 0)
+		goto fail;
 	return d;
 
 fail:
@@ -521,12 +502,6 @@ fail:
 	return NULL;
 }
 
-void
-dialer_wake(struct dialer *d)
-{
-	if (d != NULL && d->multi != NULL)
-		curl_multi_wakeup(d->multi);
-}
 
 void
 dialer_stop(struct dialer *d)
@@ -538,15 +513,10 @@ dialer_stop(struct dialer *d)
 		curl_multi_wakeup(d->multi);
 		pthread_join(d->thread, NULL);
 	}
-	for (size_t i = 0; d->pool != NULL && i < d->pool_len; i++) {
-		struct transfer *t = &d->pool[i];
-
-		if (t->state == TRANSFER_SENDING)
-			curl_multi_remove_handle(d->multi, t->easy);
-		if (t->easy != NULL)
-			curl_easy_cleanup(t->easy);
-	}
-	free(d->pool);
+	if (d->post.state == TRANSFER_SENDING)
+		curl_multi_remove_handle(d->multi, d->post.easy);
+	if (d->post.easy != NULL)
+		curl_easy_cleanup(d->post.easy);
 	if (d->multi != NULL)
 		curl_multi_cleanup(d->multi);
 	curl_slist_free_all(d->headers);

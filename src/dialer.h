@@ -18,13 +18,15 @@
 
 struct dialer;
 
-/* Starts the thread over hub (which must outlive it). NULL on failure. */
+/*
+ * Starts the thread over hub (which must outlive it), registered with
+ * hub_on_change so that every change makes it look at the campaign again.
+ * NULL on failure.
+ */
 struct dialer *dialer_start(struct hub *hub);
 
-/* Makes the thread look at the campaign again. Any thread may call it. */
-void dialer_wake(struct dialer *d);
-
-/* Ends the thread, drops the calls being placed, frees d (NULL is fine). */
+/* Ends the thread, drops the call being placed, frees d (NULL is fine).
+ * Call once nothing else may call hub_changed: the hub keeps d's wake-up. */
 void dialer_stop(struct dialer *d);
 
 #endif

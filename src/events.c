@@ -37,6 +37,7 @@
 
 #include "http.h"
 #include "render.h"
+#include "util.h"
 
 #define EVENTS_REPLY_FIRST 1024   /* first room for a captured reply */
 #define EVENTS_IOV_RECORDS 64     /* STDOUT records handed to one writev */
@@ -77,15 +78,6 @@ struct events_reply {
 	unsigned char *buf;
 	size_t cap;
 };
-
-static int64_t
-events_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The capture stream's "buffer full" procedure (libfcgi calls it when
  * wrNext reaches stop: every byte is used): doubles the buffer, or marks
@@ -346,7 +338,7 @@ events_run(void *arg)
 				continue;
 			}
 			next = e->head->deadline_ms;
-			if (next <= events_mono_ms())
+			if (next <= util_mono_ms())
 				break;
 			ts.tv_sec = next / 1000;
 			ts.tv_nsec = (long)(next % 1000) * 1000000;
@@ -360,7 +352,7 @@ events_run(void *arg)
 		hub_lock(e->hub);
 		version = campaign_version(e->hub->campaign);
 		pthread_mutex_lock(&e->lock);
-		due = events_detach(e, version, events_mono_ms(), stop);
+		due = events_detach(e, version, util_mono_ms(), stop);
 		pthread_mutex_unlock(&e->lock);
 		events_render(e, due);
 		hub_unlock(e->hub);
@@ -368,6 +360,23 @@ events_run(void *arg)
 		events_answer(due);
 	}
 	return NULL;
+}
+
+/* The hub's wake-up: the version may have moved, so answer whom it
+ * concerns. */
+static void
+events_wake(void *arg)
+{
+	struct events *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	/* With nobody parked there is no one to tell: whoever parks next
+	 * parks at the version of that moment. */
+	if (e->head != NULL) {
+		e->woken = true;
+		pthread_cond_signal(&e->cond);
+	}
+	pthread_mutex_unlock(&e->lock);
 }
 
 struct events *
@@ -395,6 +404,12 @@ events_start(struct hub *hub)
 	if (pthread_create(&e->thread, NULL, events_run, e) != 0)
 		goto fail;
 	pthread_condattr_destroy(&attr);
+	/* Nobody parks before the accept threads run, so nothing is missed
+	 * before this. */
+	if (hub_on_change(hub, events_wake, e) != 0) {
+		events_stop(e);
+		return NULL;
+	}
 	return e;
 fail:
 	if (cond_made)
@@ -420,7 +435,7 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 	w->request_id = req->requestId;
 	events_bound_sends(w->fd);
 	w->since = since;
-	w->deadline_ms = events_mono_ms() + EVENTS_WAIT_MS;
+	w->deadline_ms = util_mono_ms() + EVENTS_WAIT_MS;
 
 	pthread_mutex_lock(&e->lock);
 	if (e->stopping || e->count >= EVENTS_WATCHERS_MAX) {
@@ -446,19 +461,6 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 	FCGX_Free(req, 0);
 	free(req);
 	return 0;
-}
-
-void
-events_wake(struct events *e)
-{
-	pthread_mutex_lock(&e->lock);
-	/* With nobody parked there is no one to tell: whoever parks next
-	 * parks at the version of that moment. */
-	if (e->head != NULL) {
-		e->woken = true;
-		pthread_cond_signal(&e->cond);
-	}
-	pthread_mutex_unlock(&e->lock);
 }
 
 void

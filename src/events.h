@@ -17,7 +17,8 @@
 
 struct events;
 
-/* Starts the answering thread over hub. NULL on failure. */
+/* Starts the answering thread over hub, registered with hub_on_change so
+ * that every change wakes it. NULL on failure. */
 struct events *events_start(struct hub *hub);
 
 /*
@@ -30,11 +31,9 @@ struct events *events_start(struct hub *hub);
  */
 int events_park(struct events *e, FCGX_Request *req, uint64_t since);
 
-/* The version may have moved: answer whom it concerns. Any thread. */
-void events_wake(struct events *e);
-
 /* Answers every parked watcher with the current state, ends the thread,
- * frees e (NULL is fine). */
+ * frees e (NULL is fine). Call once nothing else may call hub_changed: the
+ * hub keeps e's wake-up. */
 void events_stop(struct events *e);
 
 #endif

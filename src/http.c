@@ -10,6 +10,8 @@
 
 #include <json-c/json.h>
 
+#include "util.h"
+
 /* Room for the status line and the standard headers; extra headers are
  * written separately, so this only bounds what http.c itself puts there.
  * The security headers (X-Content-Type-Options and the rest) are the web
@@ -17,30 +19,30 @@
 #define HTTP_HEAD_MAX 256
 
 static const struct {
-	int code;
+	enum http_status code;
 	const char *text;
 } http_statuses[] = {
-	{200, "OK"},
-	{202, "Accepted"},
-	{400, "Bad Request"},
-	{403, "Forbidden"},
-	{404, "Not Found"},
-	{405, "Method Not Allowed"},
-	{409, "Conflict"},
-	{413, "Content Too Large"},
-	{414, "URI Too Long"},
-	{415, "Unsupported Media Type"},
-	{422, "Unprocessable Content"},
-	{500, "Internal Server Error"},
-	{503, "Service Unavailable"},
+	{HTTP_OK, "OK"},
+	{HTTP_ACCEPTED, "Accepted"},
+	{HTTP_BAD_REQUEST, "Bad Request"},
+	{HTTP_FORBIDDEN, "Forbidden"},
+	{HTTP_NOT_FOUND, "Not Found"},
+	{HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed"},
+	{HTTP_CONFLICT, "Conflict"},
+	{HTTP_CONTENT_TOO_LARGE, "Content Too Large"},
+	{HTTP_URI_TOO_LONG, "URI Too Long"},
+	{HTTP_UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type"},
+	{HTTP_UNPROCESSABLE_CONTENT, "Unprocessable Content"},
+	{HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error"},
+	{HTTP_SERVICE_UNAVAILABLE, "Service Unavailable"},
 };
 
 const char *
-http_status_text(int status)
+http_status_text(enum http_status status)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(http_statuses) / sizeof(http_statuses[0]); i++)
+	for (i = 0; i < LEN(http_statuses); i++)
 		if (http_statuses[i].code == status)
 			return http_statuses[i].text;
 	return "Unknown";
@@ -61,8 +63,8 @@ http_put(FCGX_Request *req, const char *s, size_t len)
 }
 
 void
-http_reply_json(FCGX_Request *req, int status, const char *extra_headers,
-    const char *json, size_t len)
+http_reply_json(FCGX_Request *req, enum http_status status,
+    const char *extra_headers, const char *json, size_t len)
 {
 	char head[HTTP_HEAD_MAX];
 	int n;
@@ -72,7 +74,7 @@ http_reply_json(FCGX_Request *req, int status, const char *extra_headers,
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\n",
-	    status, http_status_text(status), len);
+	    (int)status, http_status_text(status), len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return;
 	http_put(req, head, (size_t)n);
@@ -83,22 +85,19 @@ http_reply_json(FCGX_Request *req, int status, const char *extra_headers,
 }
 
 void
-http_reply_error(FCGX_Request *req, int status, const char *extra_headers,
-    const char *message)
+http_reply_error(FCGX_Request *req, enum http_status status,
+    const char *extra_headers, const char *message)
 {
 	/* Sent when json-c cannot build the error: the status still goes out. */
 	static const char fallback[] = "{\"error\":\"out of memory\"}";
-	struct json_object *obj = NULL, *msg = NULL;
+	struct json_object *obj = json_object_new_object();
 	const char *text = fallback;
 	size_t len = sizeof(fallback) - 1;
 
-	obj = json_object_new_object();
-	msg = json_object_new_string(message != NULL ? message : "");
-	if (obj != NULL && msg != NULL &&
-	    json_object_object_add(obj, "error", msg) == 0) {
+	if (obj != NULL && util_json_put(obj, "error",
+	    json_object_new_string(message != NULL ? message : "")) == 0) {
 		const char *s;
 
-		msg = NULL;
 		s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 		if (s != NULL) {
 			text = s;
@@ -106,6 +105,5 @@ http_reply_error(FCGX_Request *req, int status, const char *extra_headers,
 		}
 	}
 	http_reply_json(req, status, extra_headers, text, len);
-	json_object_put(msg);
 	json_object_put(obj);
 }

@@ -1,7 +1,7 @@
 /*
- * hub: the lock with its journal writes, the wake-ups after a change, the
- * process's clock and its random source. The shared struct itself is
- * filled in by main.
+ * hub: the lock with its journal writes, the registered wake-ups after a
+ * change, the process's clock and its random source. The shared struct
+ * itself is filled in by main.
  */
 #include "hub.h"
 
@@ -10,9 +10,8 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "dialer.h"
-#include "events.h"
 #include "journal.h"
+#include "util.h"
 
 #define HUB_ERR_MAX 1024
 #define HUB_JOURNAL_RETRY_MS 1000  /* between tries of a failed journal write */
@@ -22,12 +21,11 @@ static int64_t hub_clock_offset_ms;  /* wall clock minus monotonic, at start */
 static void
 hub_clock_init(void)
 {
-	struct timespec wall, mono;
+	struct timespec wall;
 
 	clock_gettime(CLOCK_REALTIME, &wall);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	hub_clock_offset_ms = ((int64_t)wall.tv_sec - mono.tv_sec) * 1000 +
-	    (wall.tv_nsec - mono.tv_nsec) / 1000000;
+	hub_clock_offset_ms = (int64_t)wall.tv_sec * 1000 +
+	    wall.tv_nsec / 1000000 - util_mono_ms();
 }
 
 void
@@ -76,14 +74,28 @@ hub_unlock(struct hub *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+int
+hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg)
+{
+	size_t n = atomic_load(&h->nwakers);
+
+	if (n == HUB_WAKERS_MAX)
+		return -1;
+	h->wakers[n].fn = fn;
+	h->wakers[n].arg = arg;
+	/* Published after it is filled: a hub_changed that sees the count
+	 * sees the entry. */
+	atomic_store(&h->nwakers, n + 1);
+	return 0;
+}
+
 void
 hub_changed(struct hub *h)
 {
-	/* The dialer first: a freed slot is worth more than a repainted page. */
-	if (h->dialer != NULL)
-		dialer_wake(h->dialer);
-	if (h->events != NULL)
-		events_wake(h->events);
+	size_t i, n = atomic_load(&h->nwakers);
+
+	for (i = 0; i < n; i++)
+		h->wakers[i].fn(h->wakers[i].arg);
 }
 
 /*
@@ -94,13 +106,9 @@ int64_t
 hub_now_ms(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct timespec ts;
 
 	pthread_once(&once, hub_clock_init);
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return hub_clock_offset_ms + (int64_t)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000;
+	return hub_clock_offset_ms + util_mono_ms();
 }
 
 int

@@ -1,8 +1,9 @@
 /*
  * hub: what the threads share. The one campaign and the lock around it, the
  * settings, this run's name, the journal written at each unlock, and the
- * threads to wake after a change. Also the process's clock and random
- * source, so the pure modules need neither.
+ * wake-ups that the threads above it register to hear of a change. Also
+ * the process's clock and random source, so the pure modules need neither.
+ * The hub calls nobody by name: it stands below every thread it wakes.
  *
  * Lock order: hub.lock before the events module's own lock, never after.
  */
@@ -10,6 +11,7 @@
 #define NUMDIALER_HUB_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +20,16 @@
 #include "settings.h"
 
 #define HUB_INSTANCE_LEN 16  /* hex characters naming this process's run */
+#define HUB_WAKERS_MAX 4     /* wake-ups that may be registered */
 
-struct dialer;
 struct events;
 struct journal;
+
+/* A wake-up registered with hub_on_change: fn(arg). */
+struct hub_waker {
+	void (*fn)(void *arg);
+	void *arg;
+};
 
 struct hub {
 	pthread_mutex_t lock;         /* guards campaign and locked_version */
@@ -29,10 +37,14 @@ struct hub {
 	const struct settings *settings;
 	char instance[HUB_INSTANCE_LEN + 1];
 	struct render_process process;/* instance and journal, for render */
-	struct dialer *dialer;        /* set once at start-up, before any request */
-	struct events *events;        /* likewise */
+	struct events *events;        /* where GET /events parks its watchers;
+	                                 set once at start-up, before any
+	                                 request; NULL: none */
 	struct journal *journal;      /* likewise; owned by main; NULL: none */
 	uint64_t locked_version;      /* the campaign's version at hub_lock */
+	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never
+	                                 emptied while threads run */
+	atomic_size_t nwakers;        /* entries of wakers ready to call */
 };
 
 /* Takes the campaign's lock. Every reader and writer of the campaign goes
@@ -49,8 +61,18 @@ void hub_lock(struct hub *h);
  */
 void hub_unlock(struct hub *h);
 
-/* Call after changing the campaign, with the lock released: wakes the
- * dialer (a slot may be free) and the parked watchers (the version moved). */
+/*
+ * Registers fn(arg) to be called by every hub_changed from now on, after
+ * the wake-ups registered before it: whoever must hear first registers
+ * first. One thread registers (main, at start-up); others may call
+ * hub_changed meanwhile. fn must stay callable while any thread may call
+ * hub_changed. Returns 0, or -1 when HUB_WAKERS_MAX are registered.
+ */
+int hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg);
+
+/* Call after changing the campaign, with the lock released: calls every
+ * registered wake-up (the dialer: a slot may be free; the parked watchers:
+ * the version moved). */
 void hub_changed(struct hub *h);
 
 /* Milliseconds since the epoch, from the wall clock at start-up moved on

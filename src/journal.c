@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,8 @@
 #include <json-c/json.h>
 
 #include "hex.h"
-#include "render.h"
 #include "status.h"
+#include "util.h"
 
 #define JOURNAL_JSON_DEPTH 4         /* every line is one flat object */
 #define JOURNAL_CHUNK ((size_t)1 << 20)  /* a snapshot is written in pieces
@@ -30,13 +29,6 @@
 #define JOURNAL_WORD_MAX 32          /* longest status word */
 #define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
 #define JOURNAL_FNV_PRIME UINT64_C(1099511628211)
-
-static const char *const journal_mark_keys[MARK_COUNT] = {
-	[MARK_DIALED] = "dialed_at",
-	[MARK_RINGING] = "ringing_at",
-	[MARK_ANSWERED] = "answered_at",
-	[MARK_ENDED] = "ended_at",
-};
 
 /* Lines on their way to the file: gathered, then written in one call. */
 struct journal_out {
@@ -155,10 +147,11 @@ journal_header(const struct campaign *c)
 	if (o == NULL)
 		return NULL;
 	journal_list_id(c, &id);
-	fail |= render_put(o, "numdialer_journal",
+	fail |= util_json_put(o, "numdialer_journal",
 	    json_object_new_int(JOURNAL_FORMAT));
-	fail |= render_put(o, "count", json_object_new_uint64(id.count));
-	fail |= render_put(o, "phones_fnv1a64", json_object_new_string(id.hash));
+	fail |= util_json_put(o, "count", json_object_new_uint64(id.count));
+	fail |= util_json_put(o, "phones_fnv1a64",
+	    json_object_new_string(id.hash));
 	if (fail) {
 		json_object_put(o);
 		return NULL;
@@ -171,7 +164,7 @@ journal_started(void)
 {
 	struct json_object *o = json_object_new_object();
 
-	if (o != NULL && render_put(o, "started",
+	if (o != NULL && util_json_put(o, "started",
 	    json_object_new_boolean(1)) != 0) {
 		json_object_put(o);
 		return NULL;
@@ -191,19 +184,22 @@ journal_row(const struct campaign *c, size_t row)
 	if (o == NULL)
 		return NULL;
 	hex_encode(campaign_key(c, row), CAMPAIGN_KEY_BYTES, key);
-	fail |= render_put(o, "row", json_object_new_uint64(row));
-	fail |= render_put(o, "status",
+	fail |= util_json_put(o, "row", json_object_new_uint64(row));
+	fail |= util_json_put(o, "status",
 	    json_object_new_string(status_name(r->status)));
-	fail |= render_put(o, "attempts", json_object_new_uint64(r->attempts));
+	fail |= util_json_put(o, "attempts",
+	    json_object_new_uint64(r->attempts));
 	if (r->call_id != NULL)
-		fail |= render_put(o, "id", json_object_new_string(r->call_id));
+		fail |= util_json_put(o, "id",
+		    json_object_new_string(r->call_id));
 	if (r->reason != NULL)
-		fail |= render_put(o, "reason", json_object_new_string(r->reason));
+		fail |= util_json_put(o, "reason",
+		    json_object_new_string(r->reason));
 	for (m = 0; m < MARK_COUNT; m++)
 		if (r->at_ms[m] != 0)
-			fail |= render_put(o, journal_mark_keys[m],
+			fail |= util_json_put(o, status_mark_name((enum mark)m),
 			    json_object_new_int64(r->at_ms[m]));
-	fail |= render_put(o, "key", json_object_new_string(key));
+	fail |= util_json_put(o, "key", json_object_new_string(key));
 	if (fail) {
 		json_object_put(o);
 		return NULL;
@@ -238,24 +234,6 @@ journal_put_all(struct journal_out *o, const struct campaign *c)
 }
 
 /* ---- reading ---- */
-
-/* err gets "path:line: " and the formatted reason. Returns -1. */
-static int
-journal_bad(char *err, size_t errlen, const char *path, size_t line,
-    const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = line > 0 ? snprintf(err, errlen, "%s:%zu: ", path, line) :
-	    snprintf(err, errlen, "%s: ", path);
-	if (n >= 0 && (size_t)n < errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* The integer at key, in [min, max]: 0, -1 if missing (when required),
  * not an integer or out of range. A missing optional one leaves *v. */
@@ -299,21 +277,6 @@ journal_get_str(struct json_object *o, const char *key, bool required,
 	return strlen(*s) == (size_t)len ? 0 : -1;
 }
 
-/* A status word as the journal writes it (status_name), idle excluded. */
-static int
-journal_status(const char *word, enum status *out)
-{
-	int s;
-
-	for (s = STATUS_IDLE + 1; s < STATUS_COUNT; s++) {
-		if (strcmp(status_name((enum status)s), word) == 0) {
-			*out = (enum status)s;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* Checks the header line against c's list. why gets the reason; foreign
  * is set when the journal belongs to another list. */
 static int
@@ -326,30 +289,24 @@ journal_check_header(struct json_object *o, const struct campaign *c,
 
 	*foreign = false;
 	if (journal_get_int(o, "numdialer_journal", true, 1, INT32_MAX,
-	    &format) != 0) {
-		snprintf(why, whylen, "not a numdialer journal (no header)");
-		return -1;
-	}
-	if (format != JOURNAL_FORMAT) {
-		snprintf(why, whylen, "journal format %" PRId64 "; this program "
-		    "reads format %d", format, JOURNAL_FORMAT);
-		return -1;
-	}
+	    &format) != 0)
+		return util_err(why, whylen, "not a numdialer journal "
+		    "(no header)");
+	if (format != JOURNAL_FORMAT)
+		return util_err(why, whylen, "journal format %" PRId64 "; this "
+		    "program reads format %d", format, JOURNAL_FORMAT);
 	if (journal_get_int(o, "count", true, 0, INT64_MAX - 1, &count) != 0 ||
 	    journal_get_str(o, "phones_fnv1a64", true, 1, JOURNAL_HASH_HEX,
-	    &hash) != 0) {
-		snprintf(why, whylen, "header without a valid count and "
+	    &hash) != 0)
+		return util_err(why, whylen, "header without a valid count and "
 		    "phones_fnv1a64");
-		return -1;
-	}
 	journal_list_id(c, &mine);
 	if ((uint64_t)count != mine.count || strcmp(hash, mine.hash) != 0) {
 		*foreign = true;
-		snprintf(why, whylen, "journal of another list (%" PRId64 " "
-		    "numbers, phones hash %s), not of this one (%zu numbers, "
+		return util_err(why, whylen, "journal of another list (%" PRId64
+		    " numbers, phones hash %s), not of this one (%zu numbers, "
 		    "hash %s): move it away or set NUMDIALER_JOURNAL to "
 		    "another file", count, hash, mine.count, mine.hash);
-		return -1;
 	}
 	return 0;
 }
@@ -368,44 +325,34 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 
 	memset(&saved, 0, sizeof(saved));
 	if (journal_get_int(o, "row", true, 0, (int64_t)campaign_size(c) - 1,
-	    &row) != 0) {
-		snprintf(why, whylen, "\"row\" missing or not a row of the list "
-		    "(0..%zu)", campaign_size(c) - 1);
-		return -1;
-	}
-	if (journal_get_str(o, "status", true, 1, JOURNAL_WORD_MAX, &word) != 0 ||
-	    journal_status(word, &status) != 0) {
-		snprintf(why, whylen, "\"status\" missing or not a status of a "
-		    "dialed row");
-		return -1;
-	}
+	    &row) != 0)
+		return util_err(why, whylen, "\"row\" missing or not a row of "
+		    "the list (0..%zu)", campaign_size(c) - 1);
+	if (journal_get_str(o, "status", true, 1, JOURNAL_WORD_MAX,
+	    &word) != 0 || status_from_name(word, &status) != 0 ||
+	    status == STATUS_IDLE)
+		return util_err(why, whylen, "\"status\" missing or not a status "
+		    "of a dialed row");
 	if (journal_get_int(o, "attempts", true, 1, JOURNAL_ATTEMPTS_MAX,
-	    &attempts) != 0) {
-		snprintf(why, whylen, "\"attempts\" missing or not 1..%d",
+	    &attempts) != 0)
+		return util_err(why, whylen, "\"attempts\" missing or not 1..%d",
 		    JOURNAL_ATTEMPTS_MAX);
-		return -1;
-	}
 	if (journal_get_str(o, "key", true, 1, JOURNAL_KEY_HEX, &hex) != 0 ||
-	    hex_decode(hex, key, CAMPAIGN_KEY_BYTES) != 0) {
-		snprintf(why, whylen, "\"key\" missing or not %d lowercase hex "
-		    "digits", JOURNAL_KEY_HEX);
-		return -1;
-	}
+	    hex_decode(hex, key, CAMPAIGN_KEY_BYTES) != 0)
+		return util_err(why, whylen, "\"key\" missing or not %d "
+		    "lowercase hex digits", JOURNAL_KEY_HEX);
 	if (journal_get_str(o, "id", false, 1, CAMPAIGN_ID_MAX, &id) != 0 ||
 	    journal_get_str(o, "reason", false, 0, CAMPAIGN_REASON_MAX,
-	    &reason) != 0) {
-		snprintf(why, whylen, "\"id\" or \"reason\" not a string of "
-		    "the allowed length");
-		return -1;
-	}
+	    &reason) != 0)
+		return util_err(why, whylen, "\"id\" or \"reason\" not a string "
+		    "of the allowed length");
 	for (m = 0; m < MARK_COUNT; m++) {
+		const char *name = status_mark_name((enum mark)m);
+
 		at = 0;
-		if (journal_get_int(o, journal_mark_keys[m], false, 1,
-		    INT64_MAX - 1, &at) != 0) {
-			snprintf(why, whylen, "\"%s\" not a positive time in ms",
-			    journal_mark_keys[m]);
-			return -1;
-		}
+		if (journal_get_int(o, name, false, 1, INT64_MAX - 1, &at) != 0)
+			return util_err(why, whylen, "\"%s\" not a positive time "
+			    "in ms", name);
 		saved.at_ms[m] = at;
 	}
 	/* campaign_restore_row copies them. */
@@ -413,11 +360,9 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	saved.reason = (char *)reason;
 	saved.status = status;
 	saved.attempts = (unsigned)attempts;
-	if (campaign_restore_row(c, (size_t)row, &saved, key) != 0) {
-		snprintf(why, whylen, "row %" PRId64 " cannot be restored (out "
-		    "of memory)", row);
-		return -1;
-	}
+	if (campaign_restore_row(c, (size_t)row, &saved, key) != 0)
+		return util_err(why, whylen, "row %" PRId64 " cannot be "
+		    "restored (out of memory)", row);
 	return 0;
 }
 
@@ -432,11 +377,11 @@ journal_apply(struct json_tokener *tok, const char *text, size_t len,
 	int rc = -1;
 
 	if (len > JOURNAL_LINE_MAX) {
-		snprintf(why, whylen, "line over %d bytes", JOURNAL_LINE_MAX);
+		util_err(why, whylen, "line over %d bytes", JOURNAL_LINE_MAX);
 		goto done;
 	}
 	if (strlen(text) != len) {
-		snprintf(why, whylen, "a NUL byte in the line");
+		util_err(why, whylen, "a NUL byte in the line");
 		goto done;
 	}
 	json_tokener_reset(tok);
@@ -444,7 +389,7 @@ journal_apply(struct json_tokener *tok, const char *text, size_t len,
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "not one JSON object");
+		util_err(why, whylen, "not one JSON object");
 		goto done;
 	}
 	if (lineno == 1) {
@@ -452,7 +397,7 @@ journal_apply(struct json_tokener *tok, const char *text, size_t len,
 	} else if (json_object_object_get_ex(o, "started", &f)) {
 		if (!json_object_is_type(f, json_type_boolean) ||
 		    !json_object_get_boolean(f)) {
-			snprintf(why, whylen, "\"started\" is not true");
+			util_err(why, whylen, "\"started\" is not true");
 			goto done;
 		}
 		out->started = true;
@@ -465,6 +410,25 @@ done:
 	return rc;
 }
 
+/* Counts the rows a replay restored into out. */
+static void
+journal_tally(const struct campaign *c, struct journal_replay *out)
+{
+	size_t i, n = campaign_size(c);
+
+	for (i = 0; i < n; i++) {
+		enum status s = campaign_row(c, i)->status;
+
+		if (s == STATUS_IDLE)
+			continue;
+		out->rows++;
+		if (status_is_terminal(s))
+			out->done++;
+		else
+			out->in_flight++;
+	}
+}
+
 int
 journal_replay(const char *path, struct campaign *c,
     struct journal_replay *out, char *err, size_t errlen)
@@ -473,7 +437,7 @@ journal_replay(const char *path, struct campaign *c,
 	struct json_tokener *tok = NULL;
 	FILE *f = NULL;
 	char *line = NULL;
-	size_t cap = 0, i, n = campaign_size(c);
+	size_t cap = 0;
 	ssize_t len;
 	bool foreign = false;
 	int rc = -1;
@@ -483,12 +447,12 @@ journal_replay(const char *path, struct campaign *c,
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		journal_bad(err, errlen, path, 0, "%s", strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	tok = json_tokener_new_ex(JOURNAL_JSON_DEPTH);
 	if (tok == NULL) {
-		journal_bad(err, errlen, path, 0, "out of memory");
+		util_err(err, errlen, "%s: out of memory", path);
 		goto done;
 	}
 	while ((len = getline(&line, &cap, f)) > 0) {
@@ -501,33 +465,26 @@ journal_replay(const char *path, struct campaign *c,
 		line[--len] = '\0';
 		if (journal_apply(tok, line, (size_t)len, out->lines + 1, c, out,
 		    why, sizeof(why), &foreign) != 0) {
-			journal_bad(err, errlen, path, foreign ? 0 : out->lines + 1,
-			    "%s", why);
+			if (foreign)
+				util_err(err, errlen, "%s: %s", path, why);
+			else
+				util_err(err, errlen, "%s:%zu: %s", path,
+				    out->lines + 1, why);
 			goto done;
 		}
 		out->lines++;
 	}
 	if (ferror(f)) {
-		journal_bad(err, errlen, path, 0, "%s", strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	if (out->lines > 0 && campaign_restore_finish(c, out->started) != 0) {
-		journal_bad(err, errlen, path, 0, "its rows cannot come from one "
+		util_err(err, errlen, "%s: its rows cannot come from one "
 		    "pass down the list (a dialed row after an idle one, or a "
-		    "dialed row and no start)");
+		    "dialed row and no start)", path);
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		enum status s = campaign_row(c, i)->status;
-
-		if (s == STATUS_IDLE)
-			continue;
-		out->rows++;
-		if (status_is_terminal(s))
-			out->done++;
-		else
-			out->in_flight++;
-	}
+	journal_tally(c, out);
 	rc = 0;
 done:
 	free(line);
@@ -548,15 +505,16 @@ journal_lock(struct journal *j, char *err, size_t errlen)
 
 	if ((size_t)snprintf(lock_path, sizeof(lock_path), "%s.lock",
 	    j->path) >= sizeof(lock_path))
-		return journal_bad(err, errlen, j->path, 0, "path too long");
+		return util_err(err, errlen, "%s: path too long", j->path);
 	j->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->lock_fd < 0)
-		return journal_bad(err, errlen, lock_path, 0, "%s",
+		return util_err(err, errlen, "%s: %s", lock_path,
 		    strerror(errno));
 	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return journal_bad(err, errlen, j->path, 0, errno == EWOULDBLOCK ?
-		    "in use by another running numdialer (it holds %s)" : "%s",
-		    errno == EWOULDBLOCK ? lock_path : strerror(errno));
+		return errno == EWOULDBLOCK ? util_err(err, errlen, "%s: in use "
+		    "by another running numdialer (it holds %s)", j->path,
+		    lock_path) : util_err(err, errlen, "%s: %s", j->path,
+		    strerror(errno));
 	return 0;
 }
 
@@ -591,11 +549,11 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >=
 	    sizeof(tmp))
-		return journal_bad(err, errlen, j->path, 0, "path too long");
+		return util_err(err, errlen, "%s: path too long", j->path);
 	j->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 	    0600);
 	if (j->fd < 0)
-		return journal_bad(err, errlen, tmp, 0, "%s", strerror(errno));
+		return util_err(err, errlen, "%s: %s", tmp, strerror(errno));
 	campaign_counts(c, &counts);
 	j->out.fd = j->fd;
 	journal_out_put(&j->out, journal_header(c));
@@ -607,7 +565,7 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 		int e = j->out.error != 0 ? j->out.error : errno;
 
 		unlink(tmp);
-		return journal_bad(err, errlen, tmp, 0, "%s", strerror(e));
+		return util_err(err, errlen, "%s: %s", tmp, strerror(e));
 	}
 	j->size = (off_t)j->out.written;
 	j->started_written = counts.started;
@@ -623,14 +581,14 @@ journal_open(const char *path, struct campaign *c,
 	memset(out, 0, sizeof(*out));
 	j = calloc(1, sizeof(*j));
 	if (j == NULL || (j->path = strdup(path)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		util_err(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	j->fd = -1;
 	j->lock_fd = -1;
 	j->out.fd = -1;
 	if (strlen(path) >= JOURNAL_PATH_MAX - sizeof(".lock")) {
-		journal_bad(err, errlen, path, 0, "path too long");
+		util_err(err, errlen, "%s: path too long", path);
 		goto fail;
 	}
 	if (journal_lock(j, err, errlen) != 0 ||
@@ -655,8 +613,8 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 	/* A line cut short by a failed append would glue itself to the next
 	 * one: the file goes back to its last whole line first. */
 	if (!j->healthy && ftruncate(j->fd, j->size) != 0)
-		return journal_bad(err, errlen, j->path, 0, "append failed, "
-		    "and cutting back to the last whole line too: %s",
+		return util_err(err, errlen, "%s: append failed, and cutting "
+		    "back to the last whole line too: %s", j->path,
 		    strerror(errno));
 	j->out.len = 0;
 	j->out.written = 0;
@@ -678,7 +636,7 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 		int cut = ftruncate(j->fd, j->size);
 
 		j->healthy = false;
-		return journal_bad(err, errlen, j->path, 0, "append failed: %s%s",
+		return util_err(err, errlen, "%s: append failed: %s%s", j->path,
 		    strerror(e), cut != 0 ? " (the file ends in a cut line)" : "");
 	}
 	j->size += (off_t)j->out.written;

@@ -187,6 +187,29 @@ main_accept_fatal(int err)
 	    err == EOPNOTSUPP;
 }
 
+/* An accept that failed with rc: true when the thread must leave (the
+ * program stops), false to accept again. */
+static bool
+main_accept_failed(struct main_accept *a, int rc)
+{
+	if (atomic_load(&a->stopping))
+		return true;
+	/* The read timeout bounds accept too: no connection came in
+	 * MAIN_READ_TIMEOUT_S, or one went silent mid-request and was
+	 * dropped. Nothing to report; wait again. */
+	if (-rc == EAGAIN || -rc == EWOULDBLOCK)
+		return false;
+	fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
+	if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
+		/* The main thread does the stopping. */
+		atomic_store(&a->failed, true);
+		kill(getpid(), SIGTERM);
+		return true;
+	}
+	main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
+	return false;
+}
+
 static void *
 main_accept_run(void *arg)
 {
@@ -211,24 +234,11 @@ main_accept_run(void *arg)
 		 * is read holds one thread (for MAIN_READ_TIMEOUT_S), not all. */
 		rc = FCGX_Accept_r(req);
 		if (rc < 0) {
-			if (atomic_load(&a->stopping))
+			if (main_accept_failed(a, rc))
 				break;
-			/* The read timeout bounds accept too: no connection came
-			 * in MAIN_READ_TIMEOUT_S, or one went silent mid-request
-			 * and was dropped. Nothing to report; wait again. */
-			if (-rc == EAGAIN || -rc == EWOULDBLOCK)
-				continue;
-			fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
-			if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
-				/* The main thread does the stopping. */
-				atomic_store(&a->failed, true);
-				kill(getpid(), SIGTERM);
-				break;
-			}
-			main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
 			continue;
 		}
-		if (routes_serve(a->hub, req) == 0) {
+		if (routes_serve(a->hub, req) == ROUTES_ANSWERED) {
 			FCGX_Finish_r(req);
 			/*
 			 * One request per connection, even when the web server
@@ -315,182 +325,270 @@ done:
 	return rc;
 }
 
-/* Everything after the settings and the list are read. Returns the exit
- * status. */
+/* What the stages of a run share. */
+struct main_run {
+	struct hub hub;
+	struct main_accept acc;
+	const struct settings *settings;
+	bool own_socket;              /* listening on settings->socket */
+	struct stat sock_file;        /* the socket file made, when own_socket */
+	sigset_t stop_signals;
+	struct dialer *dialer;
+	struct events *events;
+};
+
+/* The change log's length for a list of count rows. */
+static size_t
+main_log_size(size_t count)
+{
+	size_t log_size = count > MAIN_LOG_MAX / MAIN_LOG_PER_ROW ?
+	    MAIN_LOG_MAX : count * MAIN_LOG_PER_ROW;
+
+	return log_size < MAIN_LOG_MIN ? MAIN_LOG_MIN : log_size;
+}
+
+/*
+ * Stage: the campaign over the list (numbers is freed once copied), this
+ * run's name, and the journal replayed into it. 0, or -1 having said why.
+ */
+static int
+main_campaign(struct main_run *m, struct numbers *numbers)
+{
+	const struct settings *settings = m->settings;
+	struct hub *hub = &m->hub;
+	unsigned char rnd[MAIN_INSTANCE_BYTES];
+	char err[MAIN_ERR_MAX];
+	size_t count = numbers->count;
+
+	hub->campaign = campaign_new(numbers->phones, count,
+	    (unsigned)settings->concurrency, main_log_size(count));
+	numbers_free(numbers);
+	if (hub->campaign == NULL) {
+		fprintf(stderr, "numdialer: out of memory for %zu numbers\n",
+		    count);
+		return -1;
+	}
+	if (hub_random(rnd, sizeof(rnd)) != 0) {
+		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
+		return -1;
+	}
+	hex_encode(rnd, sizeof(rnd), hub->instance);
+	if (settings->journal[0] != '\0') {
+		struct journal_replay replay;
+
+		/* Before any thread: nobody hears of the state until it holds
+		 * what the journal says, and every change after is written. */
+		hub->journal = journal_open(settings->journal, hub->campaign,
+		    &replay, err, sizeof(err));
+		if (hub->journal == NULL) {
+			fprintf(stderr, "numdialer: %s\n", err);
+			return -1;
+		}
+		main_report_replay(settings->journal, &replay);
+	}
+	hub->process.instance = hub->instance;
+	hub->process.journal = hub->journal != NULL;
+	return 0;
+}
+
+/*
+ * Stage: the FastCGI listener, the socket of NUMDIALER_SOCKET or the one
+ * the web server handed over as standard input. 0, or -1 having said why.
+ */
+static int
+main_listener(struct main_run *m)
+{
+	char err[MAIN_ERR_MAX];
+
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "numdialer: FCGX_Init failed\n");
+		return -1;
+	}
+	if (m->own_socket) {
+		m->acc.listen_fd = main_listen(m->settings->socket, &m->sock_file,
+		    err, sizeof(err));
+		if (m->acc.listen_fd < 0) {
+			fprintf(stderr, "numdialer: %s\n", err);
+			return -1;
+		}
+	} else if (FCGX_IsCGI()) {
+		fprintf(stderr, "numdialer: standard input is not a listening "
+		    "socket: let the web server start the program, or set "
+		    "NUMDIALER_SOCKET\n");
+		return -1;
+	} else {
+		m->acc.listen_fd = 0;
+	}
+	main_bound_reads(m->acc.listen_fd);
+	return 0;
+}
+
+/*
+ * Stage: the signals. FCGX_Init installed handlers that only set a flag,
+ * so a blocked accept would never notice a stop. Block the stop signals in
+ * every thread (threads inherit the mask) and take them in the main thread
+ * with sigwait. Writes to a web server that went away must fail with
+ * EPIPE, not kill the process.
+ */
+static void
+main_signals(struct main_run *m)
+{
+	sigemptyset(&m->stop_signals);
+	sigaddset(&m->stop_signals, SIGTERM);
+	sigaddset(&m->stop_signals, SIGINT);
+	sigaddset(&m->stop_signals, SIGHUP);
+	/* lighttpd's "kill-signal" for libfcgi */
+	sigaddset(&m->stop_signals, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &m->stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Starts up to MAIN_ACCEPT_THREADS accept threads: how many started. */
+static unsigned
+main_accept_start(struct main_accept *acc)
+{
+	pthread_attr_t attr;
+	unsigned i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < MAIN_ACCEPT_THREADS; i++) {
+		pthread_t t;
+
+		pthread_mutex_lock(&acc->lock);
+		acc->running++;
+		pthread_mutex_unlock(&acc->lock);
+		if (pthread_create(&t, &attr, main_accept_run, acc) != 0) {
+			pthread_mutex_lock(&acc->lock);
+			acc->running--;
+			pthread_mutex_unlock(&acc->lock);
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return i;
+}
+
+/*
+ * Stage: the threads. The dialer first, so that it registers its wake-up
+ * first and hears of a change first: a freed slot is worth more than a
+ * repainted page. Then the events thread, then the accept threads, which
+ * bring the requests. 0, or -1 having said why.
+ */
+static int
+main_threads(struct main_run *m)
+{
+	const struct settings *settings = m->settings;
+	unsigned accepting;
+
+	m->dialer = dialer_start(&m->hub);
+	if (m->dialer == NULL) {
+		fprintf(stderr, "numdialer: cannot start the dialer thread\n");
+		return -1;
+	}
+	m->events = events_start(&m->hub);
+	if (m->events == NULL) {
+		fprintf(stderr, "numdialer: cannot start the events thread\n");
+		return -1;
+	}
+	m->hub.events = m->events;
+	accepting = main_accept_start(&m->acc);
+	if (accepting == 0) {
+		fprintf(stderr, "numdialer: cannot start the accept threads\n");
+		return -1;
+	}
+	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
+	    "once, calls fail after %d s; API %s, webhooks to %s/webhook/; "
+	    "FastCGI on %s, %u threads; %s%s\n", m->hub.instance,
+	    campaign_size(m->hub.campaign), settings->numbers,
+	    settings->concurrency, settings->call_timeout, settings->api,
+	    settings->public_url,
+	    m->own_socket ? settings->socket : "standard input", accepting,
+	    m->hub.journal != NULL ? "journal " :
+	    "no journal (state in memory only)",
+	    m->hub.journal != NULL ? settings->journal : "");
+	return 0;
+}
+
+/*
+ * Stage: the stop, after a signal or a failed start-up. Returns whether
+ * everything was freed: false when a request was still being served, and
+ * nothing it could reach may be freed under it.
+ */
+static bool
+main_stop(struct main_run *m)
+{
+	struct main_accept *acc = &m->acc;
+
+	atomic_store(&acc->stopping, true);
+	/* Wakes the threads blocked in accept (it fails with EINVAL), so
+	 * none is left using the dialer or the events after they stop. */
+	if (acc->listen_fd >= 0)
+		shutdown(acc->listen_fd, SHUT_RDWR);
+	/* At once, so that a new run can take the path while this one ends. */
+	if (m->own_socket && acc->listen_fd >= 0)
+		main_unlink_own(m->settings->socket, &m->sock_file);
+	if (!main_accept_wait(acc)) {
+		/* A thread still serving may wake the dialer or park a watcher:
+		 * free nothing it could reach, and let exit end it all. */
+		fprintf(stderr, "numdialer: a request is still being served; "
+		    "stopping anyway\n");
+		return false;
+	}
+	/* Nothing calls hub_changed from here on. */
+	dialer_stop(m->dialer);
+	events_stop(m->events);
+	m->dialer = NULL;
+	m->events = NULL;
+	m->hub.events = NULL;
+	/* Last: the threads that could change the campaign are gone. */
+	journal_close(m->hub.journal);
+	m->hub.journal = NULL;
+	campaign_free(m->hub.campaign);
+	m->hub.campaign = NULL;
+	return true;
+}
+
+/* Everything after the settings and the list are read, stage by stage.
+ * Returns the exit status. */
 static int
 main_run(const struct settings *settings, struct numbers *numbers)
 {
-	static struct hub hub;
-	static struct main_accept acc;
-	unsigned char rnd[MAIN_INSTANCE_BYTES];
-	char err[MAIN_ERR_MAX];
-	sigset_t stop_signals;
-	struct stat sock_file;
-	pthread_attr_t attr;
-	size_t log_size, count = numbers->count;
+	static struct main_run m;
 	rlim_t fds;
-	bool own_socket = settings->socket[0] != '\0';
-	bool all_left = false;
 	int status = 1, sig = 0;
-	unsigned i;
 
-	memset(&hub, 0, sizeof(hub));
-	memset(&acc, 0, sizeof(acc));
-	acc.listen_fd = -1;
-	pthread_mutex_init(&hub.lock, NULL);
-	pthread_mutex_init(&acc.lock, NULL);
-	pthread_cond_init(&acc.ended, NULL);
-	acc.hub = &hub;
-	hub.settings = settings;
+	memset(&m, 0, sizeof(m));
+	m.settings = settings;
+	m.own_socket = settings->socket[0] != '\0';
+	m.acc.listen_fd = -1;
+	m.acc.hub = &m.hub;
+	m.hub.settings = settings;
+	pthread_mutex_init(&m.hub.lock, NULL);
+	pthread_mutex_init(&m.acc.lock, NULL);
+	pthread_cond_init(&m.acc.ended, NULL);
 
 	fds = main_raise_fd_limit();
 	if (fds < MAIN_FDS_WANTED)
 		fprintf(stderr, "numdialer: open files limited to %llu; %d "
 		    "waiting pages need about %d\n", (unsigned long long)fds,
 		    EVENTS_WATCHERS_MAX, MAIN_FDS_WANTED);
-
-	log_size = count > MAIN_LOG_MAX / MAIN_LOG_PER_ROW ? MAIN_LOG_MAX :
-	    count * MAIN_LOG_PER_ROW;
-	if (log_size < MAIN_LOG_MIN)
-		log_size = MAIN_LOG_MIN;
-	hub.campaign = campaign_new(numbers->phones, count,
-	    (unsigned)settings->concurrency, log_size);
-	numbers_free(numbers);
-	if (hub.campaign == NULL) {
-		fprintf(stderr, "numdialer: out of memory for %zu numbers\n", count);
+	if (main_campaign(&m, numbers) != 0 || main_listener(&m) != 0)
 		goto fail;
-	}
-	if (hub_random(rnd, sizeof(rnd)) != 0) {
-		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
+	main_signals(&m);
+	if (main_threads(&m) != 0)
 		goto fail;
-	}
-	hex_encode(rnd, sizeof(rnd), hub.instance);
-	if (settings->journal[0] != '\0') {
-		struct journal_replay replay;
 
-		/* Before any thread: nobody hears of the state until it holds
-		 * what the journal says, and every change after is written. */
-		hub.journal = journal_open(settings->journal, hub.campaign,
-		    &replay, err, sizeof(err));
-		if (hub.journal == NULL) {
-			fprintf(stderr, "numdialer: %s\n", err);
-			goto fail;
-		}
-		main_report_replay(settings->journal, &replay);
-	}
-	hub.process.instance = hub.instance;
-	hub.process.journal = hub.journal != NULL;
-
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "numdialer: FCGX_Init failed\n");
-		goto fail;
-	}
-	if (own_socket) {
-		acc.listen_fd = main_listen(settings->socket, &sock_file, err,
-		    sizeof(err));
-		if (acc.listen_fd < 0) {
-			fprintf(stderr, "numdialer: %s\n", err);
-			goto fail;
-		}
-	} else if (FCGX_IsCGI()) {
-		fprintf(stderr, "numdialer: standard input is not a listening "
-		    "socket: let the web server start the program, or set "
-		    "NUMDIALER_SOCKET\n");
-		goto fail;
-	} else {
-		acc.listen_fd = 0;
-	}
-	main_bound_reads(acc.listen_fd);
-
-	/*
-	 * FCGX_Init installed handlers that only set a flag, so a blocked
-	 * accept would never notice a stop. Block the stop signals in every
-	 * thread (threads inherit the mask) and take them in the main thread
-	 * with sigwait. Writes to a web server that went away must fail with
-	 * EPIPE, not kill the process.
-	 */
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGHUP);
-	sigaddset(&stop_signals, SIGUSR1);  /* lighttpd's "kill-signal" for libfcgi */
-	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* The events thread first: the dialer's changes wake it. */
-	hub.events = events_start(&hub);
-	if (hub.events == NULL) {
-		fprintf(stderr, "numdialer: cannot start the events thread\n");
-		goto fail;
-	}
-	hub.dialer = dialer_start(&hub);
-	if (hub.dialer == NULL) {
-		fprintf(stderr, "numdialer: cannot start the dialer thread\n");
-		goto fail;
-	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < MAIN_ACCEPT_THREADS; i++) {
-		pthread_t t;
-
-		pthread_mutex_lock(&acc.lock);
-		acc.running++;
-		pthread_mutex_unlock(&acc.lock);
-		if (pthread_create(&t, &attr, main_accept_run, &acc) != 0) {
-			pthread_mutex_lock(&acc.lock);
-			acc.running--;
-			pthread_mutex_unlock(&acc.lock);
-			break;
-		}
-	}
-	pthread_attr_destroy(&attr);
-	if (i == 0) {
-		fprintf(stderr, "numdialer: cannot start the accept threads\n");
-		goto fail;
-	}
-
-	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
-	    "once, calls fail after %d s; API %s, webhooks to %s/webhook/; "
-	    "FastCGI on %s, %u threads; %s%s\n", hub.instance, count,
-	    settings->numbers, settings->concurrency, settings->call_timeout,
-	    settings->api, settings->public_url,
-	    own_socket ? settings->socket : "standard input", i,
-	    hub.journal != NULL ? "journal " : "no journal (state in memory only)",
-	    hub.journal != NULL ? settings->journal : "");
-
-	while (sigwait(&stop_signals, &sig) != 0)
+	while (sigwait(&m.stop_signals, &sig) != 0)
 		;
 	fprintf(stderr, "numdialer: %s: stopping\n", strsignal(sig));
-	status = atomic_load(&acc.failed) ? 1 : 0;
-fail:
-	atomic_store(&acc.stopping, true);
-	/* Wakes the threads blocked in accept (it fails with EINVAL), so
-	 * none is left using the dialer or the events after they stop. */
-	if (acc.listen_fd >= 0)
-		shutdown(acc.listen_fd, SHUT_RDWR);
-	/* At once, so that a new run can take the path while this one ends. */
-	if (own_socket && acc.listen_fd >= 0)
-		main_unlink_own(settings->socket, &sock_file);
-	all_left = main_accept_wait(&acc);
-	if (!all_left) {
-		/* A thread still serving may wake the dialer or park a watcher:
-		 * free nothing it could reach, and let exit end it all. */
-		fprintf(stderr, "numdialer: a request is still being served; "
-		    "stopping anyway\n");
-		return status;
-	}
-	dialer_stop(hub.dialer);
-	events_stop(hub.events);
-	hub.dialer = NULL;
-	hub.events = NULL;
-	/* Last: the threads that could change the campaign are gone. */
-	journal_close(hub.journal);
-	hub.journal = NULL;
-	campaign_free(hub.campaign);
-	hub.campaign = NULL;
-	if (status == 0)
+	status = atomic_load(&m.acc.failed) ? 1 : 0;
+	if (main_stop(&m) && status == 0)
 		fprintf(stderr, "numdialer: stopped\n");
 	return status;
+fail:
+	main_stop(&m);
+	return 1;
 }
 
 int

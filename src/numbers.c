@@ -9,17 +9,12 @@
 #include <string.h>
 
 #include "numbers.h"
+#include "util.h"
 
 #define NUMBERS_DIGITS_MIN 7
 #define NUMBERS_DIGITS_MAX 15
 #define NUMBERS_SHOWN_MAX 24      /* offending text quoted in an error */
 #define NUMBERS_PHONES_FIRST 1024 /* first size of the pointer array */
-
-static bool
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
-}
 
 static bool
 is_digit(char ch)
@@ -45,9 +40,7 @@ line_error(char *err, size_t errlen, const char *name, size_t line,
 		n += 3;
 	}
 	shown[n] = '\0';
-	if (errlen > 0)
-		snprintf(err, errlen, "%s:%zu: %s: \"%s\"", name, line, reason,
-		    shown);
+	util_err(err, errlen, "%s:%zu: %s: \"%s\"", name, line, reason, shown);
 }
 
 /*
@@ -66,7 +59,7 @@ entry_problem(const char *s, size_t len)
 			digits++;
 		else if (s[i] == '+')
 			return "'+' is allowed only first";
-		else if (is_blank(s[i]))
+		else if (util_is_blank(s[i]))
 			return "space inside the number";
 		else if (s[i] == '#')
 			return "a comment needs a space before its '#'";
@@ -85,20 +78,13 @@ static size_t
 entry_length(const char *s, size_t len)
 {
 	for (size_t i = 1; i < len; i++)
-		if (s[i] == '#' && is_blank(s[i - 1])) {
+		if (s[i] == '#' && util_is_blank(s[i - 1])) {
 			len = i;
 			break;
 		}
-	while (len > 0 && is_blank(s[len - 1]))
+	while (len > 0 && util_is_blank(s[len - 1]))
 		len--;
 	return len;
-}
-
-static void
-out_of_memory(char *err, size_t errlen, const char *name)
-{
-	if (errlen > 0)
-		snprintf(err, errlen, "%s: out of memory", name);
 }
 
 /* Appends p to the pointer array, doubling it when full: 0 or -1. */
@@ -130,19 +116,17 @@ numbers_parse(const char *text, size_t len, const char *name,
 	const char *p = text, *end = text + len;
 
 	memset(out, 0, sizeof(*out));
-	if (errlen > 0)
-		err[0] = '\0';
+	util_err(err, errlen, "%s", "");
 	if (len > NUMBERS_FILE_MAX) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: larger than %zu bytes", name,
-			    NUMBERS_FILE_MAX);
+		util_err(err, errlen, "%s: larger than %zu bytes", name,
+		    NUMBERS_FILE_MAX);
 		goto fail;
 	}
 	/* Each phone is no longer than its line and its NUL takes the place
 	 * of the line's end, so len + 1 bytes always hold them all. */
 	n.text = malloc(len + 1);
 	if (n.text == NULL) {
-		out_of_memory(err, errlen, name);
+		util_err(err, errlen, "%s: out of memory", name);
 		goto fail;
 	}
 	while (p < end) {
@@ -154,7 +138,7 @@ numbers_parse(const char *text, size_t len, const char *name,
 
 		line++;
 		p = nl ? nl + 1 : end;
-		while (s < stop && is_blank(*s))
+		while (s < stop && util_is_blank(*s))
 			s++;
 		if (s == stop || *s == '#')
 			continue;
@@ -165,22 +149,20 @@ numbers_parse(const char *text, size_t len, const char *name,
 			goto fail;
 		}
 		if (n.count == NUMBERS_COUNT_MAX) {
-			if (errlen > 0)
-				snprintf(err, errlen, "%s:%zu: more than %d numbers",
-				    name, line, NUMBERS_COUNT_MAX);
+			util_err(err, errlen, "%s:%zu: more than %d numbers",
+			    name, line, NUMBERS_COUNT_MAX);
 			goto fail;
 		}
 		memcpy(n.text + used, s, elen);
 		n.text[used + elen] = '\0';
 		if (phones_push(&n, &cap, n.text + used) == -1) {
-			out_of_memory(err, errlen, name);
+			util_err(err, errlen, "%s: out of memory", name);
 			goto fail;
 		}
 		used += elen + 1;
 	}
 	if (n.count == 0) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: no numbers", name);
+		util_err(err, errlen, "%s: no numbers", name);
 		goto fail;
 	}
 	*out = n;
@@ -202,8 +184,7 @@ numbers_load(const char *path, struct numbers *out, char *err, size_t errlen)
 	memset(out, 0, sizeof(*out));
 	f = fopen(path, "rb");
 	if (f == NULL) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	/* Read one byte past the bound so an oversized file is told apart. */
@@ -220,7 +201,7 @@ numbers_load(const char *path, struct numbers *out, char *err, size_t errlen)
 				break;
 			grown = realloc(buf, ncap);
 			if (grown == NULL) {
-				out_of_memory(err, errlen, path);
+				util_err(err, errlen, "%s: out of memory", path);
 				goto done;
 			}
 			buf = grown;
@@ -232,8 +213,7 @@ numbers_load(const char *path, struct numbers *out, char *err, size_t errlen)
 			break;
 	}
 	if (ferror(f)) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	rc = numbers_parse(buf ? buf : "", len, path, out, err, errlen);

@@ -2,11 +2,13 @@
  * outcome: turns what libcurl reports about one POST /call into placed,
  * retry or failed. The one place where the API's answer is read.
  */
-#include <json.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "outcome.h"
+#include "util.h"
 #include "webhook.h"
 
 /* Room for libcurl's words in a reason, so the count and the rest fit. */
@@ -26,14 +28,6 @@ static const CURLcode never_connected[] = {
 
 /* HTTP statuses by which the API says it did not take the call. */
 static const long not_taken[] = { 429, 503 };
-
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool
-is_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
 
 /* Whether nothing of the request can have reached the API. */
 static bool
@@ -88,51 +82,45 @@ outcome_wait_ms(const struct outcome_policy *p, int64_t retry_after_s)
 static void
 read_answer(const struct outcome_report *r, struct outcome *out)
 {
-	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL, *field;
 	const char *body = r->body != NULL ? r->body : "";
 	size_t len = r->body != NULL ? r->body_len : 0;
 	char err[CAMPAIGN_REASON_MAX / 2];
 
 	out->kind = OUTCOME_FAILED;
-	tok = json_tokener_new_ex(OUTCOME_JSON_DEPTH);
-	if (tok == NULL) {
-		snprintf(out->reason, sizeof(out->reason), "out of memory");
+	switch (util_json_object(body, len, OUTCOME_JSON_DEPTH, &root)) {
+	case UTIL_JSON_OK:
+		break;
+	case UTIL_JSON_NO_MEMORY:
+		util_err(out->reason, sizeof(out->reason), "out of memory");
+		goto done;
+	case UTIL_JSON_TRAILING:
+		util_err(out->reason, sizeof(out->reason),
+		    "api answer has text after the JSON");
+		goto done;
+	case UTIL_JSON_MALFORMED:
+	case UTIL_JSON_NOT_OBJECT:
+		util_err(out->reason, sizeof(out->reason), "api answer not JSON");
 		goto done;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    root == NULL || !json_object_is_type(root, json_type_object)) {
-		snprintf(out->reason, sizeof(out->reason), "api answer not JSON");
-		goto done;
-	}
-	/* The strict tokener stops quietly at a NUL byte: look past it. */
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-		if (!is_space(body[i])) {
-			snprintf(out->reason, sizeof(out->reason),
-			    "api answer has text after the JSON");
-			goto done;
-		}
 	if (json_object_object_get_ex(root, "error", &field)) {
-		snprintf(out->reason, sizeof(out->reason), "api: %s",
+		util_err(out->reason, sizeof(out->reason), "api: %s",
 		    json_object_is_type(field, json_type_string) ?
 		    json_object_get_string(field) :
 		    json_object_to_json_string(field));
 		goto done;
 	}
 	if (!json_object_object_get_ex(root, "id", &field)) {
-		snprintf(out->reason, sizeof(out->reason), "api answer has no id");
+		util_err(out->reason, sizeof(out->reason), "api answer has no id");
 		goto done;
 	}
 	if (webhook_read_id(field, out->id, err, sizeof(err)) != 0) {
-		snprintf(out->reason, sizeof(out->reason),
+		util_err(out->reason, sizeof(out->reason),
 		    "api answer has a bad id: %s", err);
 		goto done;
 	}
 	if (out->id[0] == '\0') {
-		snprintf(out->reason, sizeof(out->reason), "api answer has no id");
+		util_err(out->reason, sizeof(out->reason), "api answer has no id");
 		goto done;
 	}
 	out->kind = OUTCOME_PLACED;
@@ -141,8 +129,6 @@ done:
 	if (out->kind != OUTCOME_PLACED)
 		out->id[0] = '\0';
 	json_object_put(root);
-	if (tok != NULL)
-		json_tokener_free(tok);
 }
 
 void
@@ -156,7 +142,7 @@ outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
 	memset(out, 0, sizeof(*out));
 	if (r->body_overflow) {
 		out->kind = OUTCOME_FAILED;
-		snprintf(out->reason, sizeof(out->reason), "api answer too large");
+		util_err(out->reason, sizeof(out->reason), "api answer too large");
 		return;
 	}
 	if (r->code == CURLE_OK && r->http_status >= 200 &&
@@ -175,11 +161,11 @@ outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
 		/* The request may have reached the API: never sent again. */
 		out->kind = OUTCOME_FAILED;
 		if (r->code == CURLE_OK)
-			snprintf(out->reason, sizeof(out->reason),
+			util_err(out->reason, sizeof(out->reason),
 			    "api answered HTTP %ld", r->http_status);
 		else {
 			curl_words(r, detail, sizeof(detail));
-			snprintf(out->reason, sizeof(out->reason),
+			util_err(out->reason, sizeof(out->reason),
 			    "api answer lost: %s", detail);
 		}
 		return;
@@ -187,12 +173,12 @@ outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
 	if (p->attempt < p->attempts_max) {
 		out->kind = OUTCOME_RETRY;
 		out->wait_ms = outcome_wait_ms(p, r->retry_after_s);
-		snprintf(out->reason, sizeof(out->reason), "%s%s%s", what,
+		util_err(out->reason, sizeof(out->reason), "%s%s%s", what,
 		    detail[0] != '\0' ? ": " : "", detail);
 		return;
 	}
 	out->kind = OUTCOME_FAILED;
-	snprintf(out->reason, sizeof(out->reason), "%s after %u attempt%s%s%s",
+	util_err(out->reason, sizeof(out->reason), "%s after %u attempt%s%s%s",
 	    what, p->attempt, p->attempt == 1 ? "" : "s",
 	    detail[0] != '\0' ? ": " : "", detail);
 }

@@ -15,23 +15,12 @@
 #include <json-c/json.h>
 
 #include "status.h"
+#include "util.h"
 
-/* Keys are string literals: json-c may keep the pointer and skip the copy,
- * and each key is added once per object. */
-#define RENDER_ADD_FLAGS \
-	(JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
 /* The serializer's flags, for the envelope and every escaped string. */
 #define RENDER_JSON_FLAGS JSON_C_TO_STRING_PLAIN
 #define RENDER_FIRST_SIZE 4096    /* a diff's first buffer */
 #define RENDER_ROW_GUESS 96       /* bytes per row a full list starts with */
-#define RENDER_U64_DIGITS 20      /* digits of UINT64_MAX */
-
-static const char *const render_mark_keys[MARK_COUNT] = {
-	[MARK_DIALED] = ",\"dialed_at\":",
-	[MARK_RINGING] = ",\"ringing_at\":",
-	[MARK_ANSWERED] = ",\"answered_at\":",
-	[MARK_ENDED] = ",\"ended_at\":",
-};
 
 /* The answer being written, and the json-c string that escapes for it. */
 struct render_out {
@@ -43,18 +32,6 @@ struct render_out {
 	bool first;                  /* no row written yet */
 	bool failed;                 /* out of memory: the render fails */
 };
-
-int
-render_put(struct json_object *obj, const char *key, struct json_object *val)
-{
-	if (val == NULL)
-		return -1;
-	if (json_object_object_add_ex(obj, key, val, RENDER_ADD_FLAGS) != 0) {
-		json_object_put(val);
-		return -1;
-	}
-	return 0;
-}
 
 /* Makes room for need more bytes and a NUL: false when out of memory. */
 static bool
@@ -101,7 +78,7 @@ render_lit(struct render_out *o, const char *s)
 static void
 render_u64(struct render_out *o, uint64_t v)
 {
-	char digits[RENDER_U64_DIGITS];
+	char digits[UTIL_U64_DIGITS];
 	size_t n = 0;
 
 	do {
@@ -188,18 +165,13 @@ render_row(size_t row, void *arg)
 	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
 	for (m = 0; m < MARK_COUNT; m++) {
 		if (r->at_ms[m] > 0) {
-			render_lit(o, render_mark_keys[m]);
+			render_lit(o, ",\"");
+			render_lit(o, status_mark_name((enum mark)m));
+			render_lit(o, "\":");
 			render_u64(o, (uint64_t)r->at_ms[m]);
 		}
 	}
 	render_lit(o, "}");
-}
-
-static void
-render_nothing(size_t row, void *arg)
-{
-	(void)row;
-	(void)arg;
 }
 
 /* The envelope: every member but "calls", serialized by json-c; NULL when
@@ -215,19 +187,19 @@ render_envelope(const struct campaign *c, const char *instance,
 	if (root == NULL)
 		return NULL;
 	campaign_counts(c, &counts);
-	fail |= render_put(root, "instance",
+	fail |= util_json_put(root, "instance",
 	    json_object_new_string(instance != NULL ? instance : ""));
-	fail |= render_put(root, "journal", json_object_new_boolean(journal));
-	fail |= render_put(root, "version",
+	fail |= util_json_put(root, "journal", json_object_new_boolean(journal));
+	fail |= util_json_put(root, "version",
 	    json_object_new_uint64(campaign_version(c)));
-	fail |= render_put(root, "full", json_object_new_boolean(full));
-	fail |= render_put(root, "started", json_object_new_boolean(counts.started));
-	fail |= render_put(root, "total", json_object_new_uint64(counts.total));
-	fail |= render_put(root, "dialed", json_object_new_uint64(counts.dialed));
-	fail |= render_put(root, "in_flight",
+	fail |= util_json_put(root, "full", json_object_new_boolean(full));
+	fail |= util_json_put(root, "started", json_object_new_boolean(counts.started));
+	fail |= util_json_put(root, "total", json_object_new_uint64(counts.total));
+	fail |= util_json_put(root, "dialed", json_object_new_uint64(counts.dialed));
+	fail |= util_json_put(root, "in_flight",
 	    json_object_new_uint64(counts.in_flight));
-	fail |= render_put(root, "done", json_object_new_uint64(counts.done));
-	fail |= render_put(root, "limit", json_object_new_uint64(counts.limit));
+	fail |= util_json_put(root, "done", json_object_new_uint64(counts.done));
+	fail |= util_json_put(root, "limit", json_object_new_uint64(counts.limit));
 	if (fail) {
 		json_object_put(root);
 		return NULL;
@@ -243,10 +215,7 @@ render_events(const struct campaign *c, const struct render_process *p,
 	struct json_object *root = NULL;
 	const char *text;
 	size_t i, n = campaign_size(c), text_len;
-	/* Asked first, so the envelope (which says "full") goes first: a
-	 * since the log does not reach calls nothing and fails. */
-	bool full = since == NULL ||
-	    campaign_changes_since(c, *since, render_nothing, NULL) != 0;
+	bool full = since == NULL || !campaign_log_reaches(c, *since);
 
 	o.cap = RENDER_FIRST_SIZE;
 	if (full && n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)

@@ -27,15 +27,4 @@ struct render_process {
 char *render_events(const struct campaign *c,
     const struct render_process *p, const uint64_t *since, size_t *len);
 
-struct json_object;
-
-/*
- * Adds val (which may be NULL after a failed allocation) to obj under key,
- * a string literal not yet in obj (json-c keeps the pointer). Takes val in
- * every case: 0, or -1 having freed it. The journal's lines are built with
- * it too.
- */
-int render_put(struct json_object *obj, const char *key,
-    struct json_object *val);
-
 #endif

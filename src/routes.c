@@ -5,7 +5,6 @@
  */
 #include "routes.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +18,11 @@
 #include "http.h"
 #include "render.h"
 #include "status.h"
+#include "util.h"
 #include "webhook.h"
 
 #define ROUTES_PATH_MAX 512       /* longer paths match nothing we serve: 404 */
 #define ROUTES_REASON_MAX 256     /* an error answer's message */
-#define ROUTES_U64_DIGITS 20      /* digits of UINT64_MAX */
-#define ROUTES_PARKED 0           /* a handler's status for "parked" */
 #define ROUTES_ORIGIN_MAX 512     /* scheme://host[:port] of this server */
 
 #define ROUTES_WEBHOOK_PREFIX "/webhook/"
@@ -41,6 +39,7 @@ struct routes_ctx {
 	size_t len;
 	const char *headers;              /* extra header lines, or NULL */
 	char reason[ROUTES_REASON_MAX];
+	bool parked;                      /* req went to the events module */
 };
 
 struct routes_route {
@@ -48,14 +47,12 @@ struct routes_route {
 	bool prefix;            /* path is a prefix the handler parses on */
 	const char *method;
 	const char *allow;      /* the header sent with 405 */
-	int (*handler)(struct routes_ctx *x);
+	enum http_status (*handler)(struct routes_ctx *x);
 };
 
-static int routes_fail(struct routes_ctx *x, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int routes_events(struct routes_ctx *x);
-static int routes_call(struct routes_ctx *x);
-static int routes_webhook(struct routes_ctx *x);
+static enum http_status routes_events(struct routes_ctx *x);
+static enum http_status routes_call(struct routes_ctx *x);
+static enum http_status routes_webhook(struct routes_ctx *x);
 
 static const struct routes_route routes_table[] = {
 	{"/events", false, "GET", "Allow: GET\r\n", routes_events},
@@ -63,22 +60,20 @@ static const struct routes_route routes_table[] = {
 	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", routes_webhook},
 };
 
-/* Sets the error message and returns status, for "return routes_fail(...)". */
-static int
-routes_fail(struct routes_ctx *x, int status, const char *fmt, ...)
+/* Sets the error's message and returns status, for
+ * "return routes_fail(...)". */
+static enum http_status
+routes_fail(struct routes_ctx *x, enum http_status status, const char *reason)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
-	va_end(ap);
+	util_err(x->reason, sizeof(x->reason), "%s", reason);
 	return status;
 }
 
 /* Serializes obj into the answer's body and frees obj. Returns status, or
  * 500 when out of memory. obj may be NULL (a failed allocation). */
-static int
-routes_json(struct routes_ctx *x, int status, struct json_object *obj)
+static enum http_status
+routes_json(struct routes_ctx *x, enum http_status status,
+    struct json_object *obj)
 {
 	const char *text = NULL;
 
@@ -88,43 +83,23 @@ routes_json(struct routes_ctx *x, int status, struct json_object *obj)
 		x->body = strdup(text);
 	json_object_put(obj);
 	if (x->body == NULL)
-		return routes_fail(x, 500, "out of memory");
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	x->len = strlen(x->body);
 	return status;
 }
 
-/* Adds a member, freeing val if it cannot: 0 or -1 (val NULL counts). */
-static int
-routes_put(struct json_object *obj, const char *key, struct json_object *val)
+/* An object of one boolean member, key: true. NULL when out of memory. */
+static struct json_object *
+routes_flag(const char *key)
 {
-	if (val == NULL || json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
-		return -1;
+	struct json_object *obj = json_object_new_object();
+
+	if (obj != NULL &&
+	    util_json_put(obj, key, json_object_new_boolean(1)) != 0) {
+		json_object_put(obj);
+		return NULL;
 	}
-	return 0;
-}
-
-/* Strict decimal: 1 to 20 digits, nothing else, within uint64_t. */
-static int
-routes_parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (len == 0 || len > ROUTES_U64_DIGITS)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return obj;
 }
 
 /* Finds the first name=value pair of the query string. Values are not
@@ -157,19 +132,21 @@ routes_query(const struct routes_ctx *x, const char *name, const char **val,
 }
 
 /* GET /events[?since=V[&instance=I]]: a diff, the full list, or parked. */
-static int
+static enum http_status
 routes_events(struct routes_ctx *x)
 {
 	struct hub *hub = x->hub;
-	const char *v;
+	const char *v, *why;
 	size_t vlen;
 	uint64_t since = 0;
 	bool diff = false;
 	int parked;
 
 	if (routes_query(x, "since", &v, &vlen)) {
-		if (routes_parse_u64(v, vlen, &since) != 0)
-			return routes_fail(x, 400, "since is not a version number");
+		since = util_strtou64(v, vlen, 0, UINT64_MAX, &why);
+		if (why != NULL)
+			return routes_fail(x, HTTP_BAD_REQUEST,
+			    "since is not a version number");
 		diff = true;
 	}
 	/* Versions of another run of the program mean nothing here. */
@@ -185,15 +162,18 @@ routes_events(struct routes_ctx *x)
 		    events_park(hub->events, x->req, since) : -1;
 		hub_unlock(hub);
 		if (parked != 0)
-			return routes_fail(x, 503, "too many watchers");
-		return ROUTES_PARKED;
+			return routes_fail(x, HTTP_SERVICE_UNAVAILABLE,
+			    "too many watchers");
+		/* Answered 200 later, by the events module. */
+		x->parked = true;
+		return HTTP_OK;
 	}
 	x->body = render_events(hub->campaign, &hub->process,
 	    diff ? &since : NULL, &x->len);
 	hub_unlock(hub);
 	if (x->body == NULL)
-		return routes_fail(x, 500, "out of memory");
-	return 200;
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return HTTP_OK;
 }
 
 /* The Sec-Fetch-Site values of a request from a page of this origin, or
@@ -234,11 +214,10 @@ routes_cross_origin(const struct routes_ctx *x)
 	size_t i;
 
 	if (site != NULL) {
-		for (i = 0; i < sizeof(routes_own_sites) /
-		    sizeof(routes_own_sites[0]); i++)
+		for (i = 0; i < LEN(routes_own_sites); i++)
 			if (strcmp(site, routes_own_sites[i]) == 0)
 				break;
-		if (i == sizeof(routes_own_sites) / sizeof(routes_own_sites[0]))
+		if (i == LEN(routes_own_sites))
 			return true;
 	}
 	if (origin == NULL)
@@ -251,147 +230,169 @@ routes_cross_origin(const struct routes_ctx *x)
 
 /* POST /call: starts dialing, once. Any body is ignored. Refused when it
  * comes from another site's page: a form there must not start the calls. */
-static int
+static enum http_status
 routes_call(struct routes_ctx *x)
 {
 	struct hub *hub = x->hub;
-	struct json_object *obj;
 	int rc;
 
 	if (routes_cross_origin(x))
-		return routes_fail(x, 403, "POST /call from another origin");
+		return routes_fail(x, HTTP_FORBIDDEN,
+		    "POST /call from another origin");
 	hub_lock(hub);
-	rc = campaign_start(hub->campaign, hub_now_ms());
+	rc = campaign_start(hub->campaign);
 	hub_unlock(hub);
 	if (rc != 0)
-		return routes_fail(x, 409, "dialing has already started");
+		return routes_fail(x, HTTP_CONFLICT, "dialing has already started");
 	hub_changed(hub);
-
-	obj = json_object_new_object();
-	if (obj != NULL &&
-	    routes_put(obj, "started", json_object_new_boolean(1)) != 0) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	return routes_json(x, 202, obj);
+	return routes_json(x, HTTP_ACCEPTED, routes_flag("started"));
 }
 
-/* Reads ROW and KEY from /webhook/ROW/KEY: 0, or the status to answer. */
-static int
-routes_webhook_path(struct routes_ctx *x, size_t *row,
-    unsigned char key[CAMPAIGN_KEY_BYTES])
+/* A webhook as read from its request, before it touches the campaign. */
+struct routes_webhook_req {
+	size_t row;
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	struct webhook body;
+};
+
+/* Reads ROW and KEY from /webhook/ROW/KEY: HTTP_OK, or the error. */
+static enum http_status
+routes_webhook_path(struct routes_ctx *x, struct routes_webhook_req *w)
 {
 	const char *p = x->path + strlen(ROUTES_WEBHOOK_PREFIX);
 	const char *slash = strchr(p, '/');
-	const char *k;
+	const char *why;
 	uint64_t v;
 
 	if (slash == NULL || slash == p || slash[1] == '\0' ||
 	    strchr(slash + 1, '/') != NULL)
-		return routes_fail(x, 404, "no such path");
-	if (routes_parse_u64(p, (size_t)(slash - p), &v) != 0)
-		return routes_fail(x, 404, "no such path");
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	v = util_strtou64(p, (size_t)(slash - p), 0, UINT64_MAX, &why);
+	if (why != NULL)
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
 	/* The list never changes size after start-up: no lock needed. */
 	if (v >= campaign_size(x->hub->campaign))
-		return routes_fail(x, 404, "no such row");
-	k = slash + 1;
+		return routes_fail(x, HTTP_NOT_FOUND, "no such row");
 	/* Only the dialer makes keys, always this shape: anything else is a
 	 * forgery, refused like a wrong key. */
-	if (hex_decode(k, key, CAMPAIGN_KEY_BYTES) != 0)
-		return routes_fail(x, 403, "bad key");
-	*row = (size_t)v;
-	return 0;
+	if (hex_decode(slash + 1, w->key, CAMPAIGN_KEY_BYTES) != 0)
+		return routes_fail(x, HTTP_FORBIDDEN, "bad key");
+	w->row = (size_t)v;
+	return HTTP_OK;
 }
 
 /* What a webhook's campaign result answers: 200, or an error and why. */
 static const struct {
 	enum campaign_result res;
-	int status;
+	enum http_status status;
 	const char *reason;
 } routes_webhook_results[] = {
-	{CAMPAIGN_APPLIED, 200, NULL},
-	{CAMPAIGN_UNCHANGED, 200, NULL},
-	{CAMPAIGN_NO_ROW, 404, "no such row"},
-	{CAMPAIGN_BAD_KEY, 403, "bad key"},
-	{CAMPAIGN_WRONG_ID, 409, "the row's call has another id"},
+	{CAMPAIGN_KEY_OK, HTTP_OK, NULL},
+	{CAMPAIGN_APPLIED, HTTP_OK, NULL},
+	{CAMPAIGN_UNCHANGED, HTTP_OK, NULL},
+	{CAMPAIGN_NO_ROW, HTTP_NOT_FOUND, "no such row"},
+	{CAMPAIGN_BAD_KEY, HTTP_FORBIDDEN, "bad key"},
+	{CAMPAIGN_WRONG_ID, HTTP_CONFLICT, "the row's call has another id"},
 };
 
 /* The status for res, with its reason set when it is an error. */
-static int
+static enum http_status
 routes_webhook_status(struct routes_ctx *x, enum campaign_result res)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(routes_webhook_results) /
-	    sizeof(routes_webhook_results[0]); i++)
+	for (i = 0; i < LEN(routes_webhook_results); i++)
 		if (routes_webhook_results[i].res == res)
 			return routes_webhook_results[i].reason == NULL ?
 			    routes_webhook_results[i].status :
-			    routes_fail(x, routes_webhook_results[i].status, "%s",
+			    routes_fail(x, routes_webhook_results[i].status,
 			    routes_webhook_results[i].reason);
-	return routes_fail(x, 500, "unexpected campaign result");
+	return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR,
+	    "unexpected campaign result");
 }
 
-/* POST /webhook/ROW/KEY with {"id": ..., "status": ...} or a Twilio-style
- * form (CallSid, CallStatus). */
-static int
-routes_webhook(struct routes_ctx *x)
+/* Reads the request body into body (size bytes at most, one more than the
+ * largest allowed), refusing an oversized one unread when its
+ * Content-Length says so: HTTP_OK with its length in *len, or the error. */
+static enum http_status
+routes_read_body(struct routes_ctx *x, char *body, size_t size, size_t *len)
 {
-	struct hub *hub = x->hub;
-	unsigned char key[CAMPAIGN_KEY_BYTES];
+	const char *clen = FCGX_GetParam("CONTENT_LENGTH", x->req->envp);
+	const char *why;
+	uint64_t declared;
+	int n;
+
+	if (clen != NULL && *clen != '\0') {
+		declared = util_strtou64(clen, strlen(clen), 0, UINT64_MAX, &why);
+		if (why != NULL)
+			return routes_fail(x, HTTP_BAD_REQUEST,
+			    "bad Content-Length");
+		if (declared > size - 1)
+			goto too_large;
+	}
+	/* One byte more than allowed tells an oversized body from a full one. */
+	n = FCGX_GetStr(body, (int)size, x->req->in);
+	if (FCGX_GetError(x->req->in) != 0 || n < 0)
+		return routes_fail(x, HTTP_BAD_REQUEST, "body could not be read");
+	if ((size_t)n > size - 1)
+		goto too_large;
+	*len = (size_t)n;
+	return HTTP_OK;
+too_large:
+	util_err(x->reason, sizeof(x->reason), "body over %zu bytes", size - 1);
+	return HTTP_CONTENT_TOO_LARGE;
+}
+
+/* Reads a webhook's request into w: its path, then (only when its row and
+ * key are good) its body. HTTP_OK, or the error. */
+static enum http_status
+routes_webhook_read(struct routes_ctx *x, struct routes_webhook_req *w)
+{
 	char body[WEBHOOK_BODY_MAX + 1];
-	struct webhook wh;
-	struct json_object *obj;
-	const char *clen;
 	enum campaign_result res;
-	enum status after = STATUS_IDLE;
-	uint64_t before, version;
-	size_t row = 0;
-	int n, rc;
+	enum http_status status;
+	size_t len = 0;
+	int rc;
 
-	rc = routes_webhook_path(x, &row, key);
-	if (rc != 0)
-		return rc;
-
+	status = routes_webhook_path(x, w);
+	if (status != HTTP_OK)
+		return status;
 	/* Row and key first: a forged webhook gets 403 and nothing else, its
 	 * body unread, whatever that body holds. campaign_webhook checks them
 	 * again under the lock that applies the change. */
-	hub_lock(hub);
-	res = campaign_check_key(hub->campaign, row, key);
-	hub_unlock(hub);
-	if (res != CAMPAIGN_APPLIED)
+	hub_lock(x->hub);
+	res = campaign_check_key(x->hub->campaign, w->row, w->key);
+	hub_unlock(x->hub);
+	if (res != CAMPAIGN_KEY_OK)
 		return routes_webhook_status(x, res);
-
-	/* A declared size over the bound is refused unread. */
-	clen = FCGX_GetParam("CONTENT_LENGTH", x->req->envp);
-	if (clen != NULL && *clen != '\0') {
-		uint64_t declared;
-
-		if (routes_parse_u64(clen, strlen(clen), &declared) != 0)
-			return routes_fail(x, 400, "bad Content-Length");
-		if (declared > WEBHOOK_BODY_MAX)
-			return routes_fail(x, 413, "body over %d bytes",
-			    WEBHOOK_BODY_MAX);
-	}
-	/* One byte more than allowed tells an oversized body from a full one. */
-	n = FCGX_GetStr(body, (int)sizeof(body), x->req->in);
-	if (FCGX_GetError(x->req->in) != 0 || n < 0)
-		return routes_fail(x, 400, "body could not be read");
-	if ((size_t)n > WEBHOOK_BODY_MAX)
-		return routes_fail(x, 413, "body over %d bytes", WEBHOOK_BODY_MAX);
-
+	status = routes_read_body(x, body, sizeof(body), &len);
+	if (status != HTTP_OK)
+		return status;
 	rc = webhook_parse(FCGX_GetParam("CONTENT_TYPE", x->req->envp), body,
-	    (size_t)n, &wh, x->reason, sizeof(x->reason));
-	if (rc != 0)
-		return rc;
+	    len, &w->body, x->reason, sizeof(x->reason));
+	return rc == 0 ? HTTP_OK : (enum http_status)rc;
+}
+
+/* Applies a webhook read whole to the campaign, and answers
+ * {"ok", "applied", "status"}. */
+static enum http_status
+routes_webhook_apply(struct routes_ctx *x, const struct routes_webhook_req *w)
+{
+	struct hub *hub = x->hub;
+	struct json_object *obj;
+	enum campaign_result res;
+	enum http_status status;
+	enum status after = STATUS_IDLE;
+	uint64_t before, version;
 
 	hub_lock(hub);
 	before = campaign_version(hub->campaign);
-	res = campaign_webhook(hub->campaign, row, key,
-	    wh.id[0] != '\0' ? wh.id : NULL, wh.status, hub_now_ms());
+	res = campaign_webhook(hub->campaign, w->row, w->key,
+	    w->body.id[0] != '\0' ? w->body.id : NULL, w->body.status,
+	    hub_now_ms());
 	version = campaign_version(hub->campaign);
 	if (res == CAMPAIGN_APPLIED || res == CAMPAIGN_UNCHANGED)
-		after = campaign_row(hub->campaign, row)->status;
+		after = campaign_row(hub->campaign, w->row)->status;
 	hub_unlock(hub);
 
 	/*
@@ -404,21 +405,34 @@ routes_webhook(struct routes_ctx *x)
 	if (version != before)
 		hub_changed(hub);
 
-	rc = routes_webhook_status(x, res);
-	if (rc != 200)
-		return rc;
-
-	obj = json_object_new_object();
+	status = routes_webhook_status(x, res);
+	if (status != HTTP_OK)
+		return status;
+	obj = routes_flag("ok");
 	if (obj != NULL &&
-	    (routes_put(obj, "ok", json_object_new_boolean(1)) != 0 ||
-	    routes_put(obj, "applied",
+	    (util_json_put(obj, "applied",
 	    json_object_new_boolean(res == CAMPAIGN_APPLIED)) != 0 ||
-	    routes_put(obj, "status",
+	    util_json_put(obj, "status",
 	    json_object_new_string(status_name(after))) != 0)) {
 		json_object_put(obj);
 		obj = NULL;
 	}
-	return routes_json(x, 200, obj);
+	return routes_json(x, HTTP_OK, obj);
+}
+
+/* POST /webhook/ROW/KEY with {"id": ..., "status": ...} or a Twilio-style
+ * form (CallSid, CallStatus). */
+static enum http_status
+routes_webhook(struct routes_ctx *x)
+{
+	struct routes_webhook_req w;
+	enum http_status status;
+
+	memset(&w, 0, sizeof(w));
+	status = routes_webhook_read(x, &w);
+	if (status != HTTP_OK)
+		return status;
+	return routes_webhook_apply(x, &w);
 }
 
 /* Copies the path part of the request into x->path: 0, or -1 if too long. */
@@ -457,7 +471,7 @@ routes_read_path(struct routes_ctx *x)
  * a valid key has no business in a log. Control bytes from outside are
  * replaced so a request cannot forge log lines. */
 static void
-routes_log(const struct routes_ctx *x, int status)
+routes_log(const struct routes_ctx *x, enum http_status status)
 {
 	char line[ROUTES_PATH_MAX + ROUTES_REASON_MAX + 64];
 	size_t plen = strlen(x->path);
@@ -473,7 +487,7 @@ routes_log(const struct routes_ctx *x, int status)
 			plen = (size_t)(slash - x->path);
 	}
 	n = snprintf(line, sizeof(line), "numdialer: %d %.16s %.*s: %s",
-	    status, x->method, (int)plen, x->path, x->reason);
+	    (int)status, x->method, (int)plen, x->path, x->reason);
 	if (n < 0)
 		return;
 	for (i = 0; line[i] != '\0'; i++)
@@ -483,12 +497,12 @@ routes_log(const struct routes_ctx *x, int status)
 }
 
 /* Finds the route for the request and runs it: the handler's status. */
-static int
+static enum http_status
 routes_dispatch(struct routes_ctx *x)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(routes_table) / sizeof(routes_table[0]); i++) {
+	for (i = 0; i < LEN(routes_table); i++) {
 		const struct routes_route *r = &routes_table[i];
 
 		if (r->prefix ? strncmp(x->path, r->path, strlen(r->path)) != 0 :
@@ -496,18 +510,20 @@ routes_dispatch(struct routes_ctx *x)
 			continue;
 		if (strcmp(x->method, r->method) != 0) {
 			x->headers = r->allow;
-			return routes_fail(x, 405, "use %s", r->method);
+			util_err(x->reason, sizeof(x->reason), "use %s",
+			    r->method);
+			return HTTP_METHOD_NOT_ALLOWED;
 		}
 		return r->handler(x);
 	}
-	return routes_fail(x, 404, "no such path");
+	return routes_fail(x, HTTP_NOT_FOUND, "no such path");
 }
 
-int
+enum routes_served
 routes_serve(struct hub *hub, FCGX_Request *req)
 {
 	struct routes_ctx x;
-	int status;
+	enum http_status status;
 
 	memset(&x, 0, sizeof(x));
 	x.hub = hub;
@@ -518,13 +534,13 @@ routes_serve(struct hub *hub, FCGX_Request *req)
 	x.query = "";
 
 	if (routes_read_path(&x) != 0)
-		status = routes_fail(&x, 404, "no such path");
+		status = routes_fail(&x, HTTP_NOT_FOUND, "no such path");
 	else
 		status = routes_dispatch(&x);
-	if (status == ROUTES_PARKED)
-		return 1;    /* req belongs to the events module now */
+	if (x.parked)
+		return ROUTES_PARKED;
 
-	if (status >= 400) {
+	if (status >= HTTP_BAD_REQUEST) {
 		routes_log(&x, status);
 		http_reply_error(req, status, x.headers,
 		    x.reason[0] != '\0' ? x.reason : http_status_text(status));
@@ -532,5 +548,5 @@ routes_serve(struct hub *hub, FCGX_Request *req)
 		http_reply_json(req, status, x.headers, x.body, x.len);
 	}
 	free(x.body);
-	return 0;
+	return ROUTES_ANSWERED;
 }

@@ -10,11 +10,14 @@
 
 #include "hub.h"
 
-/*
- * Serves one accepted request. Returns 0 when it has answered req (the
- * caller finishes and reuses it), 1 when it parked req with the events
- * module (the caller must not touch it again).
- */
-int routes_serve(struct hub *hub, FCGX_Request *req);
+/* What routes_serve did with a request. */
+enum routes_served {
+	ROUTES_ANSWERED,  /* answered: the caller finishes and reuses req */
+	ROUTES_PARKED     /* parked with the events module, which owns req
+	                     now: the caller must not touch it again */
+};
+
+/* Serves one accepted request. */
+enum routes_served routes_serve(struct hub *hub, FCGX_Request *req);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "campaign.h"
 #include "settings.h"
+#include "util.h"
 
 #define SETTINGS_FILE_MAX 65536  /* largest conf file read */
 #define SETTINGS_KEY_MAX 64      /* longest key quoted in an error */
@@ -71,21 +72,13 @@ static const struct setting table[] = {
 	    FIELD(retry_delay_ms), NULL, "500", NULL },
 };
 
-#define TABLE_LEN (sizeof(table) / sizeof(table[0]))
-
 static const struct setting *
 lookup(const char *key)
 {
-	for (size_t i = 0; i < TABLE_LEN; i++)
+	for (size_t i = 0; i < LEN(table); i++)
 		if (strcmp(table[i].key, key) == 0)
 			return &table[i];
 	return NULL;
-}
-
-static bool
-is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
 /* Returns why text is not printable ASCII without spaces, or NULL. */
@@ -106,21 +99,13 @@ bad_chars(const char *v, bool spaces_ok)
 static const char *
 parse_int(const struct setting *t, const char *v, int *out)
 {
-	long n = 0;
+	const char *why;
+	uint64_t n = util_strtou64(v, strlen(v), (uint64_t)t->min,
+	    (uint64_t)t->max, &why);
 
-	if (*v == '\0')
-		return "not a number";
-	for (; *v != '\0'; v++) {
-		if (*v < '0' || *v > '9')
-			return "not a number (digits only)";
-		n = n * 10 + (*v - '0');
-		if (n > t->max)
-			return "out of range";
-	}
-	if (n < t->min)
-		return "out of range";
-	*out = (int)n;
-	return NULL;
+	if (why == NULL)
+		*out = (int)n;
+	return why;
 }
 
 static const char *
@@ -218,7 +203,7 @@ void
 settings_defaults(struct settings *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < TABLE_LEN; i++)
+	for (size_t i = 0; i < LEN(table); i++)
 		apply(s, &table[i], table[i].fallback);
 }
 
@@ -230,16 +215,12 @@ settings_set(struct settings *s, const char *key, const char *value,
 	const char *why;
 
 	if (t == NULL) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%.*s: unknown setting",
-			    SETTINGS_KEY_MAX, key);
-		return -1;
+		return util_err(err, errlen, "%.*s: unknown setting",
+		    SETTINGS_KEY_MAX, key);
 	}
 	why = apply(s, t, value);
 	if (why != NULL) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: %s", key, why);
-		return -1;
+		return util_err(err, errlen, "%s: %s", key, why);
 	}
 	return 0;
 }
@@ -247,7 +228,7 @@ settings_set(struct settings *s, const char *key, const char *value,
 int
 settings_print(const struct settings *s, FILE *out)
 {
-	for (size_t i = 0; i < TABLE_LEN; i++) {
+	for (size_t i = 0; i < LEN(table); i++) {
 		const struct setting *t = &table[i];
 		const char *field = (const char *)s + t->offset;
 		int n;
@@ -286,12 +267,12 @@ split_line(const char *s, size_t len, char *key, size_t keymax, char *value,
 	if (eq == NULL)
 		return "expected KEY=value";
 	klen = (size_t)(eq - s);
-	while (klen > 0 && is_blank(s[klen - 1]))
+	while (klen > 0 && util_is_blank(s[klen - 1]))
 		klen--;
 	if (klen == 0)
 		return "expected KEY=value";
 	for (size_t i = 0; i < klen; i++)
-		if (is_blank(s[i]) || s[i] == '\0')
+		if (util_is_blank(s[i]) || s[i] == '\0')
 			return "expected KEY=value";
 	if (klen >= keymax)
 		return "key too long";
@@ -299,7 +280,7 @@ split_line(const char *s, size_t len, char *key, size_t keymax, char *value,
 	key[klen] = '\0';
 
 	v = eq + 1;
-	while (v < vend && is_blank(*v))
+	while (v < vend && util_is_blank(*v))
 		v++;
 	if (v < vend && *v == '"') {
 		const char *q = memchr(v + 1, '"', (size_t)(vend - v - 1));
@@ -308,20 +289,20 @@ split_line(const char *s, size_t len, char *key, size_t keymax, char *value,
 		if (q == NULL)
 			return "missing closing quote";
 		after = q + 1;
-		while (after < vend && is_blank(*after))
+		while (after < vend && util_is_blank(*after))
 			after++;
-		if (after < vend && !(*after == '#' && is_blank(after[-1])))
+		if (after < vend && !(*after == '#' && util_is_blank(after[-1])))
 			return "text after the closing quote";
 		v++;
 		vend = q;
 	} else {
 		/* An unquoted value ends at a comment: a '#' after a blank. */
 		for (const char *c = v + 1; c < vend; c++)
-			if (*c == '#' && is_blank(c[-1])) {
+			if (*c == '#' && util_is_blank(c[-1])) {
 				vend = c;
 				break;
 			}
-		while (vend > v && is_blank(vend[-1]))
+		while (vend > v && util_is_blank(vend[-1]))
 			vend--;
 	}
 	if ((size_t)(vend - v) >= valuemax)
@@ -351,24 +332,21 @@ settings_parse(struct settings *s, const char *text, size_t len,
 
 		line++;
 		p = nl ? nl + 1 : end;
-		while (b < stop && is_blank(*b))
+		while (b < stop && util_is_blank(*b))
 			b++;
-		while (stop > b && is_blank(stop[-1]))
+		while (stop > b && util_is_blank(stop[-1]))
 			stop--;
 		if (b == stop || *b == '#')
 			continue;
 		problem = split_line(b, (size_t)(stop - b), key, sizeof(key),
 		    value, sizeof(value));
 		if (problem != NULL) {
-			if (errlen > 0)
-				snprintf(err, errlen, "%s:%zu: %s", name, line,
-				    problem);
-			return -1;
+			return util_err(err, errlen, "%s:%zu: %s", name, line,
+			    problem);
 		}
 		if (settings_set(s, key, value, why, sizeof(why)) == -1) {
-			if (errlen > 0)
-				snprintf(err, errlen, "%s:%zu: %s", name, line, why);
-			return -1;
+			return util_err(err, errlen, "%s:%zu: %s", name, line,
+			    why);
 		}
 	}
 	return 0;
@@ -390,26 +368,23 @@ read_conf(const char *path, char **text, size_t *len, char *err,
 	if (f == NULL) {
 		if (errno == ENOENT)
 			rc = 1;
-		else if (errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		else
+			util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	buf = malloc(SETTINGS_FILE_MAX + 1);
 	if (buf == NULL) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: out of memory", path);
+		util_err(err, errlen, "%s: out of memory", path);
 		goto done;
 	}
 	*len = fread(buf, 1, SETTINGS_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	if (*len > SETTINGS_FILE_MAX) {
-		if (errlen > 0)
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-			    SETTINGS_FILE_MAX);
+		util_err(err, errlen, "%s: larger than %d bytes", path,
+		    SETTINGS_FILE_MAX);
 		goto done;
 	}
 	*text = buf;
@@ -458,15 +433,13 @@ settings_load(struct settings *s, const char *conf_path, char *err,
 	}
 	/* Only the table's keys: the scripts export other NUMDIALER_*
 	 * variables that are not settings. */
-	for (size_t i = 0; i < TABLE_LEN; i++) {
+	for (size_t i = 0; i < LEN(table); i++) {
 		const char *v = getenv(table[i].key);
 
 		if (v == NULL)
 			continue;
 		if (settings_set(s, table[i].key, v, why, sizeof(why)) == -1) {
-			if (errlen > 0)
-				snprintf(err, errlen, "%s (from the environment)",
-				    why);
+			util_err(err, errlen, "%s (from the environment)", why);
 			goto done;
 		}
 	}

@@ -4,22 +4,32 @@
 #include <string.h>
 
 #include "status.h"
+#include "util.h"
 
 #define RANK_TERMINAL 4
 
 static const struct {
 	const char *name;
 	int rank;
+	bool in_flight;
+	enum mark mark;
 } statuses[STATUS_COUNT] = {
-	[STATUS_IDLE]      = { "idle",      0 },
-	[STATUS_DIALING]   = { "dialing",   1 },
-	[STATUS_RINGING]   = { "ringing",   2 },
-	[STATUS_ANSWERED]  = { "answered",  3 },
-	[STATUS_COMPLETED] = { "completed", RANK_TERMINAL },
-	[STATUS_BUSY]      = { "busy",      RANK_TERMINAL },
-	[STATUS_NO_ANSWER] = { "no-answer", RANK_TERMINAL },
-	[STATUS_FAILED]    = { "failed",    RANK_TERMINAL },
-	[STATUS_CANCELED]  = { "canceled",  RANK_TERMINAL },
+	[STATUS_IDLE]      = { "idle",      0, false, MARK_COUNT },
+	[STATUS_DIALING]   = { "dialing",   1, true,  MARK_DIALED },
+	[STATUS_RINGING]   = { "ringing",   2, true,  MARK_RINGING },
+	[STATUS_ANSWERED]  = { "answered",  3, true,  MARK_ANSWERED },
+	[STATUS_COMPLETED] = { "completed", RANK_TERMINAL, false, MARK_ENDED },
+	[STATUS_BUSY]      = { "busy",      RANK_TERMINAL, false, MARK_ENDED },
+	[STATUS_NO_ANSWER] = { "no-answer", RANK_TERMINAL, false, MARK_ENDED },
+	[STATUS_FAILED]    = { "failed",    RANK_TERMINAL, false, MARK_ENDED },
+	[STATUS_CANCELED]  = { "canceled",  RANK_TERMINAL, false, MARK_ENDED },
+};
+
+static const char *const mark_names[MARK_COUNT] = {
+	[MARK_DIALED]   = "dialed_at",
+	[MARK_RINGING]  = "ringing_at",
+	[MARK_ANSWERED] = "answered_at",
+	[MARK_ENDED]    = "ended_at",
 };
 
 /* What a provider may send: our API's three words and Twilio's call statuses. */
@@ -39,20 +49,34 @@ static const struct {
 	{ "canceled",    STATUS_CANCELED },
 };
 
+static bool
+status_valid(enum status s)
+{
+	return (unsigned)s < STATUS_COUNT;
+}
+
 const char *
 status_name(enum status s)
 {
-	if ((unsigned)s >= STATUS_COUNT)
-		return "unknown";
-	return statuses[s].name;
+	return status_valid(s) ? statuses[s].name : "unknown";
+}
+
+int
+status_from_name(const char *name, enum status *out)
+{
+	for (size_t s = 0; s < STATUS_COUNT; s++) {
+		if (strcmp(statuses[s].name, name) == 0) {
+			*out = (enum status)s;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int
 status_rank(enum status s)
 {
-	if ((unsigned)s >= STATUS_COUNT)
-		return -1;
-	return statuses[s].rank;
+	return status_valid(s) ? statuses[s].rank : -1;
 }
 
 bool
@@ -61,14 +85,30 @@ status_is_terminal(enum status s)
 	return status_rank(s) == RANK_TERMINAL;
 }
 
+bool
+status_in_flight(enum status s)
+{
+	return status_valid(s) && statuses[s].in_flight;
+}
+
+enum mark
+status_mark(enum status s)
+{
+	return status_valid(s) ? statuses[s].mark : MARK_COUNT;
+}
+
+const char *
+status_mark_name(enum mark m)
+{
+	return (unsigned)m < MARK_COUNT ? mark_names[m] : "unknown";
+}
+
 int
 status_parse(const char *word, size_t len, enum status *out)
 {
-	size_t i;
-
 	if (word == NULL)
 		return -1;
-	for (i = 0; i < sizeof(provider_words) / sizeof(provider_words[0]); i++) {
+	for (size_t i = 0; i < LEN(provider_words); i++) {
 		if (strlen(provider_words[i].word) == len &&
 		    memcmp(provider_words[i].word, word, len) == 0) {
 			*out = provider_words[i].status;

@@ -1,6 +1,8 @@
 /*
- * status: the words a call's status is written in, their ranks, and the
- * provider words (Twilio's among them) that map onto them. One table.
+ * status: everything known about a call's status, in one table: its name
+ * (the one word the page, the journal and the logs use), its rank, whether
+ * it holds a slot, and which time mark it sets; plus the provider words
+ * (Twilio's among them) that map onto the statuses.
  */
 #ifndef NUMDIALER_STATUS_H
 #define NUMDIALER_STATUS_H
@@ -22,13 +24,36 @@ enum status {
 	STATUS_COUNT
 };
 
-/* The page's word for s ("no-answer", ...); never NULL for a valid s. */
+/* A row's timeline: the first time it reached each stage. */
+enum mark {
+	MARK_DIALED,
+	MARK_RINGING,
+	MARK_ANSWERED,
+	MARK_ENDED,
+	MARK_COUNT
+};
+
+/* The word for s ("no-answer", ...), the same in /events and the journal;
+ * "unknown" for a value out of range. */
 const char *status_name(enum status s);
+
+/* Reads a word status_name gives back into *out: 0, or -1 for any other. */
+int status_from_name(const char *name, enum status *out);
 
 /* Rank used to order updates; all terminal statuses share the top rank. */
 int status_rank(enum status s);
 
 bool status_is_terminal(enum status s);
+
+/* Whether a call in s holds one of the campaign's slots: dialing, ringing
+ * or answered. */
+bool status_in_flight(enum status s);
+
+/* The mark a row reaching s sets; MARK_COUNT for idle (none). */
+enum mark status_mark(enum status s);
+
+/* The key of mark m in /events and the journal ("dialed_at", ...). */
+const char *status_mark_name(enum mark m);
 
 /*
  * Maps a word a provider sends (our API's ringing/answered/completed,

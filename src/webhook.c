@@ -10,8 +10,9 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <json.h>
+#include <json-c/json.h>
 
+#include "util.h"
 #include "webhook.h"
 
 #define WEBHOOK_JSON_DEPTH 8  /* a webhook body is a flat object */
@@ -33,21 +34,6 @@ static const struct {
 	{ "application/x-www-form-urlencoded", read_form },
 };
 
-#define READERS_LEN (sizeof(readers) / sizeof(readers[0]))
-
-static void
-set_err(char *err, size_t errlen, const char *msg)
-{
-	if (errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-}
-
-static bool
-is_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
 /*
  * Finds the reader for ctype: its media type compared without case, then
  * nothing but blanks or ";parameters". NULL when none reads it.
@@ -57,15 +43,15 @@ reader_for(const char *ctype)
 {
 	if (ctype == NULL)
 		return NULL;
-	while (is_space(*ctype))
+	while (util_is_blank(*ctype))
 		ctype++;
-	for (size_t i = 0; i < READERS_LEN; i++) {
+	for (size_t i = 0; i < LEN(readers); i++) {
 		size_t n = strlen(readers[i].type);
 		const char *rest = ctype + n;
 
 		if (strncasecmp(ctype, readers[i].type, n) != 0)
 			continue;
-		while (is_space(*rest))
+		while (util_is_blank(*rest))
 			rest++;
 		if (*rest == '\0' || *rest == ';')
 			return readers[i].read;
@@ -82,18 +68,18 @@ copy_text_id(const char *s, size_t len, char out[CAMPAIGN_ID_MAX + 1],
     char *err, size_t errlen)
 {
 	if (len == 0) {
-		set_err(err, errlen, "id is empty");
+		util_err(err, errlen, "id is empty");
 		return 400;
 	}
 	if (len > CAMPAIGN_ID_MAX) {
-		set_err(err, errlen, "id too long");
+		util_err(err, errlen, "id too long");
 		return 400;
 	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
 		if (ch < 0x20 || ch >= 0x7f) {
-			set_err(err, errlen,
+			util_err(err, errlen,
 			    "id has characters other than printable ASCII");
 			return 400;
 		}
@@ -113,12 +99,12 @@ webhook_read_id(struct json_object *id, char out[CAMPAIGN_ID_MAX + 1],
 		return 0;
 	case json_type_int:
 		if (json_object_get_int64(id) < 0) {
-			set_err(err, errlen, "id is negative");
+			util_err(err, errlen, "id is negative");
 			return 400;
 		}
 		/* json-c saturates larger numbers to UINT64_MAX. */
 		if (json_object_get_uint64(id) == UINT64_MAX) {
-			set_err(err, errlen, "id too large");
+			util_err(err, errlen, "id too large");
 			return 400;
 		}
 		snprintf(out, CAMPAIGN_ID_MAX + 1, "%" PRIu64,
@@ -128,10 +114,10 @@ webhook_read_id(struct json_object *id, char out[CAMPAIGN_ID_MAX + 1],
 		return copy_text_id(json_object_get_string(id),
 		    (size_t)json_object_get_string_len(id), out, err, errlen);
 	case json_type_double:
-		set_err(err, errlen, "id is not an integer");
+		util_err(err, errlen, "id is not an integer");
 		return 400;
 	default:
-		set_err(err, errlen, "id must be a number or a string");
+		util_err(err, errlen, "id must be a number or a string");
 		return 400;
 	}
 }
@@ -140,32 +126,20 @@ static int
 read_json(const char *body, size_t len, struct webhook *out, char *err,
     size_t errlen)
 {
-	struct json_tokener *tok = NULL;
+	static const char *const why[] = {
+		[UTIL_JSON_NO_MEMORY] = "out of memory",
+		[UTIL_JSON_MALFORMED] = "malformed JSON",
+		[UTIL_JSON_TRAILING] = "text after the JSON value",
+		[UTIL_JSON_NOT_OBJECT] = "body is not a JSON object",
+	};
 	struct json_object *root = NULL, *id, *status;
+	enum util_json parsed;
 	int rc = 400;
 
-	tok = json_tokener_new_ex(WEBHOOK_JSON_DEPTH);
-	if (tok == NULL) {
-		set_err(err, errlen, "out of memory");
-		rc = 500;
-		goto done;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	/* A bare null parses to NULL with success: checked as a non-object. */
-	if (json_tokener_get_error(tok) != json_tokener_success) {
-		set_err(err, errlen, "malformed JSON");
-		goto done;
-	}
-	/* The strict tokener stops quietly at a NUL byte: look past it. */
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-		if (!is_space(body[i])) {
-			set_err(err, errlen, "text after the JSON value");
-			goto done;
-		}
-	if (root == NULL || !json_object_is_type(root, json_type_object)) {
-		set_err(err, errlen, "body is not a JSON object");
+	parsed = util_json_object(body, len, WEBHOOK_JSON_DEPTH, &root);
+	if (parsed != UTIL_JSON_OK) {
+		util_err(err, errlen, "%s", why[parsed]);
+		rc = parsed == UTIL_JSON_NO_MEMORY ? 500 : 400;
 		goto done;
 	}
 	if (json_object_object_get_ex(root, "id", &id)) {
@@ -175,13 +149,13 @@ read_json(const char *body, size_t len, struct webhook *out, char *err,
 	}
 	if (!json_object_object_get_ex(root, "status", &status) ||
 	    !json_object_is_type(status, json_type_string)) {
-		set_err(err, errlen, "status missing or not a string");
+		util_err(err, errlen, "status missing or not a string");
 		rc = 422;
 		goto done;
 	}
 	if (status_parse(json_object_get_string(status),
 	    (size_t)json_object_get_string_len(status), &out->status) == -1) {
-		set_err(err, errlen, "status not a known word");
+		util_err(err, errlen, "status not a known word");
 		rc = 422;
 		goto done;
 	}
@@ -189,8 +163,6 @@ read_json(const char *body, size_t len, struct webhook *out, char *err,
 
 done:
 	json_object_put(root);
-	if (tok != NULL)
-		json_tokener_free(tok);
 	return rc;
 }
 
@@ -256,7 +228,7 @@ form_fields(const char *body, size_t len, struct form_field *fields,
 		}
 		name = form_decode(p, (size_t)(nend - p), &nlen);
 		if (name == NULL) {
-			set_err(err, errlen, "out of memory");
+			util_err(err, errlen, "out of memory");
 			return 500;
 		}
 		for (size_t i = 0; i < nfields && f == NULL; i++)
@@ -265,14 +237,13 @@ form_fields(const char *body, size_t len, struct form_field *fields,
 				f = &fields[i];
 		curl_free(name);
 		if (f != NULL && f->value != NULL) {
-			if (errlen > 0)
-				snprintf(err, errlen, "%s given twice", f->name);
+			util_err(err, errlen, "%s given twice", f->name);
 			return 400;
 		}
 		if (f != NULL) {
 			f->value = form_decode(val, (size_t)(pend - val), &f->len);
 			if (f->value == NULL) {
-				set_err(err, errlen, "out of memory");
+				util_err(err, errlen, "out of memory");
 				return 500;
 			}
 		}
@@ -293,8 +264,7 @@ read_form(const char *body, size_t len, struct webhook *out, char *err,
 	struct form_field *sid = &fields[0], *status = &fields[1];
 	int rc;
 
-	rc = form_fields(body, len, fields, sizeof(fields) / sizeof(fields[0]),
-	    err, errlen);
+	rc = form_fields(body, len, fields, LEN(fields), err, errlen);
 	if (rc != 0)
 		goto done;
 	if (sid->value != NULL) {
@@ -303,19 +273,19 @@ read_form(const char *body, size_t len, struct webhook *out, char *err,
 			goto done;
 	}
 	if (status->value == NULL) {
-		set_err(err, errlen, WEBHOOK_FORM_STATUS " missing");
+		util_err(err, errlen, WEBHOOK_FORM_STATUS " missing");
 		rc = 422;
 		goto done;
 	}
 	if (status_parse(status->value, status->len, &out->status) == -1) {
-		set_err(err, errlen, WEBHOOK_FORM_STATUS " not a known word");
+		util_err(err, errlen, WEBHOOK_FORM_STATUS " not a known word");
 		rc = 422;
 		goto done;
 	}
 	rc = 0;
 
 done:
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < LEN(fields); i++)
 		curl_free(fields[i].value);
 	return rc;
 }
@@ -328,10 +298,9 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (errlen > 0)
-		err[0] = '\0';
+	util_err(err, errlen, "%s", "");
 	if (read == NULL) {
-		set_err(err, errlen, "content type must be application/json or "
+		util_err(err, errlen, "content type must be application/json or "
 		    "application/x-www-form-urlencoded");
 		return 415;
 	}
@@ -340,7 +309,7 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 		len = 0;
 	}
 	if (len > WEBHOOK_BODY_MAX) {
-		set_err(err, errlen, "body too large");
+		util_err(err, errlen, "body too large");
 		return 413;
 	}
 	rc = read(body, len, out, err, errlen);

@@ -2,7 +2,8 @@
  * webhook: reads the body the telephony API POSTs about a call into a call
  * id and a status: JSON {"id": 1234, "status": "ringing"} (id a number or a
  * string), or a Twilio-style form, CallSid=CA12...&CallStatus=ringing
- * (application/x-www-form-urlencoded). Pure: no I/O.
+ * (application/x-www-form-urlencoded). No I/O: libcurl serves only for
+ * its percent-decoding of form fields.
  */
 #ifndef NUMDIALER_WEBHOOK_H
 #define NUMDIALER_WEBHOOK_H

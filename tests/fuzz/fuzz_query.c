@@ -122,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hub.settings = &settings;
 	memcpy(hub.instance, "0123456789abcdef", HUB_INSTANCE_LEN);
 	hub.campaign = campaign_new(fuzz_phones, FUZZ_ROWS, FUZZ_ROWS, FUZZ_LOG);
-	if (hub.campaign == NULL || campaign_start(hub.campaign, 1) != 0)
+	if (hub.campaign == NULL || campaign_start(hub.campaign) != 0)
 		abort();
 	for (i = 0; i < FUZZ_ROWS; i++) {
 		fuzz_key(i, key);

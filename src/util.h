@@ -1,0 +1,77 @@
+/*
+ * util: the small helpers every module shares, each written once: a table's
+ * length, the blank test, range-checked numbers, error messages, strict
+ * JSON and its members, the monotonic clock. Shared by both programs.
+ */
+#ifndef NUMDIALER_UTIL_H
+#define NUMDIALER_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The number of elements of an array (not a pointer). */
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define UTIL_U64_DIGITS 20  /* digits of UINT64_MAX */
+
+/* White space inside a line: space, tab, CR, VT, FF (not the newline). */
+bool util_is_blank(char ch);
+
+/*
+ * Reads len bytes of s (no NUL needed) as a decimal number in min..max, in
+ * the manner of OpenBSD's strtonum but unsigned: digits only, no sign, no
+ * blanks. Returns it with *errstr NULL; or 0 with *errstr "not a number"
+ * (empty), "not a number (digits only)" or "out of range".
+ */
+uint64_t util_strtou64(const char *s, size_t len, uint64_t min, uint64_t max,
+    const char **errstr);
+
+/*
+ * Reads s, a NUL-terminated plain decimal ("1", "0.25", ".5"; no sign,
+ * exponent, blanks, "inf" or "nan"), as a probability in [0, 1]. Returns it
+ * with *errstr NULL, or 0 with *errstr "not a decimal" or "out of range".
+ */
+double util_strtoprob(const char *s, const char **errstr);
+
+/*
+ * Formats a message into err (errlen bytes; 0 writes nothing), always
+ * NUL-terminated, cut when too long: the one way an error is said. Returns
+ * -1, for "return util_err(...)" where 0 / -1 is the answer.
+ */
+int util_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct json_object;
+
+/* What util_json_object made of a text. */
+enum util_json {
+	UTIL_JSON_OK,
+	UTIL_JSON_NO_MEMORY,
+	UTIL_JSON_MALFORMED,   /* not strict JSON, or nested deeper than asked */
+	UTIL_JSON_TRAILING,    /* text after the value, past a NUL byte */
+	UTIL_JSON_NOT_OBJECT   /* good JSON, but not an object */
+};
+
+/*
+ * Parses len bytes of text as one JSON object, strictly (json-c's strict
+ * mode, UTF-8 checked, nesting at most depth) with nothing but white space
+ * after it. On UTIL_JSON_OK *out is the object, which the caller puts
+ * (json_object_put); otherwise *out is NULL.
+ */
+enum util_json util_json_object(const char *text, size_t len, int depth,
+    struct json_object **out);
+
+/*
+ * Adds val (which may be NULL after a failed allocation) to obj under key,
+ * a string literal not yet in obj (json-c keeps the pointer). Takes val in
+ * every case: 0, or -1 having freed it.
+ */
+int util_json_put(struct json_object *obj, const char *key,
+    struct json_object *val);
+
+/* CLOCK_MONOTONIC in milliseconds and in microseconds. */
+int64_t util_mono_ms(void);
+int64_t util_mono_us(void);
+
+#endif
