@@ -8,8 +8,10 @@
 // For each list size it starts apisim (--accept-any) and the dialer stack
 // (scripts/numdialer, lighttpd) on free ports with a generated list of
 // distinct numbers, and opens the page. The figures come from the page's
-// own performance marks (htdocs/app.js), on the clock of the page, whose
-// zero is navigation start:
+// own performance marks (htdocs/app.js), which it records only when
+// window.numdialerTiming is true before its script runs (set here for every
+// page of the bench), on the clock of the page, whose zero is navigation
+// start:
 //   first render  navigation start -> the first full GET /events answer
 //                 applied to the DOM and laid out (a forced layout read):
 //                 mark "numdialer:first-render";
@@ -131,6 +133,7 @@ async function benchOne(browser, n, opts) {
 		const st = await s.stack({ api: sim.url, numbers: file });
 		const context = await browser.newContext({ viewport: VIEWPORT });
 		try {
+			await context.addInitScript(() => { window.numdialerTiming = true; });
 			const loads = [];
 			let page = null;
 			for (let i = 0; i < opts.runs; i++) {

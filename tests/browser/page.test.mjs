@@ -1,13 +1,16 @@
-// The real page in chromium over the real stack: 9 idle rows, one click on
-// Call, statuses moving without a reload, all completed, the same after a
-// reload, no console errors; a long list rendered windowed; the notice
-// after the FastCGI program restarts without a journal.
+// The real page in chromium over the real stack: the default list's rows
+// idle, one click on Call, statuses moving without a reload, all completed,
+// the same after a reload, no console errors; a long list rendered
+// windowed; the notice after the FastCGI program restarts without a
+// journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { withSession, getJSON, waitSimSettled, writeNumbers, TERMINAL, ARTIFACTS } from '../system/harness.mjs';
+import {
+	withSession, getJSON, waitSimSettled, writeNumbers, DEFAULT_ROWS, TERMINAL, ARTIFACTS,
+} from '../system/harness.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--disable-gpu', '--disable-background-networking',
 	'--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -35,10 +38,11 @@ const RESTART_ALLOW = [/^HTTP 50[03] for GET .*\/events/, /^console error: .*sta
 	/^request failed: .*\/events\?.* net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)$/,
 	/^console error: Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE) .*\/events\?/];
 
-// Opens the page at base and waits for the default list's 9 rows.
-async function openNine(page, base) {
+// Opens the page at base and waits for the default list's rows.
+async function openDefault(page, base) {
 	await page.goto(base + '/', { waitUntil: 'load' });
-	await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+	await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, DEFAULT_ROWS,
+	    { timeout: 10000 });
 }
 
 // Clicks Call and waits until row 0 has left idle: dialing is under way.
@@ -68,10 +72,11 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 
 			const res = await page.goto(st.base + '/', { waitUntil: 'load' });
 			assert.equal(res.status(), 200);
-			await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 9, null, { timeout: 10000 });
+			await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, DEFAULT_ROWS,
+			    { timeout: 10000 });
 			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
 			    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 10000 });
-			assert.deepEqual(await statuses(page), Array(9).fill('idle'));
+			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('idle'));
 			const button = page.locator('button#call');
 			assert.equal(await button.isEnabled(), true, 'Call is enabled before dialing');
 			assert.equal(await page.locator('#summary').count(), 1, 'the page has #summary');
@@ -93,13 +98,13 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			await button.click();
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-dialing.png'), fullPage: true });
-			await page.waitForFunction((term) => {
+			await page.waitForFunction(({ term, n }) => {
 				const s = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
-				return s.length === 9 && s.every((x) => term.includes(x));
-			}, [...TERMINAL], { timeout: 40000 });
+				return s.length === n && s.every((x) => term.includes(x));
+			}, { term: [...TERMINAL], n: DEFAULT_ROWS }, { timeout: 40000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-done.png'), fullPage: true });
 
-			assert.deepEqual(await statuses(page), Array(9).fill('completed'));
+			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('completed'));
 			const seen = await page.evaluate(() => [...window.__seen]);
 			t.diagnostic(`statuses seen in the DOM: ${seen.join(', ')}`);
 			assert.ok(seen.some((x) => x !== 'idle' && !TERMINAL.has(x)),
@@ -110,15 +115,15 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			assert.equal(await button.isDisabled(), true);
 
 			const ev = (await getJSON(`${st.base}/events`)).json;
-			assert.deepEqual(ev.calls.map((c) => c.status), Array(9).fill('completed'));
+			assert.deepEqual(ev.calls.map((c) => c.status), Array(DEFAULT_ROWS).fill('completed'));
 			const stats = await waitSimSettled(sim, 700);
-			assert.equal(stats.calls_placed, 9, 'one click, each row dialed once');
+			assert.equal(stats.calls_placed, DEFAULT_ROWS, 'one click, each row dialed once');
 			assert.equal(stats.max_in_flight, 3);
 
 			await page.reload({ waitUntil: 'load' });
-			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
-			    .filter((td) => td.textContent.trim() === 'completed').length === 9, null, { timeout: 10000 });
-			assert.deepEqual(await statuses(page), Array(9).fill('completed'));
+			await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+			    .filter((td) => td.textContent.trim() === 'completed').length === n, DEFAULT_ROWS, { timeout: 10000 });
+			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('completed'));
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-reloaded.png'), fullPage: true });
 			assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
@@ -200,7 +205,7 @@ test('a restart without a journal is said plainly, and the page follows the new 
 		const page = await browser.newPage();
 		const problems = [];
 		watch(page, problems, RESTART_ALLOW);
-		await openNine(page, st.base);
+		await openDefault(page, st.base);
 		assert.equal(await page.isHidden('#restarted'), true, 'no restart notice at first');
 		await dialFirstRow(page);
 		assert.equal(await page.isDisabled('button#call'), true);
@@ -222,7 +227,7 @@ test('a restart without a journal is said plainly, and the page follows the new 
 		// The new run has not started: every row idle, Call enabled again.
 		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
 		    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 5000 });
-		assert.equal(await page.locator('tr[data-row]').count(), 9);
+		assert.equal(await page.locator('tr[data-row]').count(), DEFAULT_ROWS);
 		assert.equal(await page.isEnabled('button#call'), true, 'Call follows the new run: not started');
 		await page.waitForSelector('#notice', { state: 'hidden', timeout: 10000 });
 		await page.screenshot({ path: path.join(ARTIFACTS, 'page-restarted.png'), fullPage: true });
@@ -252,7 +257,7 @@ test('a restart with a journal resyncs silently', { timeout: 60000 }, async (t) 
 		watch(page, problems, RESTART_ALLOW);
 		const asked = [];
 		page.on('request', (r) => asked.push(r.url()));
-		await openNine(page, st.base);
+		await openDefault(page, st.base);
 		await dialFirstRow(page);
 
 		process.kill(await st.fcgiPid(), 'SIGKILL');

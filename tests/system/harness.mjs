@@ -17,6 +17,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BUILD = path.resolve(ROOT, process.env.NUMDIALER_BUILD || 'build');
 export const SCRIPT = path.join(ROOT, 'scripts', 'numdialer');
 export const DEFAULT_NUMBERS = path.join(ROOT, 'conf', 'numbers.txt');
+// The rows of the default list, the one a stack dials unless given another.
+export const DEFAULT_ROWS = readNumbers(DEFAULT_NUMBERS).length;
 export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 export const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 
@@ -447,10 +449,18 @@ export async function waitSimSettled(sim, settleMs, timeoutMs = 30000) {
 	}
 }
 
-// The phones of a number-list file the simple way: one per line, '#'
-// comments and blank lines skipped.
+// The phones of a number-list file as the program reads them (numbers.c):
+// blank lines and lines whose first non-blank is '#' are skipped, and an
+// entry ends before a '#' that follows a blank. Entries are not checked:
+// the lists read here are ones the program takes.
 export function readNumbers(file) {
-	return fs.readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+	const out = [];
+	for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+		const entry = line.replace(/^[ \t\r\v\f]+/, '');
+		if (entry === '' || entry.startsWith('#')) continue;
+		out.push(entry.replace(/[ \t\r\v\f]#.*$/, '').replace(/[ \t\r\v\f]+$/, ''));
+	}
+	return out;
 }
 
 export async function writeNumbers(dir, name, phones) {

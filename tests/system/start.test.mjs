@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
 	withSession, getJSON, postJSON, waitAllTerminal, readNumbers, runScript, freePort,
-	DEFAULT_NUMBERS,
+	DEFAULT_NUMBERS, DEFAULT_ROWS,
 } from './harness.mjs';
 
 test('start with NUMDIALER_SIM=auto starts the simulator when no API answers, and the list is dialed',
@@ -37,6 +37,6 @@ test('start with NUMDIALER_SIM=auto leaves an API that answers alone', { timeout
 		assert.ok(!fs.existsSync(path.join(st.rundir, 'apisim.pid')), 'no simulator of its own');
 		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
 		await waitAllTerminal(st.base, 30000);
-		assert.equal((await sim.stats()).calls_placed, 9, 'the running API took the calls');
+		assert.equal((await sim.stats()).calls_placed, DEFAULT_ROWS, 'the running API took the calls');
 	});
 });
