@@ -1,7 +1,8 @@
 /*
  * util: the small helpers every module shares, each written once: a table's
  * length, the blank test, range-checked numbers, error messages, strict
- * JSON and its members, the monotonic clock. Shared by both programs.
+ * JSON and its members, a seeded random sequence, the monotonic clock.
+ * Shared by both programs.
  */
 #ifndef NUMDIALER_UTIL_H
 #define NUMDIALER_UTIL_H
@@ -69,6 +70,10 @@ enum util_json util_json_object(const char *text, size_t len, int depth,
  */
 int util_json_put(struct json_object *obj, const char *key,
     struct json_object *val);
+
+/* The next number of the splitmix64 sequence at *state (which it moves
+ * on): repeatable from a seed, for the simulator's choices; no secret. */
+uint64_t util_splitmix64(uint64_t *state);
 
 /* CLOCK_MONOTONIC in milliseconds and in microseconds. */
 int64_t util_mono_ms(void);

@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "util.h"
 
 #define API_JSON_DEPTH 16  /* nesting accepted in a request body */
 #define API_RETRY_AFTER_MAX 16  /* bytes of a Retry-After value */
@@ -57,23 +58,6 @@ static const struct {
 	{"/call", MHD_HTTP_METHOD_POST, api_call},
 	{"/stats", MHD_HTTP_METHOD_GET, api_stats},
 };
-#define API_ROUTES (sizeof routes / sizeof routes[0])
-
-/* {"error": msg}, or NULL when out of memory (answered with no body). */
-static struct json_object *
-api_error(const char *msg)
-{
-	struct json_object *o = json_object_new_object();
-	struct json_object *s = json_object_new_string(msg);
-
-	if (o == NULL || s == NULL ||
-	    json_object_object_add(o, "error", s) != 0) {
-		json_object_put(o);
-		json_object_put(s);
-		return NULL;
-	}
-	return o;
-}
 
 /* Reads a string member of obj into *out and *len: 0, or -1 when missing,
  * not a string, empty or longer than max. */
@@ -140,28 +124,39 @@ fail:
 	return NULL;
 }
 
-/* {key: value} (value NULL: a JSON null), or NULL when out of memory. */
+/* {key: value} (value NULL: a JSON null, which util_json_put does not
+ * take), or NULL when out of memory (answered with no body). */
 static struct json_object *
 api_member(const char *key, const char *value)
 {
 	struct json_object *o = json_object_new_object();
-	struct json_object *v = value != NULL ? json_object_new_string(value) :
-	    NULL;
+	int rc;
 
-	if (o == NULL || (value != NULL && v == NULL) ||
-	    json_object_object_add(o, key, v) != 0) {
+	if (o == NULL)
+		return NULL;
+	if (value != NULL)
+		rc = util_json_put(o, key, json_object_new_string(value));
+	else
+		rc = json_object_object_add(o, key, NULL);
+	if (rc != 0) {
 		json_object_put(o);
-		json_object_put(v);
 		return NULL;
 	}
 	return o;
+}
+
+/* {"error": msg}, or NULL when out of memory. */
+static struct json_object *
+api_error(const char *msg)
+{
+	return api_member("error", msg);
 }
 
 /* A POST /call: a fault's answer, or the call placed. */
 static int
 api_call(struct api *a, const struct request *rq, struct answer *ans)
 {
-	struct json_object *req = NULL, *id;
+	struct json_object *req = NULL;
 	struct faults_effect fx;
 	const char *phone, *url;
 	size_t plen, ulen;
@@ -220,12 +215,9 @@ api_call(struct api *a, const struct request *rq, struct answer *ans)
 	}
 	placed = 1;
 	ans->body = json_object_new_object();
-	id = json_object_new_int64(callid);
-	if (ans->body == NULL || id == NULL ||
-	    json_object_object_add(ans->body, "id", id) != 0) {
-		json_object_put(id);
+	if (ans->body == NULL ||
+	    util_json_put(ans->body, "id", json_object_new_int64(callid)) != 0)
 		goto fail;
-	}
 	status = 200;
 fail:
 	if (!placed)
@@ -311,10 +303,10 @@ api_dispatch(struct api *a, struct MHD_Connection *conn, const char *url,
 	size_t i;
 	int status;
 
-	for (i = 0; i < API_ROUTES; i++)
+	for (i = 0; i < LEN(routes); i++)
 		if (strcmp(routes[i].path, url) == 0)
 			break;
-	if (i == API_ROUTES)
+	if (i == LEN(routes))
 		return api_reply(conn, MHD_HTTP_NOT_FOUND,
 		    api_error("no such path"), NULL, 0);
 	if (strcmp(routes[i].method, method) != 0)
@@ -360,19 +352,26 @@ api_append(struct request *rq, const char *data, size_t size)
 	return 0;
 }
 
-/* Whether the request's Content-Length already says it is too big. */
+/*
+ * Whether the request's Content-Length already says it is too big, read
+ * from its leading digits (libmicrohttpd has refused one that is not all
+ * digits, unless a Transfer-Encoding came with it).
+ */
 static int
 api_declared_too_big(struct MHD_Connection *conn)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	unsigned long long n;
-	char *end;
+	const char *errstr;
+	size_t digits;
 
 	if (cl == NULL)
 		return 0;
-	n = strtoull(cl, &end, 10);
-	return end != cl && n > API_BODY_MAX;
+	digits = strspn(cl, "0123456789");
+	if (digits == 0)
+		return 0;
+	(void)util_strtou64(cl, digits, 0, API_BODY_MAX, &errstr);
+	return errstr != NULL;
 }
 
 static enum MHD_Result

@@ -1,83 +1,76 @@
 /* flags: the option table and the parsing of apisim's command line. */
-#include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "flags.h"
 #include "sender.h"
+#include "util.h"
 
 #define FLAGS_PORT_MAX 65535
+
+struct flag;
+
+typedef int (*flags_set)(struct flags *f, const struct flag *row,
+    const char *arg, char *err, size_t errlen);
+
+/* One flag: how the usage shows it and how it is set. */
+struct flag {
+	const char *name;
+	const char *value;  /* the value's name in the usage, NULL for none */
+	const char *help;
+	flags_set set;
+	size_t field;       /* flags_unsigned, flags_on: the field's offset */
+	uint64_t max;       /* flags_unsigned: the largest value (least: 0) */
+};
 
 /* Reads arg as a whole decimal number in min..max: 0 or -1. */
 static int
 flags_number(const char *name, const char *arg, uint64_t min, uint64_t max,
     uint64_t *out, char *err, size_t errlen)
 {
-	unsigned long long v;
-	char *end;
+	const char *errstr;
+	uint64_t v;
 
-	errno = 0;
-	v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &end, 10) : 0;
-	if (arg[0] < '0' || arg[0] > '9' || errno != 0 || *end != '\0' ||
-	    v < min || v > max) {
-		snprintf(err, errlen, "--%s: want a number in %llu..%llu, "
-		    "got '%s'", name, (unsigned long long)min,
+	v = util_strtou64(arg, strlen(arg), min, max, &errstr);
+	if (errstr != NULL)
+		return util_err(err, errlen, "--%s: want a number in "
+		    "%llu..%llu, got '%s'", name, (unsigned long long)min,
 		    (unsigned long long)max, arg);
-		return -1;
-	}
 	*out = v;
 	return 0;
 }
 
+/* A number in 0..row->max, into the unsigned at row->field. */
 static int
-flags_port(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_unsigned(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
-	if (flags_number("port", arg, 0, FLAGS_PORT_MAX, &v, err, errlen) != 0)
+	if (flags_number(row->name, arg, 0, row->max, &v, err, errlen) != 0)
 		return -1;
-	f->port = (unsigned)v;
+	*(unsigned *)(void *)((char *)f + row->field) = (unsigned)v;
 	return 0;
 }
 
+/* A flag with no value: sets the int at row->field. */
 static int
-flags_numbers(struct flags *f, const char *arg, char *err, size_t errlen)
-{
-	if (arg[0] == '\0') {
-		snprintf(err, errlen, "--numbers: empty file name");
-		return -1;
-	}
-	f->numbers = arg;
-	return 0;
-}
-
-static int
-flags_accept_any(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_on(struct flags *f, const struct flag *row, const char *arg, char *err,
+    size_t errlen)
 {
 	(void)arg;
 	(void)err;
 	(void)errlen;
-	f->accept_any = 1;
+	*(int *)(void *)((char *)f + row->field) = 1;
 	return 0;
 }
 
 static int
-flags_delay(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_seed(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
 {
-	uint64_t v;
-
-	if (flags_number("delay-max-ms", arg, 0, SENDER_DELAY_MAX_MS, &v, err,
-	    errlen) != 0)
-		return -1;
-	f->delay_max_ms = (unsigned)v;
-	return 0;
-}
-
-static int
-flags_seed(struct flags *f, const char *arg, char *err, size_t errlen)
-{
-	if (flags_number("seed", arg, 0, UINT64_MAX, &f->seed, err,
+	if (flags_number(row->name, arg, 0, UINT64_MAX, &f->seed, err,
 	    errlen) != 0)
 		return -1;
 	f->seed_given = 1;
@@ -85,85 +78,66 @@ flags_seed(struct flags *f, const char *arg, char *err, size_t errlen)
 }
 
 static int
-flags_paths(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_numbers(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
 {
+	(void)row;
+	if (arg[0] == '\0')
+		return util_err(err, errlen, "--numbers: empty file name");
+	f->numbers = arg;
+	return 0;
+}
+
+static int
+flags_paths(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
+{
+	(void)row;
 	return paths_plan_turns(&f->plan, arg, err, errlen);
 }
 
 static int
-flags_path_for(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_path_for(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
 {
+	(void)row;
 	return paths_plan_pin(&f->plan, arg, err, errlen);
 }
 
 static int
-flags_fault(struct flags *f, const char *arg, char *err, size_t errlen)
+flags_fault(struct flags *f, const struct flag *row, const char *arg,
+    char *err, size_t errlen)
 {
+	(void)row;
 	return faults_spec_add(&f->faults, arg, err, errlen);
 }
 
-static int
-flags_call_slow(struct flags *f, const char *arg, char *err, size_t errlen)
-{
-	uint64_t v;
-
-	if (flags_number("call-slow-ms", arg, 0, FAULTS_SLOW_MAX_MS, &v, err,
-	    errlen) != 0)
-		return -1;
-	f->faults.call_slow_ms = (unsigned)v;
-	return 0;
-}
-
-static int
-flags_hook_slow(struct flags *f, const char *arg, char *err, size_t errlen)
-{
-	uint64_t v;
-
-	if (flags_number("hook-slow-ms", arg, 0, FAULTS_SLOW_MAX_MS, &v, err,
-	    errlen) != 0)
-		return -1;
-	f->faults.hook_slow_ms = (unsigned)v;
-	return 0;
-}
-
-static int
-flags_help(struct flags *f, const char *arg, char *err, size_t errlen)
-{
-	(void)arg;
-	(void)err;
-	(void)errlen;
-	f->help = 1;
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	const char *value;  /* the value's name in the usage, NULL for none */
-	const char *help;
-	int (*set)(struct flags *f, const char *arg, char *err, size_t errlen);
-} flag_table[] = {
+static const struct flag flag_table[] = {
 	{"port", "N", "listen on 127.0.0.1:N (4830; 0: any free port)",
-	    flags_port},
+	    flags_unsigned, offsetof(struct flags, port), FLAGS_PORT_MAX},
 	{"numbers", "FILE", "the phones known (conf/numbers.txt)",
-	    flags_numbers},
+	    flags_numbers, 0, 0},
 	{"accept-any", NULL, "know every phone; no list is read",
-	    flags_accept_any},
+	    flags_on, offsetof(struct flags, accept_any), 0},
 	{"delay-max-ms", "N", "each webhook waits 0..N ms (5000; 0: none)",
-	    flags_delay},
-	{"seed", "N", "random seed (from the clock)", flags_seed},
+	    flags_unsigned, offsetof(struct flags, delay_max_ms),
+	    SENDER_DELAY_MAX_MS},
+	{"seed", "N", "random seed (from the clock)", flags_seed, 0, 0},
 	{"paths", "LIST", "paths of successive calls, in turn "
-	    "(answer,noanswer,early)", flags_paths},
+	    "(answer,noanswer,early)", flags_paths, 0, 0},
 	{"path-for", "PHONE=PATH", "pin a phone's path (repeatable)",
-	    flags_path_for},
+	    flags_path_for, 0, 0},
 	{"fault", "NAME=WHEN", "inject a fault (repeatable; see below)",
-	    flags_fault},
+	    flags_fault, 0, 0},
 	{"call-slow-ms", "N", "call-slow answers N ms late (3000)",
-	    flags_call_slow},
+	    flags_unsigned, offsetof(struct flags, faults.call_slow_ms),
+	    FAULTS_SLOW_MAX_MS},
 	{"hook-slow-ms", "N", "hook-slow webhooks go N ms late (2000)",
-	    flags_hook_slow},
-	{"help", NULL, "print this and exit", flags_help},
+	    flags_unsigned, offsetof(struct flags, faults.hook_slow_ms),
+	    FAULTS_SLOW_MAX_MS},
+	{"help", NULL, "print this and exit", flags_on,
+	    offsetof(struct flags, help), 0},
 };
-#define FLAGS_COUNT (sizeof flag_table / sizeof flag_table[0])
 
 void
 flags_usage(FILE *f)
@@ -173,7 +147,7 @@ flags_usage(FILE *f)
 
 	fprintf(f, "usage: apisim [flags]\n"
 	    "Simulates the telephony API on 127.0.0.1.\n");
-	for (i = 0; i < FLAGS_COUNT; i++) {
+	for (i = 0; i < LEN(flag_table); i++) {
 		snprintf(left, sizeof left, "--%s%s%s", flag_table[i].name,
 		    flag_table[i].value != NULL ? " " : "",
 		    flag_table[i].value != NULL ? flag_table[i].value : "");
@@ -186,7 +160,7 @@ int
 flags_parse(int argc, char **argv, struct flags *out, char *err,
     size_t errlen)
 {
-	struct option opts[FLAGS_COUNT + 1];
+	struct option opts[LEN(flag_table) + 1];
 	size_t i;
 	int c;
 
@@ -197,7 +171,7 @@ flags_parse(int argc, char **argv, struct flags *out, char *err,
 	out->faults.call_slow_ms = FAULTS_CALL_SLOW_DEFAULT;
 	out->faults.hook_slow_ms = FAULTS_HOOK_SLOW_DEFAULT;
 	memset(opts, 0, sizeof opts);
-	for (i = 0; i < FLAGS_COUNT; i++) {
+	for (i = 0; i < LEN(flag_table); i++) {
 		opts[i].name = flag_table[i].name;
 		opts[i].has_arg = flag_table[i].value != NULL ? required_argument
 		    : no_argument;
@@ -206,17 +180,15 @@ flags_parse(int argc, char **argv, struct flags *out, char *err,
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c < 0 || (size_t)c >= FLAGS_COUNT) {
-			snprintf(err, errlen, "unknown flag or missing value: "
-			    "'%s'", argv[optind - 1]);
-			return -1;
-		}
-		if (flag_table[c].set(out, optarg, err, errlen) != 0)
+		if (c < 0 || (size_t)c >= LEN(flag_table))
+			return util_err(err, errlen, "unknown flag or missing "
+			    "value: '%s'", argv[optind - 1]);
+		if (flag_table[c].set(out, &flag_table[c], optarg, err,
+		    errlen) != 0)
 			return -1;
 	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
+	if (optind < argc)
+		return util_err(err, errlen, "unexpected argument '%s'",
+		    argv[optind]);
 	return 0;
 }

@@ -1,22 +1,21 @@
 /* paths: the call paths' table and the plan that gives each call one. */
-#include <stdio.h>
 #include <string.h>
 
 #include "paths.h"
+#include "util.h"
 
 static const struct path paths[] = {
 	{"answer", {{"ringing", 0}, {"answered", 0}, {"completed", 1}}, 3, 0},
 	{"noanswer", {{"ringing", 0}, {"completed", 1}}, 2, 0},
 	{"early", {{"completed", 1}, {"ringing", 0}}, 2, 1},
 };
-#define PATHS_COUNT (sizeof paths / sizeof paths[0])
 
 const struct path *
 paths_find(const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < PATHS_COUNT; i++)
+	for (i = 0; i < LEN(paths); i++)
 		if (strlen(paths[i].name) == len &&
 		    memcmp(paths[i].name, name, len) == 0)
 			return &paths[i];
@@ -35,16 +34,12 @@ paths_plan_turns(struct paths_plan *plan, const char *list, char *err,
 		end = strchr(p, ',');
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		path = paths_find(p, len);
-		if (path == NULL) {
-			snprintf(err, errlen, "--paths: unknown path '%.*s' "
-			    "(answer, noanswer, early)", (int)len, p);
-			return -1;
-		}
-		if (n == PATHS_TURNS_MAX) {
-			snprintf(err, errlen, "--paths: more than %d paths",
-			    PATHS_TURNS_MAX);
-			return -1;
-		}
+		if (path == NULL)
+			return util_err(err, errlen, "--paths: unknown path "
+			    "'%.*s' (answer, noanswer, early)", (int)len, p);
+		if (n == PATHS_TURNS_MAX)
+			return util_err(err, errlen, "--paths: more than %d "
+			    "paths", PATHS_TURNS_MAX);
 		plan->turns[n++] = path;
 		if (end == NULL)
 			break;
@@ -62,32 +57,24 @@ paths_plan_pin(struct paths_plan *plan, const char *spec, char *err,
 	const struct path *path;
 	size_t plen, i;
 
-	if (eq == NULL || eq == spec) {
-		snprintf(err, errlen, "--path-for: want PHONE=PATH, got '%s'",
-		    spec);
-		return -1;
-	}
+	if (eq == NULL || eq == spec)
+		return util_err(err, errlen, "--path-for: want PHONE=PATH, "
+		    "got '%s'", spec);
 	plen = (size_t)(eq - spec);
-	if (plen > PHONES_LEN_MAX) {
-		snprintf(err, errlen, "--path-for: phone longer than %d "
+	if (plen > PHONES_LEN_MAX)
+		return util_err(err, errlen, "--path-for: phone longer than %d "
 		    "characters", PHONES_LEN_MAX);
-		return -1;
-	}
 	path = paths_find(eq + 1, strlen(eq + 1));
-	if (path == NULL) {
-		snprintf(err, errlen, "--path-for: unknown path '%s' "
+	if (path == NULL)
+		return util_err(err, errlen, "--path-for: unknown path '%s' "
 		    "(answer, noanswer, early)", eq + 1);
-		return -1;
-	}
 	for (i = 0; i < plan->npins; i++)
 		if (strlen(plan->pins[i].phone) == plen &&
 		    memcmp(plan->pins[i].phone, spec, plen) == 0)
 			break;
-	if (i == PATHS_PINS_MAX) {
-		snprintf(err, errlen, "--path-for: more than %d pins",
+	if (i == PATHS_PINS_MAX)
+		return util_err(err, errlen, "--path-for: more than %d pins",
 		    PATHS_PINS_MAX);
-		return -1;
-	}
 	memcpy(plan->pins[i].phone, spec, plen);
 	plan->pins[i].phone[plen] = '\0';
 	plan->pins[i].path = path;
@@ -106,6 +93,6 @@ paths_choose(const struct paths_plan *plan, const char *phone,
 		if (strcmp(plan->pins[i].phone, phone) == 0)
 			return plan->pins[i].path;
 	if (plan->nturns == 0)
-		return &paths[index % PATHS_COUNT];
+		return &paths[index % LEN(paths)];
 	return plan->turns[index % plan->nturns];
 }

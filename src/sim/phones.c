@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "phones.h"
+#include "util.h"
 
 struct phones {
 	char *text;         /* the file, each phone NUL-terminated in place; owned */
@@ -63,12 +64,6 @@ phones_free(struct phones *set)
 	free(set);
 }
 
-static int
-phones_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /* Reads the whole file into a NUL-terminated buffer: 0 or -1. */
 static int
 phones_read(const char *path, char **out, size_t *outlen, char *err,
@@ -81,26 +76,26 @@ phones_read(const char *path, char **out, size_t *outlen, char *err,
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
 	    fseek(f, 0, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: cannot size the file", path);
+		util_err(err, errlen, "%s: cannot size the file", path);
 		goto fail;
 	}
 	if (size > PHONES_FILE_MAX) {
-		snprintf(err, errlen, "%s: larger than %ld bytes", path,
+		util_err(err, errlen, "%s: larger than %ld bytes", path,
 		    PHONES_FILE_MAX);
 		goto fail;
 	}
 	buf = malloc((size_t)size + 1);
 	if (buf == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		util_err(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		snprintf(err, errlen, "%s: read error", path);
+		util_err(err, errlen, "%s: read error", path);
 		goto fail;
 	}
 	buf[size] = '\0';
@@ -135,7 +130,7 @@ phones_load(const char *path, char *err, size_t errlen)
 
 	set = calloc(1, sizeof *set);
 	if (set == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		util_err(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	if (phones_read(path, &set->text, &len, err, errlen) != 0)
@@ -146,7 +141,7 @@ phones_load(const char *path, char *err, size_t errlen)
 		set->cap *= 2;
 	set->slots = calloc(set->cap, sizeof *set->slots);
 	if (set->slots == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		util_err(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
 	for (line = set->text; line < set->text + len; line = end + 1) {
@@ -157,25 +152,25 @@ phones_load(const char *path, char *err, size_t errlen)
 		stop = memchr(line, '#', (size_t)(end - line));
 		if (stop == NULL)
 			stop = end;
-		for (p = line; p < stop && phones_blank(*p); p++)
+		for (p = line; p < stop && util_is_blank(*p); p++)
 			;
-		while (stop > p && phones_blank(stop[-1]))
+		while (stop > p && util_is_blank(stop[-1]))
 			stop--;
 		plen = (size_t)(stop - p);
 		if (plen == 0)
 			continue;
 		if (plen > PHONES_LEN_MAX) {
-			snprintf(err, errlen, "%s:%zu: phone longer than %d "
+			util_err(err, errlen, "%s:%zu: phone longer than %d "
 			    "characters", path, lineno, PHONES_LEN_MAX);
 			goto fail;
 		}
 		if (memchr(p, '\0', plen) != NULL) {
-			snprintf(err, errlen, "%s:%zu: NUL byte in the line",
+			util_err(err, errlen, "%s:%zu: NUL byte in the line",
 			    path, lineno);
 			goto fail;
 		}
 		if (set->count == PHONES_COUNT_MAX) {
-			snprintf(err, errlen, "%s:%zu: more than %d numbers",
+			util_err(err, errlen, "%s:%zu: more than %d numbers",
 			    path, lineno, PHONES_COUNT_MAX);
 			goto fail;
 		}
@@ -188,7 +183,7 @@ phones_load(const char *path, char *err, size_t errlen)
 		}
 	}
 	if (set->count == 0) {
-		snprintf(err, errlen, "%s: no phone numbers", path);
+		util_err(err, errlen, "%s: no phone numbers", path);
 		goto fail;
 	}
 	return set;

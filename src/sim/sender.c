@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "sender.h"
+#include "util.h"
 
 #define SENDER_TIMEOUT_S 60L        /* one webhook's answer, at most */
 #define SENDER_CONNECT_TIMEOUT_S 10L
@@ -69,28 +69,14 @@ struct sender {
 	struct faults *faults;    /* borrowed; NULL: none */
 };
 
-static int64_t
-sender_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* splitmix64: a random delay in 0..delay_max_ms. Lock held. */
 static int64_t
 sender_delay(struct sender *s)
 {
-	uint64_t z;
-
 	if (s->delay_max_ms == 0)
 		return 0;
-	z = (s->rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (int64_t)(z % ((uint64_t)s->delay_max_ms + 1));
+	return (int64_t)(util_splitmix64(&s->rng) %
+	    ((uint64_t)s->delay_max_ms + 1));
 }
 
 static int
@@ -267,7 +253,7 @@ sender_next(struct sender *s, struct call *c)
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
-	rc = sender_push(s, c, sender_now_ms() + sender_delay(s), 0);
+	rc = sender_push(s, c, util_mono_ms() + sender_delay(s), 0);
 	pthread_mutex_unlock(&s->lock);
 	if (rc != 0) {
 		fprintf(stderr, "apisim: call %lld: out of memory, its "
@@ -393,7 +379,7 @@ sender_due(struct sender *s, struct call *c)
 		c->again = fx.duplicate;
 		if (fx.delay_ms > 0) {
 			pthread_mutex_lock(&s->lock);
-			rc = sender_push(s, c, sender_now_ms() + fx.delay_ms, 0);
+			rc = sender_push(s, c, util_mono_ms() + fx.delay_ms, 0);
 			pthread_mutex_unlock(&s->lock);
 			if (rc == 0)
 				return;
@@ -425,7 +411,7 @@ sender_start_due(struct sender *s, int *stopping)
 			pthread_mutex_unlock(&s->lock);
 			return SENDER_POLL_MS;
 		}
-		wait = s->heap[0].due_ms - sender_now_ms();
+		wait = s->heap[0].due_ms - util_mono_ms();
 		if (wait > 0) {
 			pthread_mutex_unlock(&s->lock);
 			return wait < SENDER_POLL_MS ? (int)wait : SENDER_POLL_MS;
@@ -543,7 +529,7 @@ sender_place(struct sender *s, long long id, const struct path *path,
 	if (path->first_before_answer)
 		c->waiter = &w;
 	pthread_mutex_lock(&s->lock);
-	due = sender_now_ms();
+	due = util_mono_ms();
 	if (!path->first_before_answer)
 		due += sender_delay(s);
 	if (s->stopping || sender_push(s, c, due, 1) != 0) {

@@ -3,9 +3,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "stats.h"
+#include "util.h"
 
 #define STATS_DIALED_FIRST 4096  /* bytes first kept for the dialed list */
 #define STATS_REFILL_BUCKETS (STATS_REFILL_FINE_US + \
@@ -119,16 +119,6 @@ stats_refused(struct stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* CLOCK_MONOTONIC in microseconds. */
-static int64_t
-stats_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Counts one latency in the histogram. Lock held. */
 static void
 stats_refill_count(struct refill *r, int64_t us)
@@ -156,7 +146,7 @@ stats_post_arrived(struct stats *st)
 	/* The clock is read under the lock, so a webhook queued before this
 	 * POST has an earlier time. */
 	if (r->npending > 0) {
-		stats_refill_count(r, stats_now_us() - r->pending[r->head]);
+		stats_refill_count(r, util_mono_us() - r->pending[r->head]);
 		r->head = (r->head + 1) % STATS_REFILL_PENDING_MAX;
 		r->npending--;
 	}
@@ -177,7 +167,7 @@ stats_terminal(struct stats *st, int sent)
 			r->npending--;
 		}
 		r->pending[(r->head + r->npending++) %
-		    STATS_REFILL_PENDING_MAX] = stats_now_us();
+		    STATS_REFILL_PENDING_MAX] = util_mono_us();
 	}
 	pthread_mutex_unlock(&st->lock);
 }
@@ -213,19 +203,12 @@ static const struct {
 	{"calls_done", offsetof(struct stats, done)},
 	{"calls_refused", offsetof(struct stats, refused)},
 };
-#define STATS_COUNTERS (sizeof stats_counters / sizeof stats_counters[0])
 
 /* Adds key: value to out: 0 or -1. */
 static int
 stats_add_count(struct json_object *out, const char *key, uint64_t value)
 {
-	struct json_object *n = json_object_new_int64((int64_t)value);
-
-	if (n == NULL || json_object_object_add(out, key, n) != 0) {
-		json_object_put(n);
-		return -1;
-	}
-	return 0;
+	return util_json_put(out, key, json_object_new_int64((int64_t)value));
 }
 
 /* Adds the dialed list to out: 0 or -1. Lock held. */
@@ -236,10 +219,8 @@ stats_add_dialed(const struct stats *st, struct json_object *out)
 	struct json_object *s;
 	const char *p;
 
-	if (list == NULL || json_object_object_add(out, "dialed", list) != 0) {
-		json_object_put(list);
+	if (util_json_put(out, "dialed", list) != 0)
 		return -1;
-	}
 	for (p = st->dialed; p < st->dialed + st->dialed_len;
 	    p += strlen(p) + 1) {
 		s = json_object_new_string(p);
@@ -289,10 +270,8 @@ stats_add_refill(const struct stats *st, struct json_object *out)
 	const struct refill *r = &st->refill;
 	struct json_object *o = json_object_new_object();
 
-	if (o == NULL || json_object_object_add(out, "refill", o) != 0) {
-		json_object_put(o);
+	if (util_json_put(out, "refill", o) != 0)
 		return -1;
-	}
 	if (stats_add_count(o, "samples", r->samples) != 0 ||
 	    stats_add_count(o, "p50_us",
 	    (uint64_t)stats_percentile(r, 50)) != 0 ||
@@ -316,7 +295,7 @@ stats_render(struct stats *st)
 	if (stats_add_count(out, "calls_placed", st->placed) != 0 ||
 	    stats_add_dialed(st, out) != 0)
 		goto fail;
-	for (i = 0; i < STATS_COUNTERS; i++) {
+	for (i = 0; i < LEN(stats_counters); i++) {
 		value = (const uint64_t *)(const void *)((const char *)st +
 		    stats_counters[i].offset);
 		if (stats_add_count(out, stats_counters[i].key, *value) != 0)
