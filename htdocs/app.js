@@ -48,6 +48,9 @@
 		notice: $('notice'),
 		noticeText: $('notice-text'),
 		retry: $('retry'),
+		paused: $('paused'),
+		pausedText: $('paused-text'),
+		resume: $('resume'),
 		restarted: $('restarted'),
 		restartedText: $('restarted-text'),
 		dismiss: $('dismiss'),
@@ -422,6 +425,21 @@
 			ui.callStatus.textContent = message;
 	}
 
+	/* The dialer paused by itself (a failing API) or was paused: why, and
+	 * the way on. Shown while /events says "paused". */
+	function renderPause(ev) {
+		const paused = ev.state === 'paused';
+		const text = paused ? 'Dialing is paused: ' +
+		    String(ev.pause_reason || 'no reason given') +
+		    '. Calls in flight go on; no new call is placed.' : '';
+		if (ui.pausedText.textContent !== text)
+			ui.pausedText.textContent = text;
+		if (ui.paused.hidden === paused) {
+			ui.paused.hidden = !paused;
+			ui.resume.disabled = false;
+		}
+	}
+
 	/* Stays until the operator dismisses it: the earlier run's calls are
 	 * not on the page any more, and nothing else would say so. */
 	function showRestarted() {
@@ -515,6 +533,7 @@
 		state.version = ev.version;
 		state.totals = ev;
 		renderSummary();
+		renderPause(ev);
 		if (!first && !restarted)
 			announce(changed);
 		if (ev.started === true && state.call !== 'started')
@@ -682,7 +701,25 @@
 			    '. Reload the page to try again.');
 	}
 
+	/* ---- the Resume button ---- */
+
+	async function onResume() {
+		ui.resume.disabled = true;
+		try {
+			const res = await fetch('/resume', { method: 'POST',
+			    cache: 'no-store', headers: { Accept: 'application/json' } });
+			/* 409: not paused any more; the next answer hides it. */
+			if (res.status !== 202 && res.status !== 409)
+				ui.resume.disabled = false;
+		} catch (err) {
+			ui.resume.disabled = false;
+		}
+		if (wake)
+			wake();
+	}
+
 	ui.call.addEventListener('click', onCall);
+	ui.resume.addEventListener('click', onResume);
 	ui.retry.addEventListener('click', () => { if (wake) wake(); });
 	ui.dismiss.addEventListener('click', () => {
 		ui.restarted.hidden = true;

@@ -1,6 +1,7 @@
 /*
  * campaign: the dialing state machine (see campaign.h for the contracts).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,9 @@ struct packed_row {
 	uint32_t version;               /* low bits of its last change's version */
 	uint32_t mark_lo[MARK_COUNT];   /* each mark's low 32 bits... */
 	uint16_t mark_hi[MARK_COUNT];   /* ...and high 16; all 0: not reached */
-	unsigned attempts : 24;
+	unsigned attempts : 22;
+	unsigned hooked : 1;            /* a webhook came for it */
+	unsigned waiting : 1;           /* its POST /call waits for a retry */
 	unsigned status : 8;
 };
 
@@ -53,6 +56,10 @@ struct campaign {
 	size_t done;
 	unsigned limit;
 	bool started;
+	bool paused;
+	char pause_reason[CAMPAIGN_REASON_MAX + 1];
+	unsigned failure_pause;  /* failed rows in a row that pause; 0: never */
+	unsigned failures;       /* rows failed in a row, none placed between */
 
 	uint64_t version;
 	struct change *log;      /* ring of the last log_size changes */
@@ -280,13 +287,64 @@ campaign_start(struct campaign *c)
 	return 0;
 }
 
+void
+campaign_set_failure_pause(struct campaign *c, unsigned failures)
+{
+	c->failure_pause = failures;
+}
+
+void
+campaign_pause(struct campaign *c, const char *reason)
+{
+	if (c->paused)
+		return;
+	c->paused = true;
+	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s",
+	    reason != NULL ? reason : "");
+	c->version++;
+}
+
+int
+campaign_resume(struct campaign *c)
+{
+	if (!c->paused)
+		return -1;
+	c->paused = false;
+	c->pause_reason[0] = '\0';
+	c->failures = 0;
+	c->version++;
+	return 0;
+}
+
+const char *
+campaign_pause_reason(const struct campaign *c)
+{
+	return c->paused ? c->pause_reason : NULL;
+}
+
+/* A row's POST /call failed, not placed: counts it, and pauses the
+ * campaign at failure_pause in a row. */
+static void
+count_failure(struct campaign *c, const char *reason)
+{
+	char why[CAMPAIGN_REASON_MAX + 1];
+
+	c->failures++;
+	if (c->failure_pause == 0 || c->failures < c->failure_pause)
+		return;
+	snprintf(why, sizeof(why), "%u calls in a row could not be placed; "
+	    "the last: %s", c->failures, reason != NULL ? reason : "?");
+	campaign_pause(c, why);
+}
+
 int
 campaign_next_dial(struct campaign *c,
     const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row)
 {
 	size_t r;
 
-	if (!c->started || c->next >= c->size || c->in_flight >= c->limit)
+	if (!c->started || c->paused || c->next >= c->size ||
+	    c->in_flight >= c->limit)
 		return -1;
 	r = c->next++;
 	memcpy(c->keys[r], key, CAMPAIGN_KEY_BYTES);
@@ -327,20 +385,44 @@ campaign_dial_ok(struct campaign *c, size_t row, const char *id)
 
 	if (!was_dialed(c, row))
 		return CAMPAIGN_NO_ROW;
+	c->failures = 0;
 	result = adopt_id(c, row, id);
 	if (result == CAMPAIGN_APPLIED)
 		touch(c, row);
 	return result;
 }
 
+/* Whether row still waits for its POST /call to be answered: dialed,
+ * nothing heard of the call since. */
+static bool
+awaits_answer(const struct campaign *c, size_t row)
+{
+	const struct packed_row *r = &c->rows[row];
+
+	return was_dialed(c, row) && r->status == STATUS_DIALING &&
+	    r->call_id == 0 && !r->hooked;
+}
+
+int
+campaign_dial_wait(struct campaign *c, size_t row)
+{
+	if (!awaits_answer(c, row))
+		return -1;
+	if (!c->rows[row].waiting) {
+		c->rows[row].waiting = 1;
+		touch(c, row);
+	}
+	return 0;
+}
+
 int
 campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms)
 {
-	if (!was_dialed(c, row) || c->rows[row].status != STATUS_DIALING ||
-	    c->rows[row].call_id != 0)
+	if (!awaits_answer(c, row))
 		return -1;
 	if (c->rows[row].attempts < CAMPAIGN_ATTEMPTS_MAX)
 		c->rows[row].attempts++;
+	c->rows[row].waiting = 0;
 	/* The call timeout runs from the attempt that may place the call: a
 	 * row that waited out refusals has not been ringing all that time. */
 	mark_set(&c->rows[row], MARK_DIALED, clamp_ms(now_ms));
@@ -348,17 +430,72 @@ campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms)
 	return 0;
 }
 
-void
+int
+campaign_waiting_row(const struct campaign *c, size_t *row)
+{
+	size_t i;
+
+	for (i = 0; i < c->in_flight; i++) {
+		if (c->rows[c->flight[i]].waiting) {
+			*row = c->flight[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Puts reason beside row (copied; out of memory leaves none). */
+static void
+set_reason(struct campaign *c, size_t row, const char *reason)
+{
+	c->rows[row].reason = reason != NULL ?
+	    text_add(c, reason, CAMPAIGN_REASON_MAX) : 0;
+}
+
+/* Fails row for reason, freeing its slot: whatever a webhook said, if it
+ * did not end the call. Returns whether the row moved. */
+static bool
+fail_row(struct campaign *c, size_t row, const char *reason, int64_t now_ms)
+{
+	c->rows[row].waiting = 0;
+	if (!raise_status(c, row, STATUS_FAILED, now_ms))
+		return false;
+	set_reason(c, row, reason);
+	touch(c, row);
+	return true;
+}
+
+bool
 campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms)
 {
+	struct packed_row *r;
+
 	if (!was_dialed(c, row))
+		return false;
+	r = &c->rows[row];
+	if (r->hooked) {
+		/* A webhook shows the API has the call: it keeps its slot. */
+		if (!status_is_terminal((enum status)r->status)) {
+			set_reason(c, row, reason);
+			touch(c, row);
+		}
+		return false;
+	}
+	if (!fail_row(c, row, reason, now_ms))
+		return false;
+	count_failure(c, reason);
+	return true;
+}
+
+void
+campaign_dial_unknown(struct campaign *c, size_t row, const char *reason)
+{
+	if (!was_dialed(c, row) ||
+	    status_is_terminal((enum status)c->rows[row].status))
 		return;
-	if (!raise_status(c, row, STATUS_FAILED, now_ms))
-		return;
-	/* Out of memory leaves the row failed without its reason. */
-	c->rows[row].reason = reason != NULL ?
-	    text_add(c, reason, CAMPAIGN_REASON_MAX) : 0;
+	c->rows[row].waiting = 0;
+	set_reason(c, row, reason);
 	touch(c, row);
 }
 
@@ -402,8 +539,19 @@ campaign_webhook(struct campaign *c, size_t row,
 		if (id_result == CAMPAIGN_WRONG_ID)
 			return CAMPAIGN_WRONG_ID;
 	}
+	/* The API has the call: a POST /call that fails now does not end it,
+	 * and one that waits to be sent again never is. An ended row has
+	 * nothing left to learn. */
+	bool first_hook = !c->rows[row].hooked &&
+	    !status_is_terminal((enum status)c->rows[row].status);
 	bool moved = raise_status(c, row, status, now_ms);
-	if (moved || id_result == CAMPAIGN_APPLIED)
+
+	if (first_hook) {
+		c->rows[row].hooked = 1;
+		c->rows[row].waiting = 0;
+		c->failures = 0;
+	}
+	if (moved || first_hook || id_result == CAMPAIGN_APPLIED)
 		touch(c, row);
 	return moved ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
 }
@@ -417,8 +565,9 @@ campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms)
 	while (i < c->in_flight) {
 		size_t row = c->flight[i];
 
-		if (mark_get(&c->rows[row], MARK_DIALED) <= now_ms - timeout_ms) {
-			campaign_dial_failed(c, row, "timeout", now_ms);
+		if (!c->rows[row].waiting &&
+		    mark_get(&c->rows[row], MARK_DIALED) <= now_ms - timeout_ms) {
+			fail_row(c, row, "timeout", now_ms);
 			expired++;
 		} else {
 			i++;
@@ -437,6 +586,8 @@ campaign_next_deadline(const struct campaign *c, int64_t timeout_ms)
 		int64_t d = mark_get(&c->rows[c->flight[i]], MARK_DIALED) +
 		    timeout_ms;
 
+		if (c->rows[c->flight[i]].waiting)
+			continue;
 		if (d < deadline)
 			deadline = d;
 	}
@@ -455,6 +606,9 @@ campaign_restore_row(struct campaign *c, size_t row,
 	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT ||
 	    saved->attempts > CAMPAIGN_ATTEMPTS_MAX)
 		return -1;
+	if (saved->waiting && (saved->status != STATUS_DIALING ||
+	    saved->call_id != NULL || saved->hooked))
+		return -1;
 	for (m = 0; m < MARK_COUNT; m++)
 		if (saved->at_ms[m] < 0 || saved->at_ms[m] > CAMPAIGN_MS_MAX)
 			return -1;
@@ -469,6 +623,8 @@ campaign_restore_row(struct campaign *c, size_t row,
 	r->reason = reason;
 	r->status = saved->status;
 	r->attempts = saved->attempts;
+	r->hooked = saved->hooked;
+	r->waiting = saved->waiting;
 	for (m = 0; m < MARK_COUNT; m++)
 		mark_set(r, (enum mark)m, saved->at_ms[m]);
 	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
@@ -548,6 +704,8 @@ campaign_row(const struct campaign *c, size_t row)
 		v->at_ms[m] = mark_get(r, (enum mark)m);
 	v->status = (enum status)r->status;
 	v->attempts = r->attempts;
+	v->hooked = r->hooked;
+	v->waiting = r->waiting;
 	return v;
 }
 
@@ -566,6 +724,7 @@ campaign_counts(const struct campaign *c, struct campaign_counts *out)
 	out->done = c->done;
 	out->limit = c->limit;
 	out->started = c->started;
+	out->paused = c->paused;
 }
 
 /* Index in the ring of the oldest entry newer than since (log_len if none):

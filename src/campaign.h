@@ -25,7 +25,7 @@
  * bounds what a row may hold: */
 #define CAMPAIGN_ROWS_MAX ((size_t)UINT32_MAX)     /* rows, and phone text bytes */
 #define CAMPAIGN_LOG_MAX ((size_t)1 << 30)          /* change log entries */
-#define CAMPAIGN_ATTEMPTS_MAX ((1u << 24) - 1)      /* counted per row */
+#define CAMPAIGN_ATTEMPTS_MAX ((1u << 22) - 1)      /* counted per row */
 #define CAMPAIGN_MS_MAX (((int64_t)1 << 48) - 1)    /* latest mark: year 10889 */
 
 /*
@@ -37,13 +37,18 @@ struct campaign_row {
 	const char *phone;        /* owned by the campaign */
 	char *call_id;            /* NULL until the API or a webhook names it;
 	                             owned by the campaign, like reason */
-	char *reason;             /* NULL unless the call failed for a reason */
+	char *reason;             /* NULL unless the call failed, or its POST
+	                             /call went wrong, for a reason */
 	uint64_t version;         /* campaign version of its last change */
 	int64_t at_ms[MARK_COUNT];/* when each mark was reached (epoch ms,
 	                             0..CAMPAIGN_MS_MAX); 0 = not yet */
 	enum status status;
 	unsigned attempts;        /* POST /call attempts made for this row
 	                             (counting stops at CAMPAIGN_ATTEMPTS_MAX) */
+	bool hooked;              /* a webhook for it came: the API has the call */
+	bool waiting;             /* its POST /call waits to be sent again (the
+	                             API certainly did not take it); the row keeps
+	                             its slot, and no call timeout ends it */
 };
 
 /* What a webhook did to its row; the route turns it into an HTTP status. */
@@ -64,6 +69,7 @@ struct campaign_counts {
 	size_t done;      /* rows in a terminal status */
 	unsigned limit;
 	bool started;
+	bool paused;      /* no new call until campaign_resume */
 };
 
 struct campaign;
@@ -83,6 +89,24 @@ void campaign_free(struct campaign *c);
 int campaign_start(struct campaign *c);
 
 /*
+ * After failures rows in a row whose POST /call failed (the API did not
+ * take the call, retries spent), the campaign pauses by itself: a failing
+ * API must not burn the list. 0 (the default) never pauses.
+ */
+void campaign_set_failure_pause(struct campaign *c, unsigned failures);
+
+/* Pauses dialing for reason (copied, cut to CAMPAIGN_REASON_MAX): no new
+ * call is placed; calls in flight go on. A paused campaign stays so and
+ * keeps its first reason. */
+void campaign_pause(struct campaign *c, const char *reason);
+
+/* Goes on dialing at the next row: 0, or -1 when it was not paused. */
+int campaign_resume(struct campaign *c);
+
+/* Why the campaign is paused; NULL when it is not. */
+const char *campaign_pause_reason(const struct campaign *c);
+
+/*
  * Takes the next row in list order when dialing has started, a slot is free
  * and rows remain: marks it dialing under key, counts it in flight, sets
  * *row and returns 0. Returns -1 when there is nothing to dial now.
@@ -100,21 +124,45 @@ enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
     const char *id);
 
 /*
- * POST /call for row will be tried again (the API certainly did not take
- * the call): counts the attempt. The row keeps its slot and its key, and no
- * later row is dialed before it. Returns 0, or -1 when the row is no longer
- * waiting for its POST /call (a timeout or a webhook ended or moved it):
- * then it must not be retried.
+ * POST /call for row certainly did not reach the API and will be sent
+ * again after a wait: the row is marked waiting (journaled, so a restarted
+ * process sends it again). It keeps its slot and its key, no later row is
+ * dialed before it, and no call timeout ends it meanwhile. Returns 0, or
+ * -1 when the row is no longer waiting for its POST /call (a webhook moved
+ * it): then it must not be sent again.
+ */
+int campaign_dial_wait(struct campaign *c, size_t row);
+
+/*
+ * The waiting row's POST /call is sent again now: counts the attempt and
+ * ends the wait; the call timeout runs from now. Returns 0, or -1 when the
+ * row is no longer waiting (see campaign_dial_wait): then it must not be
+ * sent again.
  */
 int campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms);
 
+/* The row whose POST /call waits to be sent again, if any (a restored
+ * campaign may have one): 0 with *row, or -1. */
+int campaign_waiting_row(const struct campaign *c, size_t *row);
+
 /*
- * POST /call for row failed (reason copied, cut to CAMPAIGN_REASON_MAX): the
- * row becomes failed and its slot is freed, unless a webhook already gave it
- * a terminal status.
+ * POST /call for row failed, and the API did not take the call (reason
+ * copied, cut to CAMPAIGN_REASON_MAX): the row becomes failed and its slot
+ * is freed. Unless a webhook for the row came already: that shows the API
+ * has the call, so the row keeps its slot and goes on by its webhooks (or
+ * the call timeout), the reason kept beside it. Returns true when the row
+ * failed.
  */
-void campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
+bool campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms);
+
+/*
+ * POST /call for row may have placed the call (the request went out and
+ * its answer was lost, or the answer named an id beside an error): the row
+ * keeps its slot, with reason beside it, until a webhook names the call
+ * (its id is adopted) or the call timeout ends it. It is never sent again.
+ */
+void campaign_dial_unknown(struct campaign *c, size_t row, const char *reason);
 
 /*
  * A webhook for row, carrying key, the call id (NULL if the body had none)
@@ -137,21 +185,25 @@ enum campaign_result campaign_check_key(const struct campaign *c, size_t row,
 
 /*
  * Fails (reason "timeout") every call in flight placed at or before
- * now_ms - timeout_ms, freeing its slot. Returns how many it failed.
+ * now_ms - timeout_ms, freeing its slot; a row waiting to be sent again is
+ * not a call yet and is left alone. Returns how many it failed.
  */
 size_t campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms);
 
-/* When campaign_expire will next have work: INT64_MAX if nothing is in flight. */
+/* When campaign_expire will next have work: INT64_MAX if no call is in
+ * flight. */
 int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
 
 /*
  * Restoring a campaign from a journal: campaign_restore_row puts a saved
- * row back as it was (status, attempts, call id, reason, marks, key; the
- * strings are copied), then campaign_restore_finish sets started and
- * rebuilds the counters, the next row and the calls in flight from the
- * rows. Both return 0, or -1 for a row out of range, out of memory, a mark
- * outside 0..CAMPAIGN_MS_MAX, more than CAMPAIGN_ATTEMPTS_MAX attempts, or
- * rows that cannot come from one pass (a dialed row after an idle one).
+ * row back as it was (status, attempts, hooked, waiting, call id, reason,
+ * marks, key; the strings are copied), then campaign_restore_finish sets
+ * started and rebuilds the counters, the next row and the calls in flight
+ * from the rows. Both return 0, or -1 for a row out of range, out of
+ * memory, a mark outside 0..CAMPAIGN_MS_MAX, more than
+ * CAMPAIGN_ATTEMPTS_MAX attempts, a waiting row that is not dialing with
+ * no id, or rows that cannot come from one pass (a dialed row after an
+ * idle one).
  * saved->version is not read: restoring a row is a change of its own.
  */
 int campaign_restore_row(struct campaign *c, size_t row,

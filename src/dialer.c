@@ -222,11 +222,46 @@ fail_row(struct dialer *d, size_t row, const char *phone, const char *reason)
 {
 	struct hub *h = d->hub;
 
-	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s\n", row, phone,
-	    reason);
+	char pause[CAMPAIGN_REASON_MAX + 1] = "";
+	bool failed, was_paused;
+
 	hub_lock(h);
-	campaign_dial_failed(h->campaign, row, reason, hub_now_ms());
+	was_paused = campaign_pause_reason(h->campaign) != NULL;
+	failed = campaign_dial_failed(h->campaign, row, reason, hub_now_ms());
+	if (!was_paused && campaign_pause_reason(h->campaign) != NULL)
+		snprintf(pause, sizeof(pause), "%s",
+		    campaign_pause_reason(h->campaign));
 	hub_unlock(h);
+	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s%s\n", row, phone,
+	    reason, failed ? "" : "; a webhook shows the API has the call: "
+	    "the row goes on by its webhooks");
+	if (pause[0] != '\0')
+		fprintf(stderr, "numdialer: dialer: paused: %s; POST /resume "
+		    "goes on\n", pause);
+}
+
+/* Copies phone into t: "" when it does not fit (the row then fails). */
+static void
+transfer_phone(struct transfer *t, const char *phone)
+{
+	snprintf(t->phone, sizeof(t->phone), "%s", phone);
+	if (strlen(phone) > DIALER_PHONE_MAX)
+		t->phone[0] = '\0';
+}
+
+/* Takes up t->row, which a restored campaign says waits to be sent again:
+ * t waits for it, due at now. Call with the hub's lock held. */
+static void
+resume_wait(struct dialer *d, struct transfer *t, int64_t now)
+{
+	const struct campaign_row *r = campaign_row(d->hub->campaign, t->row);
+
+	memcpy(t->key, campaign_key(d->hub->campaign, t->row),
+	    CAMPAIGN_KEY_BYTES);
+	t->attempt = r->attempts;
+	transfer_phone(t, r->phone);
+	t->state = TRANSFER_WAITING;
+	t->retry_at_ms = now;
 }
 
 /*
@@ -241,11 +276,12 @@ fill(struct dialer *d)
 	/* A row waiting for its retry goes first: no later row may be placed
 	 * before it. */
 	bool want = t->state == TRANSFER_FREE, taken = false;
+	unsigned char key[CAMPAIGN_KEY_BYTES];
 	size_t expired;
 	int64_t now;
 
 	/* The key is drawn before the lock: no system call under it. */
-	if (want && hub_random(t->key, CAMPAIGN_KEY_BYTES) == -1) {
+	if (want && hub_random(key, CAMPAIGN_KEY_BYTES) == -1) {
 		fprintf(stderr, "numdialer: dialer: no random bytes for keys\n");
 		want = false;
 	}
@@ -253,13 +289,18 @@ fill(struct dialer *d)
 	hub_lock(h);
 	now = hub_now_ms();
 	expired = campaign_expire(h->campaign, now, d->timeout_ms);
-	if (want && campaign_next_dial(h->campaign, t->key, now, &t->row) == 0) {
+	if (want && campaign_waiting_row(h->campaign, &t->row) == 0) {
+		/* A restored row waits to be sent again: it goes first, now,
+		 * under the key it was sent with. */
+		resume_wait(d, t, now);
+		want = false;
+	}
+	if (want && campaign_next_dial(h->campaign, key, now, &t->row) == 0) {
 		const char *phone = campaign_row(h->campaign, t->row)->phone;
 
 		t->attempt = 1;
-		snprintf(t->phone, sizeof(t->phone), "%s", phone);
-		if (strlen(phone) > DIALER_PHONE_MAX)
-			t->phone[0] = '\0';
+		memcpy(t->key, key, CAMPAIGN_KEY_BYTES);
+		transfer_phone(t, phone);
 		taken = true;
 	}
 	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
@@ -352,6 +393,44 @@ placed(struct dialer *d, struct transfer *t, const char *id)
 		    "not dialed, api id %s ignored\n", t->row, id);
 }
 
+/* The call of t's row may exist (outcome UNKNOWN): the row keeps its slot
+ * until a webhook names the call or the call timeout ends it. */
+static void
+maybe_placed(struct dialer *d, struct transfer *t, const struct outcome *o)
+{
+	if (o->id[0] != '\0')
+		placed(d, t, o->id);
+	hub_lock(d->hub);
+	campaign_dial_unknown(d->hub->campaign, t->row, o->reason);
+	hub_unlock(d->hub);
+	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; the call may "
+	    "exist: never sent again, the row keeps its slot until a webhook "
+	    "or the call timeout\n", t->row, t->phone, o->reason);
+}
+
+/* The POST /call of t's row will be sent again after wait_ms: t waits,
+ * unless the row no longer waits for its answer (a webhook came). */
+static void
+retry_later(struct dialer *d, struct transfer *t, const struct outcome *o)
+{
+	int r;
+
+	hub_lock(d->hub);
+	r = campaign_dial_wait(d->hub->campaign, t->row);
+	hub_unlock(d->hub);
+	if (r != 0) {
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; a webhook "
+		    "shows the API has the call: not sent again\n", t->row,
+		    t->phone, o->reason);
+		return;
+	}
+	t->state = TRANSFER_WAITING;
+	t->retry_at_ms = hub_now_ms() + o->wait_ms;
+	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; attempt %u of "
+	    "%u in %" PRId64 " ms\n", t->row, t->phone, o->reason,
+	    t->attempt + 1, d->attempts_max, o->wait_ms);
+}
+
 /* Settles every finished POST /call. Returns whether any finished. */
 static bool
 harvest(struct dialer *d)
@@ -385,13 +464,11 @@ harvest(struct dialer *d)
 		case OUTCOME_PLACED:
 			placed(d, t, o.id);
 			break;
+		case OUTCOME_UNKNOWN:
+			maybe_placed(d, t, &o);
+			break;
 		case OUTCOME_RETRY:
-			t->state = TRANSFER_WAITING;
-			t->retry_at_ms = hub_now_ms() + o.wait_ms;
-			fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; "
-			    "attempt %u of %u in %" PRId64 " ms\n", t->row,
-			    t->phone, o.reason, t->attempt + 1, d->attempts_max,
-			    o.wait_ms);
+			retry_later(d, t, &o);
 			break;
 		case OUTCOME_FAILED:
 			fail_row(d, t->row, t->phone, o.reason);

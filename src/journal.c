@@ -45,6 +45,7 @@ struct journal {
 	int lock_fd;         /* path.lock, flock'ed for the process's life */
 	off_t size;          /* the file up to its last whole line */
 	bool started_written;
+	bool paused_written; /* the pause state the file ends with */
 	bool healthy;        /* the last append reached the kernel */
 	struct journal_out out;   /* its buffer is kept between appends */
 };
@@ -172,6 +173,28 @@ journal_started(void)
 	return o;
 }
 
+/* The pause line: {"paused": true, "pause_reason": ...} or
+ * {"paused": false}. */
+static struct json_object *
+journal_paused(const struct campaign *c)
+{
+	const char *reason = campaign_pause_reason(c);
+	struct json_object *o = json_object_new_object();
+	int fail = 0;
+
+	if (o == NULL)
+		return NULL;
+	fail |= util_json_put(o, "paused", json_object_new_boolean(reason != NULL));
+	if (reason != NULL)
+		fail |= util_json_put(o, "pause_reason",
+		    json_object_new_string(reason));
+	if (fail) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Row's line: everything campaign_restore_row needs to put it back. */
 static struct json_object *
 journal_row(const struct campaign *c, size_t row)
@@ -199,6 +222,10 @@ journal_row(const struct campaign *c, size_t row)
 		if (r->at_ms[m] != 0)
 			fail |= util_json_put(o, status_mark_name((enum mark)m),
 			    json_object_new_int64(r->at_ms[m]));
+	if (r->hooked)
+		fail |= util_json_put(o, "hooked", json_object_new_boolean(1));
+	if (r->waiting)
+		fail |= util_json_put(o, "waiting", json_object_new_boolean(1));
 	fail |= util_json_put(o, "key", json_object_new_string(key));
 	if (fail) {
 		json_object_put(o);
@@ -253,6 +280,21 @@ journal_get_int(struct json_object *o, const char *key, bool required,
 	if (x < min || x > max)
 		return -1;
 	*v = x;
+	return 0;
+}
+
+/* The boolean at key: 0 (a missing one is false), -1 if not a boolean. */
+static int
+journal_get_bool(struct json_object *o, const char *key, bool *v)
+{
+	struct json_object *f;
+
+	*v = false;
+	if (!json_object_object_get_ex(o, key, &f))
+		return 0;
+	if (!json_object_is_type(f, json_type_boolean))
+		return -1;
+	*v = json_object_get_boolean(f);
 	return 0;
 }
 
@@ -346,6 +388,10 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	    &reason) != 0)
 		return util_err(why, whylen, "\"id\" or \"reason\" not a string "
 		    "of the allowed length");
+	if (journal_get_bool(o, "hooked", &saved.hooked) != 0 ||
+	    journal_get_bool(o, "waiting", &saved.waiting) != 0)
+		return util_err(why, whylen, "\"hooked\" or \"waiting\" not "
+		    "a boolean");
 	for (m = 0; m < MARK_COUNT; m++) {
 		const char *name = status_mark_name((enum mark)m);
 
@@ -362,7 +408,28 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	saved.attempts = (unsigned)attempts;
 	if (campaign_restore_row(c, (size_t)row, &saved, key) != 0)
 		return util_err(why, whylen, "row %" PRId64 " cannot be "
-		    "restored (out of memory)", row);
+		    "restored (waiting while not dialing, or out of memory)",
+		    row);
+	return 0;
+}
+
+/* Restores the pause a pause line (o, its "paused" member f) describes. */
+static int
+journal_restore_pause(struct json_object *o, struct json_object *f,
+    struct campaign *c, char *why, size_t whylen)
+{
+	const char *reason;
+
+	if (!json_object_is_type(f, json_type_boolean))
+		return util_err(why, whylen, "\"paused\" is not a boolean");
+	if (journal_get_str(o, "pause_reason", false, 0, CAMPAIGN_REASON_MAX,
+	    &reason) != 0)
+		return util_err(why, whylen, "\"pause_reason\" not a string of "
+		    "the allowed length");
+	if (json_object_get_boolean(f))
+		campaign_pause(c, reason);
+	else
+		campaign_resume(c);
 	return 0;
 }
 
@@ -402,6 +469,8 @@ journal_apply(struct json_tokener *tok, const char *text, size_t len,
 		}
 		out->started = true;
 		rc = 0;
+	} else if (json_object_object_get_ex(o, "paused", &f)) {
+		rc = journal_restore_pause(o, f, c, why, whylen);
 	} else {
 		rc = journal_restore(o, c, why, whylen);
 	}
@@ -560,6 +629,8 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	if (counts.started)
 		journal_out_put(&j->out, journal_started());
 	journal_put_all(&j->out, c);
+	if (counts.paused)
+		journal_out_put(&j->out, journal_paused(c));
 	if (journal_out_flush(&j->out) != 0 || fsync(j->fd) != 0 ||
 	    rename(tmp, j->path) != 0 || journal_sync_dir(j->path) != 0) {
 		int e = j->out.error != 0 ? j->out.error : errno;
@@ -569,6 +640,7 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	}
 	j->size = (off_t)j->out.written;
 	j->started_written = counts.started;
+	j->paused_written = counts.paused;
 	return 0;
 }
 
@@ -608,7 +680,7 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 {
 	struct journal_walk walk = { c, &j->out };
 	struct campaign_counts counts;
-	bool start_line;
+	bool start_line, pause_line;
 
 	/* A line cut short by a failed append would glue itself to the next
 	 * one: the file goes back to its last whole line first. */
@@ -629,6 +701,9 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 	if (!j->healthy || campaign_changes_since(c, since, journal_put_row,
 	    &walk) != 0)
 		journal_put_all(&j->out, c);
+	pause_line = counts.paused != j->paused_written || !j->healthy;
+	if (pause_line)
+		journal_out_put(&j->out, journal_paused(c));
 	if (journal_out_flush(&j->out) != 0) {
 		int e = j->out.error;
 		/* Cut back now, so a crash finds whole lines; should that
@@ -643,6 +718,8 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 	j->healthy = true;
 	if (start_line)
 		j->started_written = true;
+	if (pause_line)
+		j->paused_written = counts.paused;
 	return 0;
 }
 

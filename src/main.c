@@ -368,6 +368,8 @@ main_campaign(struct main_run *m, struct numbers *numbers)
 		    count);
 		return -1;
 	}
+	campaign_set_failure_pause(hub->campaign,
+	    (unsigned)settings->failure_pause);
 	if (hub_random(rnd, sizeof(rnd)) != 0) {
 		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
 		return -1;

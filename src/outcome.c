@@ -76,8 +76,43 @@ outcome_wait_ms(const struct outcome_policy *p, int64_t retry_after_s)
 }
 
 /*
- * Reads a 2xx answer: a JSON object with a good "id" and no "error". Sets
- * out to PLACED or FAILED.
+ * The API's error in an answer, when it gives a real one: any value but
+ * null, false and "" (which some APIs send beside a good id to say "none").
+ * Written as "api: ..." into out->reason; false when there is none.
+ */
+static bool
+read_error(struct json_object *root, struct outcome *out)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(root, "error", &f))
+		return false;
+	switch (json_object_get_type(f)) {
+	case json_type_null:
+		return false;
+	case json_type_boolean:
+		if (!json_object_get_boolean(f))
+			return false;
+		break;
+	case json_type_string:
+		if (json_object_get_string_len(f) == 0)
+			return false;
+		util_err(out->reason, sizeof(out->reason), "api: %s",
+		    json_object_get_string(f));
+		return true;
+	default:
+		break;
+	}
+	util_err(out->reason, sizeof(out->reason), "api: %s",
+	    json_object_to_json_string(f));
+	return true;
+}
+
+/*
+ * Reads a 2xx answer, a JSON object, by its id and its error: a good id and
+ * no real error is PLACED; a real error and no good id is FAILED (not
+ * placed); a good id beside a real error is UNKNOWN (the call may be
+ * placed). No id and no error, or a bad one, is FAILED.
  */
 static void
 read_answer(const struct outcome_report *r, struct outcome *out)
@@ -86,6 +121,7 @@ read_answer(const struct outcome_report *r, struct outcome *out)
 	const char *body = r->body != NULL ? r->body : "";
 	size_t len = r->body != NULL ? r->body_len : 0;
 	char err[CAMPAIGN_REASON_MAX / 2];
+	bool has_error, good_id = false;
 
 	out->kind = OUTCOME_FAILED;
 	switch (util_json_object(body, len, OUTCOME_JSON_DEPTH, &root)) {
@@ -103,30 +139,29 @@ read_answer(const struct outcome_report *r, struct outcome *out)
 		util_err(out->reason, sizeof(out->reason), "api answer not JSON");
 		goto done;
 	}
-	if (json_object_object_get_ex(root, "error", &field)) {
-		util_err(out->reason, sizeof(out->reason), "api: %s",
-		    json_object_is_type(field, json_type_string) ?
-		    json_object_get_string(field) :
-		    json_object_to_json_string(field));
+	has_error = read_error(root, out);
+	if (json_object_object_get_ex(root, "id", &field)) {
+		if (webhook_read_id(field, out->id, err, sizeof(err)) == 0)
+			good_id = out->id[0] != '\0';
+		else if (!has_error)
+			util_err(out->reason, sizeof(out->reason),
+			    "api answer has a bad id: %s", err);
+	}
+	if (has_error) {
+		if (good_id)
+			out->kind = OUTCOME_UNKNOWN;
 		goto done;
 	}
-	if (!json_object_object_get_ex(root, "id", &field)) {
-		util_err(out->reason, sizeof(out->reason), "api answer has no id");
-		goto done;
-	}
-	if (webhook_read_id(field, out->id, err, sizeof(err)) != 0) {
-		util_err(out->reason, sizeof(out->reason),
-		    "api answer has a bad id: %s", err);
-		goto done;
-	}
-	if (out->id[0] == '\0') {
-		util_err(out->reason, sizeof(out->reason), "api answer has no id");
+	if (!good_id) {
+		if (out->reason[0] == '\0')
+			util_err(out->reason, sizeof(out->reason),
+			    "api answer has no id");
 		goto done;
 	}
 	out->kind = OUTCOME_PLACED;
 
 done:
-	if (out->kind != OUTCOME_PLACED)
+	if (out->kind == OUTCOME_FAILED)
 		out->id[0] = '\0';
 	json_object_put(root);
 }
@@ -158,12 +193,15 @@ outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
 		snprintf(what, sizeof(what), "api unreachable");
 		curl_words(r, detail, sizeof(detail));
 	} else {
-		/* The request may have reached the API: never sent again. */
-		out->kind = OUTCOME_FAILED;
-		if (r->code == CURLE_OK)
+		/* The request may have reached the API: never sent again. An
+		 * error status says the API did not take the call; a lost
+		 * answer says nothing, so the call may exist. */
+		if (r->code == CURLE_OK) {
+			out->kind = OUTCOME_FAILED;
 			util_err(out->reason, sizeof(out->reason),
 			    "api answered HTTP %ld", r->http_status);
-		else {
+		} else {
+			out->kind = OUTCOME_UNKNOWN;
 			curl_words(r, detail, sizeof(detail));
 			util_err(out->reason, sizeof(out->reason),
 			    "api answer lost: %s", detail);

@@ -1,7 +1,9 @@
 /*
  * outcome: what one POST /call came to, judged from what libcurl reports
- * about it: the call was placed (with its id), certainly was not and may be
- * tried again after a wait, or failed for a reason. Pure: no I/O, no globals.
+ * about it: the call was placed (with its id), may have been placed (its
+ * answer was lost, or named an id beside an error), certainly was not and
+ * may be tried again after a wait, or failed for a reason. Pure: no I/O, no
+ * globals.
  */
 #ifndef NUMDIALER_OUTCOME_H
 #define NUMDIALER_OUTCOME_H
@@ -39,15 +41,19 @@ struct outcome_policy {
 
 enum outcome_kind {
 	OUTCOME_PLACED,   /* the API took the call: id is set */
+	OUTCOME_UNKNOWN,  /* the call may exist: never send it again; reason
+	                     is set, and id when the answer named one */
 	OUTCOME_RETRY,    /* certainly not placed: send again after wait_ms */
-	OUTCOME_FAILED    /* give up on the row: reason is set */
+	OUTCOME_FAILED    /* not placed; give up on the row: reason is set */
 };
 
 struct outcome {
 	enum outcome_kind kind;
-	char id[CAMPAIGN_ID_MAX + 1];         /* PLACED: the call id */
+	char id[CAMPAIGN_ID_MAX + 1];         /* PLACED, UNKNOWN: the call id
+	                                         ("" for none) */
 	int64_t wait_ms;                      /* RETRY: 0..OUTCOME_WAIT_MAX_MS */
-	char reason[CAMPAIGN_REASON_MAX + 1]; /* RETRY: this failure; FAILED: why */
+	char reason[CAMPAIGN_REASON_MAX + 1]; /* RETRY: this failure; UNKNOWN,
+	                                         FAILED: why */
 };
 
 /*
@@ -57,8 +63,10 @@ struct outcome {
  * A retry waits delay_ms doubled per earlier retry, or the Retry-After when
  * longer, at most OUTCOME_WAIT_MAX_MS. Once attempts_max tries are spent the
  * row fails with the last failure and the count ("api unreachable after 4
- * attempts: ..."). Anything else that is not a 2xx JSON object with a good
- * "id" (see webhook_read_id) fails at once: the call may have been placed.
+ * attempts: ..."). A 2xx JSON object with a good "id" (see webhook_read_id)
+ * and no real "error" (null, false and "" are none) is placed; a good id
+ * beside a real error, or an answer lost after the request went out, may
+ * be: UNKNOWN. Anything else fails at once, never sent again.
  */
 void outcome_judge(const struct outcome_report *r,
     const struct outcome_policy *p, struct outcome *out);

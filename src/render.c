@@ -174,6 +174,17 @@ render_row(size_t row, void *arg)
 	render_lit(o, "}");
 }
 
+/* The campaign's state as /events names it. */
+static const char *
+render_state(const struct campaign_counts *k)
+{
+	if (!k->started)
+		return "idle";
+	if (k->paused)
+		return "paused";
+	return k->done == k->total ? "done" : "dialing";
+}
+
 /* The envelope: every member but "calls", serialized by json-c; NULL when
  * out of memory. The caller puts it. */
 static struct json_object *
@@ -194,6 +205,11 @@ render_envelope(const struct campaign *c, const char *instance,
 	    json_object_new_uint64(campaign_version(c)));
 	fail |= util_json_put(root, "full", json_object_new_boolean(full));
 	fail |= util_json_put(root, "started", json_object_new_boolean(counts.started));
+	fail |= util_json_put(root, "state",
+	    json_object_new_string(render_state(&counts)));
+	if (campaign_pause_reason(c) != NULL)
+		fail |= util_json_put(root, "pause_reason",
+		    json_object_new_string(campaign_pause_reason(c)));
 	fail |= util_json_put(root, "total", json_object_new_uint64(counts.total));
 	fail |= util_json_put(root, "dialed", json_object_new_uint64(counts.dialed));
 	fail |= util_json_put(root, "in_flight",

@@ -52,11 +52,13 @@ struct routes_route {
 
 static enum http_status routes_events(struct routes_ctx *x);
 static enum http_status routes_call(struct routes_ctx *x);
+static enum http_status routes_resume(struct routes_ctx *x);
 static enum http_status routes_webhook(struct routes_ctx *x);
 
 static const struct routes_route routes_table[] = {
 	{"/events", false, "GET", "Allow: GET\r\n", routes_events},
 	{"/call", false, "POST", "Allow: POST\r\n", routes_call},
+	{"/resume", false, "POST", "Allow: POST\r\n", routes_resume},
 	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", routes_webhook},
 };
 
@@ -246,6 +248,27 @@ routes_call(struct routes_ctx *x)
 		return routes_fail(x, HTTP_CONFLICT, "dialing has already started");
 	hub_changed(hub);
 	return routes_json(x, HTTP_ACCEPTED, routes_flag("started"));
+}
+
+/* POST /resume: goes on dialing after a pause, at the next row. Refused
+ * from another site's page, as POST /call. */
+static enum http_status
+routes_resume(struct routes_ctx *x)
+{
+	struct hub *hub = x->hub;
+	int rc;
+
+	if (routes_cross_origin(x))
+		return routes_fail(x, HTTP_FORBIDDEN,
+		    "POST /resume from another origin");
+	hub_lock(hub);
+	rc = campaign_resume(hub->campaign);
+	hub_unlock(hub);
+	if (rc != 0)
+		return routes_fail(x, HTTP_CONFLICT, "dialing is not paused");
+	fprintf(stderr, "numdialer: resumed by the operator\n");
+	hub_changed(hub);
+	return routes_json(x, HTTP_ACCEPTED, routes_flag("resumed"));
 }
 
 /* A webhook as read from its request, before it touches the campaign. */

@@ -1,6 +1,6 @@
 /*
  * routes: the table of what the web server forwards (POST /call,
- * POST /webhook/ROW/KEY, GET /events) and the handlers behind it. Handlers
+ * POST /resume, POST /webhook/ROW/KEY, GET /events) and the handlers behind it. Handlers
  * touch memory only: parse, lock, change, unlock, answer.
  */
 #ifndef NUMDIALER_ROUTES_H

@@ -14,6 +14,7 @@
 #define SETTINGS_PATH_MAX 1024
 #define SETTINGS_DIAL_ATTEMPTS_MAX 20
 #define SETTINGS_RETRY_DELAY_MAX_MS 60000
+#define SETTINGS_FAILURE_PAUSE_MAX 1000000
 
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
 
@@ -38,6 +39,10 @@ struct settings {
 	int retry_delay_ms;                    /* NUMDIALER_RETRY_DELAY_MS: first
 	                                          retry's wait, doubled each time,
 	                                          1..60000, 500 */
+	int failure_pause;                     /* NUMDIALER_FAILURE_PAUSE: rows in
+	                                          a row whose POST /call failed
+	                                          that pause dialing, 0..1000000
+	                                          (0: never), 5 */
 };
 
 /* Fills s with every default. */

@@ -22,8 +22,10 @@ test('API unreachable: every row is retried, then fails, in order, naming the AP
 	await withSession(t, async (s) => {
 		const deadPort = await freePort();
 		const api = `http://127.0.0.1:${deadPort}`;
-		// Two tries, 50 ms apart: the retry is exercised and the test stays short.
-		const st = await s.stack({ api, env: { NUMDIALER_DIAL_ATTEMPTS: '2', NUMDIALER_RETRY_DELAY_MS: '50' } });
+		// Two tries, 50 ms apart: the retry is exercised and the test stays
+		// short. Every row fails here on purpose: no pause after five.
+		const st = await s.stack({ api, env: { NUMDIALER_DIAL_ATTEMPTS: '2', NUMDIALER_RETRY_DELAY_MS: '50',
+		    NUMDIALER_FAILURE_PAUSE: '0' } });
 		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
 		let maxInFlight = 0;
 		const fin = await waitAllTerminal(st.base, 30000, { onResponse: (ev) => { maxInFlight = Math.max(maxInFlight, ev.in_flight); } });

@@ -386,6 +386,146 @@ test_timeouts_with_an_injected_clock(void **state)
 
 static void check_invariants(const struct campaign *c);
 
+/* A failing API must not burn the list: after so many rows in a row whose
+ * POST /call failed, no new call until the operator resumes. */
+static void
+test_failures_in_a_row_pause(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	struct campaign_counts k;
+	size_t row;
+
+	(void)state;
+	campaign_set_failure_pause(c, 2);
+	dial(c, 0, T0);
+	assert_true(campaign_dial_failed(c, 0, "api answered HTTP 404", T0));
+	dial(c, 1, T0);
+	/* A placed call between failures starts the count again. */
+	assert_int_equal(campaign_dial_ok(c, 1, "7"), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 1, "7", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	dial(c, 2, T0);
+	assert_true(campaign_dial_failed(c, 2, "api answered HTTP 404", T0));
+	assert_null(campaign_pause_reason(c));
+	dial(c, 3, T0);
+	assert_true(campaign_dial_failed(c, 3, "api answered HTTP 404", T0));
+	assert_string_equal(campaign_pause_reason(c), "2 calls in a row could "
+	    "not be placed; the last: api answered HTTP 404");
+	campaign_counts(c, &k);
+	assert_true(k.paused);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	/* The rows failed keep their reason. */
+	assert_string_equal(campaign_row(c, 3)->reason, "api answered HTTP 404");
+	assert_int_equal(campaign_resume(c), 0);
+	assert_int_equal(campaign_resume(c), -1);
+	dial(c, 4, T0);
+	check_invariants(c);
+	campaign_free(c);
+
+	/* 0, the default, never pauses. */
+	c = started_campaign(5, 1);
+	for (size_t i = 0; i < 5; i++) {
+		dial(c, i, T0);
+		assert_true(campaign_dial_failed(c, i, "no", T0));
+	}
+	assert_null(campaign_pause_reason(c));
+	campaign_free(c);
+}
+
+/* A webhook shows the API has the call: a POST /call that fails afterwards
+ * (its answer lost, an error) does not end the row or free its slot. */
+static void
+test_webhook_evidence_wins(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(hook(c, 0, "CA9", STATUS_RINGING, T0 + 1), CAMPAIGN_APPLIED);
+	assert_true(campaign_row(c, 0)->hooked);
+	assert_false(campaign_dial_failed(c, 0, "api answer lost: x", T0 + 2));
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_RINGING);
+	assert_string_equal(campaign_row(c, 0)->reason, "api answer lost: x");
+	assert_int_equal(in_flight(c), 1);
+	assert_int_equal(campaign_next_dial(c, key_a, T0 + 2, &row), -1);
+	/* A retry is refused too: the call exists. */
+	assert_int_equal(campaign_dial_wait(c, 0), -1);
+	assert_int_equal(campaign_dial_retry(c, 0, T0 + 3), -1);
+	/* It goes on by its webhooks. */
+	assert_int_equal(hook(c, 0, "CA9", STATUS_COMPLETED, T0 + 4), CAMPAIGN_APPLIED);
+	assert_int_equal(in_flight(c), 0);
+	dial(c, 1, T0 + 5);
+
+	/* Without a webhook the failure ends the row. */
+	assert_true(campaign_dial_failed(c, 1, "api: no", T0 + 6));
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_FAILED);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+/* An answer lost after the request went out: the row keeps its slot until
+ * a webhook names the call (adopted) or the call timeout ends it. */
+static void
+test_unknown_keeps_the_slot(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	campaign_dial_unknown(c, 0, "api answer lost: closed");
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
+	assert_int_equal(in_flight(c), 1);
+	assert_int_equal(campaign_next_dial(c, key_a, T0 + 1, &row), -1);
+	assert_int_equal(hook(c, 0, "55", STATUS_RINGING, T0 + 2), CAMPAIGN_APPLIED);
+	assert_string_equal(campaign_row(c, 0)->call_id, "55");
+	assert_int_equal(hook(c, 0, "55", STATUS_COMPLETED, T0 + 3), CAMPAIGN_APPLIED);
+	dial(c, 1, T0 + 4);
+	campaign_dial_unknown(c, 1, "api answer lost: timeout");
+	assert_int_equal(campaign_expire(c, T0 + 4 + 100, 100), 1);
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_FAILED);
+	assert_string_equal(campaign_row(c, 1)->reason, "timeout");
+	check_invariants(c);
+	campaign_free(c);
+}
+
+/* A row waiting for its retry is no call yet: no timeout ends it, and a
+ * restored campaign names it to be sent again. */
+static void
+test_waiting_row(void **state)
+{
+	struct campaign *c = started_campaign(5, 1);
+	struct campaign *back;
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	size_t row = SIZE_MAX;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_waiting_row(c, &row), -1);
+	assert_int_equal(campaign_dial_wait(c, 0), 0);
+	assert_true(campaign_row(c, 0)->waiting);
+	assert_int_equal(campaign_waiting_row(c, &row), 0);
+	assert_int_equal(row, 0);
+	assert_int_equal(campaign_expire(c, T0 + 10000, 100), 0);
+	assert_int_equal(campaign_next_deadline(c, 100), INT64_MAX);
+
+	back = campaign_new(five, 5, 1, 64);
+	assert_non_null(back);
+	key_for(0, key);
+	assert_int_equal(campaign_restore_row(back, 0, campaign_row(c, 0), key), 0);
+	assert_int_equal(campaign_restore_finish(back, true), 0);
+	row = SIZE_MAX;
+	assert_int_equal(campaign_waiting_row(back, &row), 0);
+	assert_int_equal(row, 0);
+	assert_int_equal(campaign_expire(back, T0 + 10000, 100), 0);
+	assert_int_equal(campaign_dial_retry(back, 0, T0 + 10000), 0);
+	assert_false(campaign_row(back, 0)->waiting);
+	assert_int_equal(campaign_row(back, 0)->attempts, 2);
+	assert_int_equal(campaign_expire(back, T0 + 10100, 100), 1);
+	campaign_free(back);
+	campaign_free(c);
+}
+
 static void
 test_retry_keeps_the_slot_and_the_order(void **state)
 {
@@ -777,6 +917,10 @@ main(void)
 		cmocka_unit_test(test_random_webhooks_keep_the_invariants),
 		cmocka_unit_test(test_packed_rows_keep_what_they_are_given),
 		cmocka_unit_test(test_changes_since_after_the_log_wraps),
+		cmocka_unit_test(test_webhook_evidence_wins),
+		cmocka_unit_test(test_unknown_keeps_the_slot),
+		cmocka_unit_test(test_waiting_row),
+		cmocka_unit_test(test_failures_in_a_row_pause),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

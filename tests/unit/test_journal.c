@@ -124,7 +124,7 @@ hook(struct campaign *c, size_t row, const char *id, enum status s,
 /*
  * A run as the threads make it, each step appended: start, rows 0..2
  * dialed, row 0 completed, row 1 ringing, row 2 failed by the API, row 3
- * dialed. Leaves the journal open.
+ * dialed and waiting to be sent again. Leaves the journal open.
  */
 static struct journal *
 write_run(const char *path, struct campaign *c)
@@ -156,6 +156,8 @@ write_run(const char *path, struct campaign *c)
 	append(j, c, &v);
 	dial(c, 3, T0 + 50);
 	append(j, c, &v);
+	assert_int_equal(campaign_dial_wait(c, 3), 0);
+	append(j, c, &v);
 	return j;
 }
 
@@ -171,6 +173,8 @@ assert_same_rows(const struct campaign *a, const struct campaign *b)
 
 		assert_int_equal(ra.status, rb->status);
 		assert_int_equal(ra.attempts, rb->attempts);
+		assert_int_equal(ra.hooked, rb->hooked);
+		assert_int_equal(ra.waiting, rb->waiting);
 		if (ra.call_id == NULL)
 			assert_null(rb->call_id);
 		else
@@ -259,6 +263,11 @@ test_replay_restores_every_row_and_the_dialer_resumes(void **state)
 	assert_same_rows(c, back);
 	assert_string_equal(campaign_row(back, 2)->reason,
 	    "api: unknown \"phone\"\n");
+	/* The row waiting for its retry is to be sent again. */
+	assert_true(campaign_row(back, 3)->waiting);
+	assert_int_equal(campaign_waiting_row(back, &row), 0);
+	assert_int_equal(row, 3);
+	assert_null(campaign_pause_reason(back));
 
 	campaign_counts(back, &k);
 	assert_true(k.started);
@@ -300,12 +309,17 @@ test_open_rewrites_and_appends_after_a_restart(void **state)
 	v = campaign_version(second);
 	dial(second, 4, T0 + 80);
 	append(j, second, &v);
+	/* A pause survives a restart, with its reason. */
+	campaign_pause(second, "5 calls in a row could not be placed");
+	append(j, second, &v);
 	journal_close(j);
 
 	third = fresh(five);
 	assert_int_equal(journal_replay(f->path, third, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.rows, 5);
 	assert_same_rows(second, third);
+	assert_string_equal(campaign_pause_reason(third),
+	    "5 calls in a row could not be placed");
 	campaign_free(c);
 	campaign_free(second);
 	campaign_free(third);

@@ -100,7 +100,6 @@ test_bad_answer(void **state)
 		const char *body, *reason;
 	} cases[] = {
 		{ "{\"error\": \"unknown phone\"}", "api: unknown phone" },
-		{ "{\"id\": 12, \"error\": \"busy line\"}", "api: busy line" },
 		{ "{\"error\": {\"code\": 7}}", "api: { \"code\": 7 }" },
 		{ "{\"id\": null}", "api answer has no id" },
 		{ "{}", "api answer has no id" },
@@ -249,8 +248,48 @@ test_answer_lost(void **state)
 		struct outcome o;
 
 		judge(&r, 1, &o);
-		assert_int_equal(o.kind, OUTCOME_FAILED);
+		assert_int_equal(o.kind, OUTCOME_UNKNOWN);
 		assert_string_equal(o.reason, "api answer lost: some words");
+		assert_string_equal(o.id, "");
+	}
+}
+
+/* Only a real error is an error: null, false and "" beside a good id are
+ * none, and the call is placed; a real error beside a good id may be
+ * placed; a real error alone is not. */
+static void
+test_error_member(void **state)
+{
+	static const struct {
+		const char *body;
+		enum outcome_kind kind;
+		const char *id, *reason;
+	} cases[] = {
+		{ "{\"id\": 12, \"error\": null}", OUTCOME_PLACED, "12", "" },
+		{ "{\"id\": 12, \"error\": false}", OUTCOME_PLACED, "12", "" },
+		{ "{\"error\": \"\", \"id\": \"CA1\"}", OUTCOME_PLACED, "CA1", "" },
+		{ "{\"id\": 12, \"error\": \"busy line\"}", OUTCOME_UNKNOWN, "12",
+		    "api: busy line" },
+		{ "{\"id\": 12, \"error\": true}", OUTCOME_UNKNOWN, "12",
+		    "api: true" },
+		{ "{\"id\": null, \"error\": \"no\"}", OUTCOME_FAILED, "",
+		    "api: no" },
+		{ "{\"id\": -1, \"error\": \"no\"}", OUTCOME_FAILED, "",
+		    "api: no" },
+		{ "{\"error\": null}", OUTCOME_FAILED, "", "api answer has no id" },
+		{ "{\"error\": false, \"id\": -1}", OUTCOME_FAILED, "",
+		    "api answer has a bad id: id is negative" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < LEN(cases); i++) {
+		struct outcome_report r = answered(200, cases[i].body);
+		struct outcome o;
+
+		judge(&r, 1, &o);
+		assert_int_equal(o.kind, cases[i].kind);
+		assert_string_equal(o.id, cases[i].id);
+		assert_string_equal(o.reason, cases[i].reason);
 	}
 }
 
@@ -445,6 +484,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_placed),
 		cmocka_unit_test(test_bad_answer),
+		cmocka_unit_test(test_error_member),
 		cmocka_unit_test(test_nul_in_answer),
 		cmocka_unit_test(test_answer_too_large),
 		cmocka_unit_test(test_http_errors),
