@@ -166,7 +166,7 @@ api_call(struct api *a, const struct request *rq, struct answer *ans)
 
 	faults_call(a->deps.faults, &fx);
 	ans->delay_ms = fx.delay_ms;
-	if (fx.drop) {
+	if (fx.drop && !fx.placed) {
 		ans->drop = 1;
 		goto fail;
 	}
@@ -214,10 +214,13 @@ api_call(struct api *a, const struct request *rq, struct answer *ans)
 		goto fail;
 	}
 	placed = 1;
-	ans->body = json_object_new_object();
+	ans->body = fx.key != NULL ? api_member(fx.key, fx.value) :
+	    json_object_new_object();
 	if (ans->body == NULL ||
 	    util_json_put(ans->body, "id", json_object_new_int64(callid)) != 0)
 		goto fail;
+	/* Placed, and the answer lost on its way. */
+	ans->drop = fx.drop;
 	status = 200;
 fail:
 	if (!placed)

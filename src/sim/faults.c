@@ -47,6 +47,10 @@ static const struct {
 	    "read the request, close without answering; not placed"},
 	{"call-slow", FAULTS_CALL, 0, 0, 1, {0},
 	    "answer --call-slow-ms late; placed"},
+	{"call-lost", FAULTS_CALL, 1, 0, 1, {.placed = 1, .drop = 1},
+	    "place the call, close without answering --call-slow-ms later"},
+	{"call-null-error", FAULTS_CALL, 1, 0, 0, {.placed = 1, .key = "error",
+	    .value = NULL}, "place the call, answer {\"id\": N, \"error\": null}"},
 	{"hook-drop", FAULTS_HOOK, 1, 0, 0, {.drop = 1},
 	    "do not send the webhook"},
 	{"hook-duplicate", FAULTS_HOOK, 1, 0, 0, {.duplicate = 1},
@@ -82,6 +86,11 @@ faults_apply(const struct faults *f, size_t row, struct faults_effect *e)
 {
 	const struct faults_effect *x = &fault_table[row].effect;
 
+	if (x->placed) {
+		e->placed = 1;
+		e->key = x->key;
+		e->value = x->value;
+	}
 	if (x->refuse) {
 		e->refuse = 1;
 		e->status = x->status;

@@ -34,6 +34,8 @@ enum faults_kind {
  * twice, reverse the call's remaining webhooks, send it delay_ms late.
  */
 struct faults_effect {
+	int placed;             /* the call is placed all the same: drop, key
+	                           and value then apply to its answer */
 	int refuse;
 	unsigned status;
 	const char *key;

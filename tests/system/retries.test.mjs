@@ -15,11 +15,14 @@ const LIMIT = 3;
 
 // Starts dialing list against api and follows the page's long-poll until
 // every row ends. Returns the final rows and the most calls in flight seen.
-async function dialAll(st, timeoutMs) {
+async function dialAll(st, timeoutMs, onEvents) {
 	assert.equal((await postJSON(`${st.base}/call`)).status, 202);
 	let maxInFlight = 0;
 	const fin = await waitAllTerminal(st.base, timeoutMs, {
-		onResponse: (ev) => { maxInFlight = Math.max(maxInFlight, ev.in_flight); },
+		onResponse: (ev) => {
+			maxInFlight = Math.max(maxInFlight, ev.in_flight);
+			if (onEvents) onEvents(ev);
+		},
 	});
 	return { rows: fin.rows, maxInFlight };
 }
@@ -115,7 +118,7 @@ test('API down at start: rows wait and are retried until it comes up, in order',
 	});
 });
 
-test('500, {"error"}, a bad id, a dropped connection: the row fails at once, never sent again',
+test('500, {"error"}, a bad id: the row fails at once; a dropped answer holds the slot until the call timeout; never sent again',
     { timeout: 60000 }, async (t) => {
 	await withSession(t, async (s) => {
 		const dir = await s.tmpdir();
@@ -127,11 +130,17 @@ test('500, {"error"}, a bad id, a dropped connection: the row fails at once, nev
 		const faults = { 'call-500': 1, 'call-error': 2, 'call-bad-id': 3, 'call-drop': 4 };
 		const extra = Object.entries(faults).flatMap(([f, n]) => ['--fault', `${f}=first:${n}`]);
 		const sim = await s.apisim({ delayMaxMs: 300, seed: 3, numbers, extra });
-		const st = await s.stack({ api: sim.url, numbers });
-		const { rows, maxInFlight } = await dialAll(st, 40000);
+		// The dropped answer may hide a placed call: its row keeps its
+		// slot until the call timeout, kept short here.
+		const st = await s.stack({ api: sim.url, numbers, callTimeout: 3 });
+		let lostSeen = false;
+		const { rows, maxInFlight } = await dialAll(st, 40000, (ev) => {
+			for (const c of ev.calls)
+				if (c.row === 3 && c.status === 'dialing' && /answer lost/.test(c.reason ?? '')) lostSeen = true;
+		});
 		const stats = await waitSimSettled(sim, 400);
 		t.diagnostic(`reasons: ${rows.slice(0, 4).map((r) => r.reason).join(' | ')}`);
-		const reasons = [/HTTP 500/, /^api: simulated failure$/, /no id/, /answer lost/];
+		const reasons = [/HTTP 500/, /^api: simulated failure$/, /no id/, /^timeout$/];
 		for (const [i, r] of rows.entries()) {
 			assert.equal(r.attempts, 1, `row ${i} tried once`);
 			if (i < reasons.length) {
@@ -142,6 +151,8 @@ test('500, {"error"}, a bad id, a dropped connection: the row fails at once, nev
 				assert.equal(r.status, 'completed', `row ${i} completed`);
 			}
 		}
+		assert.ok(lostSeen, 'the row of the dropped answer showed "api answer lost" while it held its slot');
+		assert.ok(rows[3].ended_at - rows[3].dialed_at >= 2900, 'it held its slot until the call timeout');
 		for (const f of Object.keys(faults)) assert.equal(stats.faults[f], 1, `${f} hit once`);
 		assert.deepEqual(stats.dialed, list.slice(reasons.length), 'the others placed once, in order');
 		assert.equal(stats.calls_placed, list.length - reasons.length);
