@@ -27,6 +27,8 @@
 #define JOURNAL_HASH_HEX 16          /* FNV-1a, 64 bits, in hex */
 #define JOURNAL_KEY_HEX (CAMPAIGN_KEY_BYTES * 2)
 #define JOURNAL_WORD_MAX 32          /* longest status word */
+#define JOURNAL_LIST_PER_LINE 128    /* phones in one list line: under
+                                        JOURNAL_LINE_MAX with room */
 #define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
 #define JOURNAL_FNV_PRIME UINT64_C(1099511628211)
 
@@ -56,6 +58,17 @@ struct journal_list_id {
 	char hash[JOURNAL_HASH_HEX + 1];
 };
 
+/* The list hash moved on by one phone and its line end. */
+static uint64_t
+journal_hash_phone(uint64_t h, const char *phone)
+{
+	const unsigned char *p = (const unsigned char *)phone;
+
+	for (; *p != '\0'; p++)
+		h = (h ^ *p) * JOURNAL_FNV_PRIME;
+	return (h ^ '\n') * JOURNAL_FNV_PRIME;
+}
+
 static void
 journal_list_id(const struct campaign *c, struct journal_list_id *id)
 {
@@ -63,14 +76,20 @@ journal_list_id(const struct campaign *c, struct journal_list_id *id)
 	size_t i;
 
 	id->count = campaign_size(c);
-	for (i = 0; i < id->count; i++) {
-		const unsigned char *p =
-		    (const unsigned char *)campaign_row(c, i)->phone;
+	for (i = 0; i < id->count; i++)
+		h = journal_hash_phone(h, campaign_row(c, i)->phone);
+	snprintf(id->hash, sizeof(id->hash), "%016" PRIx64, h);
+}
 
-		for (; *p != '\0'; p++)
-			h = (h ^ *p) * JOURNAL_FNV_PRIME;
-		h = (h ^ '\n') * JOURNAL_FNV_PRIME;
-	}
+static void
+journal_numbers_id(const struct numbers *n, struct journal_list_id *id)
+{
+	uint64_t h = JOURNAL_FNV_OFFSET;
+	size_t i;
+
+	id->count = n->count;
+	for (i = 0; i < n->count; i++)
+		h = journal_hash_phone(h, n->phones[i]);
 	snprintf(id->hash, sizeof(id->hash), "%016" PRIx64, h);
 }
 
@@ -247,6 +266,34 @@ journal_put_row(size_t row, void *arg)
 	journal_out_put(w->out, journal_row(w->campaign, row));
 }
 
+/* The list, JOURNAL_LIST_PER_LINE phones a line: {"phones": [...]}. */
+static void
+journal_put_list(struct journal_out *o, const struct campaign *c)
+{
+	size_t i = 0, n = campaign_size(c);
+
+	while (i < n && o->error == 0) {
+		struct json_object *line = json_object_new_object();
+		struct json_object *phones = json_object_new_array();
+		size_t end = i + JOURNAL_LIST_PER_LINE < n ?
+		    i + JOURNAL_LIST_PER_LINE : n;
+
+		for (; i < end && phones != NULL; i++)
+			if (json_object_array_add(phones,
+			    json_object_new_string(campaign_row(c, i)->phone)) != 0) {
+				json_object_put(phones);
+				phones = NULL;
+			}
+		if (line != NULL && util_json_put(line, "phones", phones) != 0) {
+			json_object_put(line);
+			line = NULL;
+		} else if (line == NULL) {
+			json_object_put(phones);
+		}
+		journal_out_put(o, line);
+	}
+}
+
 /* Every dialed row: they form a prefix of the list (one pass, in order). */
 static void
 journal_put_all(struct journal_out *o, const struct campaign *c)
@@ -334,9 +381,10 @@ journal_check_header(struct json_object *o, const struct campaign *c,
 	    &format) != 0)
 		return util_err(why, whylen, "not a numdialer journal "
 		    "(no header)");
-	if (format != JOURNAL_FORMAT)
+	if (format != JOURNAL_FORMAT && format != JOURNAL_FORMAT_NO_LIST)
 		return util_err(why, whylen, "journal format %" PRId64 "; this "
-		    "program reads format %d", format, JOURNAL_FORMAT);
+		    "program reads formats %d and %d", format,
+		    JOURNAL_FORMAT_NO_LIST, JOURNAL_FORMAT);
 	if (journal_get_int(o, "count", true, 0, INT64_MAX - 1, &count) != 0 ||
 	    journal_get_str(o, "phones_fnv1a64", true, 1, JOURNAL_HASH_HEX,
 	    &hash) != 0)
@@ -461,6 +509,9 @@ journal_apply(struct json_tokener *tok, const char *text, size_t len,
 	}
 	if (lineno == 1) {
 		rc = journal_check_header(o, c, why, whylen, foreign);
+	} else if (json_object_object_get_ex(o, "phones", &f)) {
+		/* The list: journal_list reads it; c was made from it. */
+		rc = 0;
 	} else if (json_object_object_get_ex(o, "started", &f)) {
 		if (!json_object_is_type(f, json_type_boolean) ||
 		    !json_object_get_boolean(f)) {
@@ -564,6 +615,137 @@ done:
 	return rc;
 }
 
+/* Appends the phones of one list line (its "phones" member f) to the text
+ * in *buf, one a line: 0, or -1 with why. */
+static int
+journal_list_line(struct json_object *f, char **buf, size_t *len,
+    size_t *cap, char *why, size_t whylen)
+{
+	size_t i, n;
+
+	if (!json_object_is_type(f, json_type_array))
+		return util_err(why, whylen, "\"phones\" is not an array");
+	n = json_object_array_length(f);
+	for (i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(f, i);
+		size_t plen;
+
+		if (!json_object_is_type(p, json_type_string) ||
+		    (plen = (size_t)json_object_get_string_len(p)) == 0 ||
+		    plen > NUMBERS_PHONE_MAX)
+			return util_err(why, whylen, "a phone of the list is not "
+			    "a string of 1 to %d characters", NUMBERS_PHONE_MAX);
+		if (*len + plen + 1 > *cap) {
+			size_t grown = *cap ? *cap * 2 : JOURNAL_CHUNK;
+			char *b = realloc(*buf, grown);
+
+			if (b == NULL)
+				return util_err(why, whylen, "out of memory");
+			*buf = b;
+			*cap = grown;
+		}
+		memcpy(*buf + *len, json_object_get_string(p), plen);
+		(*buf)[*len + plen] = '\n';
+		*len += plen + 1;
+	}
+	return 0;
+}
+
+/* Reads the header and the list lines of f into out: 0, 1 for a journal
+ * with no list, -1 with why (line, when it names one, in *lineno). */
+static int
+journal_read_list(FILE *f, struct numbers *out, size_t *lineno, char *why,
+    size_t whylen)
+{
+	struct json_object *o = NULL, *field;
+	struct journal_list_id want, got;
+	char *line = NULL, *text = NULL;
+	size_t cap = 0, len = 0, tcap = 0;
+	const char *hash;
+	int64_t format = 0, count = 0;
+	ssize_t n;
+	int rc = -1;
+
+	for (*lineno = 1; (n = getline(&line, &cap, f)) > 0; (*lineno)++) {
+		json_object_put(o);
+		o = (size_t)n <= JOURNAL_LINE_MAX + 1 ?
+		    json_tokener_parse(line) : NULL;
+		if (*lineno == 1) {
+			if (o == NULL || journal_get_int(o, "numdialer_journal",
+			    true, 1, INT32_MAX, &format) != 0) {
+				util_err(why, whylen, "not a numdialer journal "
+				    "(no header)");
+				goto done;
+			}
+			if (format == JOURNAL_FORMAT_NO_LIST) {
+				rc = 1;
+				goto done;
+			}
+			if (journal_get_int(o, "count", true, 0, INT64_MAX - 1,
+			    &count) != 0 || journal_get_str(o, "phones_fnv1a64",
+			    true, 1, JOURNAL_HASH_HEX, &hash) != 0) {
+				util_err(why, whylen, "header without a valid "
+				    "count and phones_fnv1a64");
+				goto done;
+			}
+			want.count = (size_t)count;
+			snprintf(want.hash, sizeof(want.hash), "%s", hash);
+			continue;
+		}
+		if (o == NULL || !json_object_object_get_ex(o, "phones", &field))
+			break;
+		if (journal_list_line(field, &text, &len, &tcap, why,
+		    whylen) != 0)
+			goto done;
+	}
+	*lineno = 0;
+	if (len == 0 || numbers_parse(text, len, "its list", out, why,
+	    whylen) != 0) {
+		if (len == 0)
+			util_err(why, whylen, "no list after the header");
+		goto done;
+	}
+	journal_numbers_id(out, &got);
+	if (got.count != want.count || strcmp(got.hash, want.hash) != 0) {
+		numbers_free(out);
+		util_err(why, whylen, "its list (%zu numbers, hash %s) is not "
+		    "the one its header names (%zu numbers, hash %s)",
+		    got.count, got.hash, want.count, want.hash);
+		goto done;
+	}
+	rc = 0;
+done:
+	json_object_put(o);
+	free(line);
+	free(text);
+	return rc;
+}
+
+int
+journal_list(const char *path, struct numbers *out, char *err,
+    size_t errlen)
+{
+	char why[512];
+	size_t lineno = 0;
+	FILE *f;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		return util_err(err, errlen, "%s: %s", path, strerror(errno));
+	}
+	rc = journal_read_list(f, out, &lineno, why, sizeof(why));
+	fclose(f);
+	if (rc < 0 && lineno > 0)
+		util_err(err, errlen, "%s:%zu: %s", path, lineno, why);
+	else if (rc < 0)
+		util_err(err, errlen, "%s: %s", path, why);
+	return rc;
+}
+
 /* ---- the open journal ---- */
 
 /* Takes path.lock, held until the descriptor closes: -1 with err. */
@@ -626,6 +808,7 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	campaign_counts(c, &counts);
 	j->out.fd = j->fd;
 	journal_out_put(&j->out, journal_header(c));
+	journal_put_list(&j->out, c);
 	if (counts.started)
 		journal_out_put(&j->out, journal_started());
 	journal_put_all(&j->out, c);

@@ -1,7 +1,8 @@
 /*
  * journal: the campaign on disk, so a restarted process carries on. A file
- * of JSON lines: a header naming the list, then each row change (the row as
- * it is after it) and the start, appended before anyone is told of them.
+ * of JSON lines: a header naming the list, the list itself, then each row
+ * change (the row as it is after it), the start and the pauses, appended
+ * before anyone is told of them.
  */
 #ifndef NUMDIALER_JOURNAL_H
 #define NUMDIALER_JOURNAL_H
@@ -11,8 +12,11 @@
 #include <stdint.h>
 
 #include "campaign.h"
+#include "numbers.h"
 
-#define JOURNAL_FORMAT 1         /* the header's "numdialer_journal" */
+#define JOURNAL_FORMAT 2         /* the header's "numdialer_journal" */
+#define JOURNAL_FORMAT_NO_LIST 1 /* an older journal without the list: read,
+                                    with the list file as its list */
 #define JOURNAL_LINE_MAX 4096    /* longest line replay reads; a row's line
                                     is under 800 bytes */
 #define JOURNAL_ATTEMPTS_MAX 1000000  /* most POST /call tries a row may claim */
@@ -29,6 +33,16 @@ struct journal_replay {
 };
 
 struct journal;
+
+/*
+ * The list the journal at path was started with, from its own copy, so a
+ * restarted process dials that list whatever became of the list file.
+ * Returns 0 with *out filled (free it with numbers_free); 1 when there is
+ * no journal at path or it holds no list (format 1); -1 with the reason in
+ * err for a journal that cannot be read or whose list is damaged.
+ */
+int journal_list(const char *path, struct numbers *out, char *err,
+    size_t errlen);
 
 /*
  * Reads the journal at path into c, a campaign fresh from campaign_new

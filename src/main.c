@@ -29,6 +29,7 @@
 #include "numbers.h"
 #include "routes.h"
 #include "settings.h"
+#include "util.h"
 
 #define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
@@ -593,6 +594,60 @@ fail:
 	return 1;
 }
 
+/*
+ * The list to dial into *out: the journal's own copy when it has one, so a
+ * restarted process never rereads the list file (which may have changed
+ * under it, and must not make every restart fail); else the list file.
+ * With check (a fresh start), a list file other than the journal's is an
+ * error naming both. 0, or -1 having said why.
+ */
+static int
+main_numbers(const struct settings *s, bool check, struct numbers *out)
+{
+	struct numbers file;
+	char err[MAIN_ERR_MAX];
+	int rc = 1;
+	bool same;
+
+	if (s->journal[0] != '\0')
+		rc = journal_list(s->journal, out, err, sizeof(err));
+	if (rc < 0)
+		goto fail;
+	if (rc == 1) {
+		if (numbers_load(s->numbers, out, err, sizeof(err)) == 0)
+			return 0;
+		goto fail;
+	}
+	if (numbers_load(s->numbers, &file, err, sizeof(err)) != 0) {
+		if (check)
+			goto fail_list;
+		fprintf(stderr, "numdialer: %s; dialing goes on with the list "
+		    "in %s\n", err, s->journal);
+		return 0;
+	}
+	same = numbers_equal(out, &file);
+	if (!same)
+		util_err(err, sizeof(err), "%s holds the list it was started "
+		    "with (%zu numbers), and %s is another list now (%zu "
+		    "numbers)%s", s->journal, out->count, s->numbers, file.count,
+		    check ? ": to dial the new list, move the journal away; "
+		    "to go on, put the list back" : "; dialing goes on with "
+		    "the journal's");
+	numbers_free(&file);
+	if (same)
+		return 0;
+	fprintf(stderr, "numdialer: %s\n", err);
+	if (!check)
+		return 0;
+	numbers_free(out);
+	return -1;
+fail_list:
+	numbers_free(out);
+fail:
+	fprintf(stderr, "numdialer: %s\n", err);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -613,10 +668,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "numdialer: %s\n", err);
 		return 1;
 	}
-	if (numbers_load(settings.numbers, &numbers, err, sizeof(err)) != 0) {
-		fprintf(stderr, "numdialer: %s\n", err);
+	if (main_numbers(&settings, check, &numbers) != 0)
 		return 1;
-	}
 	if (check) {
 		int bad = settings.journal[0] != '\0' &&
 		    main_check_journal(&settings, &numbers) != 0;

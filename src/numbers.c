@@ -225,6 +225,19 @@ done:
 	return rc;
 }
 
+bool
+numbers_equal(const struct numbers *a, const struct numbers *b)
+{
+	size_t i;
+
+	if (a->count != b->count)
+		return false;
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->phones[i], b->phones[i]) != 0)
+			return false;
+	return true;
+}
+
 void
 numbers_free(struct numbers *n)
 {

@@ -6,6 +6,7 @@
 #ifndef NUMDIALER_NUMBERS_H
 #define NUMDIALER_NUMBERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define NUMBERS_PHONE_MAX 16     /* '+' and 15 digits, NUL excluded */
@@ -30,6 +31,9 @@ int numbers_parse(const char *text, size_t len, const char *name,
 /* Reads and parses the file at path, as numbers_parse. */
 int numbers_load(const char *path, struct numbers *out, char *err,
     size_t errlen);
+
+/* Whether a and b hold the same phones in the same order. */
+bool numbers_equal(const struct numbers *a, const struct numbers *b);
 
 /* Frees what numbers_parse filled; takes an empty or zeroed struct. */
 void numbers_free(struct numbers *n);

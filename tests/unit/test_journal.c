@@ -232,11 +232,12 @@ test_missing_journal_is_made_with_a_header(void **state)
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);   /* it holds the keys */
 	read_file(f->path, text, sizeof(text), &len);
-	assert_non_null(strstr(text, "\"numdialer_journal\":1"));
+	assert_non_null(strstr(text, "\"numdialer_journal\":2"));
 	assert_non_null(strstr(text, "\"count\":5"));
-	/* The header alone, one whole line. */
+	/* The header and the list, two whole lines. */
 	assert_int_equal(text[len - 1], '\n');
-	assert_ptr_equal(strchr(text, '\n'), text + len - 1);
+	assert_non_null(strstr(strchr(text, '\n'), "{\"phones\":[\"13018040009\""));
+	assert_ptr_equal(strchr(strchr(text, '\n') + 1, '\n'), text + len - 1);
 	journal_close(j);
 	campaign_free(c);
 }
@@ -301,11 +302,11 @@ test_open_rewrites_and_appends_after_a_restart(void **state)
 	j = journal_open(f->path, second, &r, err, sizeof(err));
 	assert_non_null(j);
 	assert_int_equal(r.rows, 4);
-	/* Rewritten as header, start and one line per dialed row. */
+	/* Rewritten as header, list, start and one line per dialed row. */
 	read_file(f->path, text, sizeof(text), &len);
 	for (i = 0; i < len; i++)
 		lines += text[i] == '\n';
-	assert_int_equal(lines, 6);
+	assert_int_equal(lines, 7);
 	v = campaign_version(second);
 	dial(second, 4, T0 + 80);
 	append(j, second, &v);
@@ -445,43 +446,43 @@ test_corrupt_line_is_named_file_and_line(void **state)
 	static const char key[] = "\"key\":\"a0a7aeb5bcc3cad1d8dfe6edf4fb0209\"";
 
 	journal_close(j);
-	expect_bad_line(f->path, 3, "{\"row\":0,\"status\":\"dial", "not one JSON");
-	expect_bad_line(f->path, 3, "[1,2]", "not one JSON object");
-	expect_bad_line(f->path, 3, "", "not one JSON object");
-	expect_bad_line(f->path, 4, "{\"row\":5,\"status\":\"dialing\","
+	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"dial", "not one JSON");
+	expect_bad_line(f->path, 4, "[1,2]", "not one JSON object");
+	expect_bad_line(f->path, 4, "", "not one JSON object");
+	expect_bad_line(f->path, 5, "{\"row\":5,\"status\":\"dialing\","
 	    "\"attempts\":1,", "not one JSON");
-	expect_bad_line(f->path, 4, "{\"row\":5,\"status\":\"dialing\","
+	expect_bad_line(f->path, 5, "{\"row\":5,\"status\":\"dialing\","
 	    "\"attempts\":1,\"key\":\"00\"}", "\"row\"");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"bogus\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"bogus\","
 	    "\"attempts\":1}", "\"status\"");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"idle\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"idle\","
 	    "\"attempts\":1}", "\"status\"");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"dialing\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
 	    "\"attempts\":0}", "\"attempts\"");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"dialing\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
 	    "\"attempts\":1,\"key\":\"A0a7aeb5bcc3cad1d8dfe6edf4fb0209\"}",
 	    "\"key\"");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"dialing\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
 	    "\"attempts\":1,\"dialed_at\":\"soon\",", "not one JSON");
-	expect_bad_line(f->path, 4, "{\"row\":0,\"status\":\"dialing\","
+	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
 	    "\"attempts\":1,\"dialed_at\":-5,", "not one JSON");
 	{
 		char line[512];
 
 		snprintf(line, sizeof(line), "{\"row\":0,\"status\":\"dialing\","
 		    "\"attempts\":1,\"dialed_at\":-5,%s}", key);
-		expect_bad_line(f->path, 4, line, "\"dialed_at\"");
+		expect_bad_line(f->path, 5, line, "\"dialed_at\"");
 		snprintf(line, sizeof(line), "{\"row\":0,\"status\":\"dialing\","
 		    "\"attempts\":1,\"id\":7,%s}", key);
-		expect_bad_line(f->path, 4, line, "\"id\"");
+		expect_bad_line(f->path, 5, line, "\"id\"");
 		snprintf(line, sizeof(line), "{\"row\":0,\"status\":\"ringing\","
 		    "\"attempts\":1,%s} trailing", key);
-		expect_bad_line(f->path, 4, line, "not one JSON");
+		expect_bad_line(f->path, 5, line, "not one JSON");
 	}
-	expect_bad_line(f->path, 2, "{\"started\":false}", "\"started\"");
+	expect_bad_line(f->path, 3, "{\"started\":false}", "\"started\"");
 	expect_bad_line(f->path, 1, "{\"row\":0}", "no header");
-	expect_bad_line(f->path, 1, "{\"numdialer_journal\":2,\"count\":5,"
-	    "\"phones_fnv1a64\":\"0\"}", "format 2");
+	expect_bad_line(f->path, 1, "{\"numdialer_journal\":3,\"count\":5,"
+	    "\"phones_fnv1a64\":\"0\"}", "format 3");
 	campaign_free(c);
 }
 
@@ -580,6 +581,45 @@ test_second_process_on_one_journal_is_refused(void **state)
 	campaign_free(d);
 }
 
+/* The journal keeps the list it was started with: a restarted process
+ * dials that one, whatever became of the list file. */
+static void
+test_journal_keeps_its_list(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five);
+	struct journal *j = write_run(f->path, c);
+	struct numbers n;
+	char err[ERR_MAX], text[FILE_MAX], *p;
+	size_t len, i;
+
+	journal_close(j);
+	assert_int_equal(journal_list(f->path, &n, err, sizeof(err)), 0);
+	assert_int_equal(n.count, 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(n.phones[i], five[i]);
+	numbers_free(&n);
+
+	/* A list changed in the file (one digit) no longer matches its
+	 * header: refused, naming the file. */
+	read_file(f->path, text, sizeof(text), &len);
+	p = strstr(text, "19842068287");
+	assert_non_null(p);
+	p[1] = '8';
+	write_file(f->path, text, len);
+	assert_int_equal(journal_list(f->path, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, f->path));
+	assert_non_null(strstr(err, "not the one its header names"));
+
+	/* No journal, or one of format 1: no list of its own. */
+	unlink(f->path);
+	assert_int_equal(journal_list(f->path, &n, err, sizeof(err)), 1);
+	write_file(f->path, "{\"numdialer_journal\":1,\"count\":5,"
+	    "\"phones_fnv1a64\":\"0\"}\n", 55);
+	assert_int_equal(journal_list(f->path, &n, err, sizeof(err)), 1);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -607,6 +647,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_second_process_on_one_journal_is_refused, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_journal_keeps_its_list, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

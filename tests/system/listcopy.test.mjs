@@ -1,0 +1,75 @@
+// The running campaign keeps the list it started with: the journal holds a
+// copy, so a list file edited mid-run (one line appended) does not turn the
+// next crash into a restart loop. The restarted program dials the
+// journal's list; a fresh `scripts/numdialer start` with the changed file
+// fails once, naming both, before anything starts. Behind both servers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+	withSession, getJSON, postJSON, runScript, waitAllTerminal, waitSimSettled, writeNumbers,
+} from './harness.mjs';
+
+const ROWS = 12;
+const phones = (n) => Array.from({ length: n }, (_, i) => `1301808${String(i).padStart(4, '0')}`);
+
+async function eventsUntil(base, pred, timeoutMs, what) {
+	const deadline = Date.now() + timeoutMs;
+	let last;
+	for (;;) {
+		try {
+			const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
+			last = r.json;
+			if (r.status === 200 && last && pred(last)) return last;
+		} catch { /* the program is away: try again */ }
+		if (Date.now() > deadline)
+			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+		await sleep(50);
+	}
+}
+
+for (const server of ['lighttpd', 'nginx']) {
+	test(`${server}: the list file edited mid-run, then a crash: the run goes on with its own list`,
+	    { timeout: 120000 }, async (t) => {
+		await withSession(t, async (s) => {
+			const dir = await s.tmpdir();
+			const list = phones(ROWS);
+			const numbers = await writeNumbers(dir, 'numbers.txt', list);
+			// The simulator knows the appended number too: were it dialed,
+			// the API would take it.
+			const simList = await writeNumbers(dir, 'sim.txt', [...list, '13018089999']);
+			const sim = await s.apisim({ delayMaxMs: 600, seed: 53, numbers: simList });
+			const journal = path.join(dir, 'journal');
+			const st = await s.stack({ server, api: sim.url, numbers, callTimeout: 8,
+			    env: { NUMDIALER_JOURNAL: journal } });
+			assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+			const before = await eventsUntil(st.base, (ev) => ev.done >= 3, 30000, 'three rows done');
+
+			fs.appendFileSync(numbers, '13018089999\n');
+			const pid = await st.fcgiPid();
+			process.kill(pid, 'SIGKILL');
+			const after = await eventsUntil(st.base, (ev) => ev.instance !== before.instance, 20000,
+			    'the program back with a new instance');
+			assert.equal(after.total, ROWS, 'the restarted program dials the list it started with');
+			const fin = await waitAllTerminal(st.base, 60000);
+			assert.equal(fin.rows.length, ROWS);
+			assert.deepEqual(fin.rows.map((r) => r.phone), list);
+			const stats = await waitSimSettled(sim, 700);
+			assert.ok(!stats.dialed.includes('13018089999'), 'the appended number is not dialed');
+			assert.deepEqual(stats.dialed, list, 'each row placed once, in order, across the restart');
+
+			// A fresh start with the changed list file fails once, clearly.
+			await s.stopStack(st);
+			const again = await runScript('start', st.env, { logDir: st.logDir });
+			t.diagnostic(`start said: ${again.output.trim().split('\n').slice(-2).join(' | ')}`);
+			assert.notEqual(again.code, 0, 'start refuses a list file other than the journal\'s');
+			assert.ok(again.output.includes(journal) && again.output.includes(numbers),
+			    'the message names the journal and the list file');
+			assert.match(again.output, /another list/);
+			const left = (await getJSON(`${st.base}/events`, { timeoutMs: 1000 }).catch(() => null));
+			assert.equal(left, null, 'nothing was started');
+		});
+	});
+}
