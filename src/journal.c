@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -309,6 +310,36 @@ journal_put_all(struct journal_out *o, const struct campaign *c)
 
 /* ---- reading ---- */
 
+/*
+ * Opens the journal at path to read it, never through a symbolic link (the
+ * program writes there: a link would have it write elsewhere). NULL with
+ * errno ENOENT when there is none; NULL with err set otherwise.
+ */
+static FILE *
+journal_fopen(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			util_err(err, errlen, "%s: a symbolic link: give the "
+			    "journal's real path", path);
+		else if (e != ENOENT)
+			util_err(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		util_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* The integer at key, in [min, max]: 0, -1 if missing (when required),
  * not an integer or out of range. A missing optional one leaves *v. */
 static int
@@ -563,11 +594,10 @@ journal_replay(const char *path, struct campaign *c,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "re");
+	f = journal_fopen(path, err, errlen);
 	if (f == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		util_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	tok = json_tokener_new_ex(JOURNAL_JSON_DEPTH);
@@ -731,12 +761,9 @@ journal_list(const char *path, struct numbers *out, char *err,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "re");
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 1;
-		return util_err(err, errlen, "%s: %s", path, strerror(errno));
-	}
+	f = journal_fopen(path, err, errlen);
+	if (f == NULL)
+		return errno == ENOENT ? 1 : -1;
 	rc = journal_read_list(f, out, &lineno, why, sizeof(why));
 	fclose(f);
 	if (rc < 0 && lineno > 0)
@@ -757,7 +784,8 @@ journal_lock(struct journal *j, char *err, size_t errlen)
 	if ((size_t)snprintf(lock_path, sizeof(lock_path), "%s.lock",
 	    j->path) >= sizeof(lock_path))
 		return util_err(err, errlen, "%s: path too long", j->path);
-	j->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	j->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 	if (j->lock_fd < 0)
 		return util_err(err, errlen, "%s: %s", lock_path,
 		    strerror(errno));
@@ -801,9 +829,15 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >=
 	    sizeof(tmp))
 		return util_err(err, errlen, "%s: path too long", j->path);
-	j->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-	    0600);
+	/* Made afresh, never opened through what stands there: a link
+	 * placed at path.tmp would have the keys written to its target. */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+	j->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND |
+	    O_CLOEXEC, 0600);
 	if (j->fd < 0)
+		return util_err(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (fchmod(j->fd, 0600) != 0)
 		return util_err(err, errlen, "%s: %s", tmp, strerror(errno));
 	campaign_counts(c, &counts);
 	j->out.fd = j->fd;

@@ -620,6 +620,50 @@ test_journal_keeps_its_list(void **state)
 	campaign_free(c);
 }
 
+/* No file the journal writes is opened through a symbolic link: a link at
+ * JOURNAL.tmp does not get the keys written to its target, a journal path
+ * that is a link is refused, and the journal stays 0600. */
+static void
+test_links_are_never_followed(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five);
+	struct journal_replay r;
+	struct journal *j;
+	struct stat st;
+	char err[ERR_MAX], tmp[PATH_MAX_TEST + 8], target[PATH_MAX_TEST + 8];
+	char text[64];
+	size_t len;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	write_file(target, "precious\n", 9);
+	assert_int_equal(chmod(target, 0644), 0);
+	assert_int_equal(symlink(target, tmp), 0);
+	j = journal_open(f->path, c, &r, err, sizeof(err));
+	assert_non_null(j);
+	journal_close(j);
+	read_file(target, text, sizeof(text), &len);
+	assert_int_equal(len, 9);
+	assert_memory_equal(text, "precious\n", 9);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* The journal's path itself a link: refused, the link left alone. */
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_null(journal_open(f->path, c, &r, err, sizeof(err)));
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(journal_replay(f->path, c, &r, err, sizeof(err)), -1);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	read_file(target, text, sizeof(text), &len);
+	assert_int_equal(len, 9);
+	unlink(target);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -649,6 +693,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_journal_keeps_its_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_links_are_never_followed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
