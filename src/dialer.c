@@ -152,6 +152,11 @@ transfer_init(struct dialer *d, struct transfer *t)
 	t->easy = e;
 	if (curl_easy_setopt(e, CURLOPT_URL, d->call_url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    /* Only the setting names a proxy: "" turns off libcurl's use of
+	     * http_proxy and the like from the environment, which would send
+	     * every phone and webhook key wherever it points. */
+	    curl_easy_setopt(e, CURLOPT_PROXY, d->hub->settings->proxy) !=
+	        CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,

@@ -439,7 +439,7 @@ main_signals(struct main_run *m)
 	sigemptyset(&m->stop_signals);
 	sigaddset(&m->stop_signals, SIGTERM);
 	sigaddset(&m->stop_signals, SIGINT);
-	sigaddset(&m->stop_signals, SIGHUP);
+	sigaddset(&m->stop_signals, SIGHUP);   /* taken, and ignored */
 	/* lighttpd's "kill-signal" for libfcgi */
 	sigaddset(&m->stop_signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &m->stop_signals, NULL);
@@ -582,8 +582,14 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	if (main_threads(&m) != 0)
 		goto fail;
 
-	while (sigwait(&m.stop_signals, &sig) != 0)
-		;
+	while (sigwait(&m.stop_signals, &sig) != 0 || sig == SIGHUP) {
+		/* A reload signal must not wipe the campaign: there is
+		 * nothing to reload (the logs are the web server's or the
+		 * supervisor's), so it is said and let be. */
+		if (sig == SIGHUP)
+			fprintf(stderr, "numdialer: SIGHUP: nothing to reload, "
+			    "going on\n");
+	}
 	fprintf(stderr, "numdialer: %s: stopping\n", strsignal(sig));
 	status = atomic_load(&m.acc.failed) ? 1 : 0;
 	if (main_stop(&m) && status == 0)

@@ -70,6 +70,7 @@ static const struct setting table[] = {
 	    FIELD(dial_attempts), NULL, "4", NULL },
 	{ "NUMDIALER_RETRY_DELAY_MS", KIND_INT, 1, SETTINGS_RETRY_DELAY_MAX_MS,
 	    FIELD(retry_delay_ms), NULL, "500", NULL },
+	{ "NUMDIALER_PROXY", KIND_URL, 0, 0, FIELD(proxy), NULL, "", NULL },
 	{ "NUMDIALER_FAILURE_PAUSE", KIND_INT, 0, SETTINGS_FAILURE_PAUSE_MAX,
 	    FIELD(failure_pause), NULL, "5", NULL },
 };

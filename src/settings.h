@@ -39,6 +39,9 @@ struct settings {
 	int retry_delay_ms;                    /* NUMDIALER_RETRY_DELAY_MS: first
 	                                          retry's wait, doubled each time,
 	                                          1..60000, 500 */
+	char proxy[SETTINGS_URL_MAX];          /* NUMDIALER_PROXY: the proxy for
+	                                          POST /call; empty: none, whatever
+	                                          the environment's http_proxy */
 	int failure_pause;                     /* NUMDIALER_FAILURE_PAUSE: rows in
 	                                          a row whose POST /call failed
 	                                          that pause dialing, 0..1000000

@@ -285,6 +285,9 @@ sender_send(struct sender *s, struct call *c)
 		return;
 	}
 	curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
+	/* Webhooks go straight to the dialer, never to the environment's
+	 * http_proxy. */
+	curl_easy_setopt(c->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)len);
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);

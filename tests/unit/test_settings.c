@@ -413,6 +413,7 @@ test_print(void **state)
 		{ "NUMDIALER_JOURNAL", "/var/lib/numdialer/journal" },
 		{ "NUMDIALER_DIAL_ATTEMPTS", "7" },
 		{ "NUMDIALER_RETRY_DELAY_MS", "1234" },
+		{ "NUMDIALER_PROXY", "http://proxy.example:3128" },
 		{ "NUMDIALER_FAILURE_PAUSE", "9" },
 	};
 	struct settings s;
