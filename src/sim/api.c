@@ -152,77 +152,122 @@ api_error(const char *msg)
 	return api_member("error", msg);
 }
 
-/* A POST /call: a fault's answer, or the call placed. */
+/* What a POST /call asks for; the strings point into its parsed body. */
+struct ask {
+	const char *phone;
+	size_t plen;
+	const char *url;
+};
+
+/*
+ * Draws this POST /call's fault into *fx. Returns the status of the
+ * fault's answer, with ans filled (the status is moot when ans->drop is
+ * set), or 0 when the call goes on (a fault that places the call all the
+ * same shapes its answer later); either way ans->delay_ms is the delay.
+ */
+static int
+api_call_fault(struct api *a, struct answer *ans, struct faults_effect *fx)
+{
+	faults_call(a->deps.faults, fx);
+	ans->delay_ms = fx->delay_ms;
+	if (fx->drop && !fx->placed) {
+		ans->drop = 1;
+		return 500;
+	}
+	if (fx->refuse) {
+		ans->body = api_member(fx->key, fx->value);
+		ans->retry_after = fx->retry_after;
+		return (int)fx->status;
+	}
+	return 0;
+}
+
+/* Reads req (NULL: the body was not a JSON object) into *ask: 0, or 400
+ * with the error in ans->body. */
+static int
+api_call_read(struct json_object *req, struct ask *ask, struct answer *ans)
+{
+	size_t ulen;
+
+	if (req == NULL) {
+		ans->body = api_error("body is not a JSON object");
+		return 400;
+	}
+	if (api_string(req, "phone", PHONES_LEN_MAX, &ask->phone,
+	    &ask->plen) != 0) {
+		ans->body = api_error("phone: want a string of 1 to 64 "
+		    "characters");
+		return 400;
+	}
+	if (api_string(req, "webhookURL", SENDER_URL_MAX, &ask->url,
+	    &ulen) != 0 || !api_url_ok(ask->url)) {
+		ans->body = api_error("webhookURL: want an http or https URL");
+		return 400;
+	}
+	return 0;
+}
+
+/*
+ * Places the call ask names, when its phone is known. Returns the status,
+ * with ans->body its id (and fx's member, if any) or the error; *placed
+ * says whether the sender took the call (then the status is 500 only when
+ * the id could not be written). fx may drop the answer of a placed call.
+ */
+static int
+api_call_place(struct api *a, const struct ask *ask,
+    const struct faults_effect *fx, struct answer *ans, int *placed)
+{
+	uint64_t index;
+	long long callid;
+
+	if (a->deps.phones != NULL &&
+	    !phones_has(a->deps.phones, ask->phone, ask->plen)) {
+		stats_unknown(a->deps.stats);
+		ans->body = api_error("unknown phone");
+		return 200;
+	}
+	if (stats_accept(a->deps.stats, ask->phone, ask->plen, &index) != 0) {
+		ans->body = api_error("out of memory");
+		return 500;
+	}
+	callid = STATS_ID_FIRST + (long long)index;
+	if (sender_place(a->deps.sender, callid,
+	    paths_choose(a->deps.plan, ask->phone, index), ask->url) != 0) {
+		/* Never to end with a webhook: it leaves flight here. */
+		stats_terminal(a->deps.stats, 0);
+		ans->body = api_error("call dropped: stopping or out of memory");
+		return 503;
+	}
+	*placed = 1;
+	ans->body = fx->key != NULL ? api_member(fx->key, fx->value) :
+	    json_object_new_object();
+	if (ans->body == NULL ||
+	    util_json_put(ans->body, "id", json_object_new_int64(callid)) != 0)
+		return 500;
+	/* Placed, and the answer lost on its way. */
+	ans->drop = fx->drop;
+	return 200;
+}
+
+/* A POST /call: a fault's answer, or the call placed. Every call not
+ * placed, for whatever reason, counts as refused. */
 static int
 api_call(struct api *a, const struct request *rq, struct answer *ans)
 {
 	struct json_object *req = NULL;
 	struct faults_effect fx;
-	const char *phone, *url;
-	size_t plen, ulen;
-	uint64_t index;
-	long long callid;
-	int status = 500, placed = 0;
+	struct ask ask;
+	int status, placed = 0;
 
-	faults_call(a->deps.faults, &fx);
-	ans->delay_ms = fx.delay_ms;
-	if (fx.drop && !fx.placed) {
-		ans->drop = 1;
-		goto fail;
-	}
-	if (fx.refuse) {
-		ans->body = api_member(fx.key, fx.value);
-		ans->retry_after = fx.retry_after;
-		status = (int)fx.status;
-		goto fail;
-	}
+	status = api_call_fault(a, ans, &fx);
+	if (status != 0)
+		goto done;
 	req = api_parse(rq);
-	if (req == NULL) {
-		ans->body = api_error("body is not a JSON object");
-		status = 400;
-		goto fail;
-	}
-	if (api_string(req, "phone", PHONES_LEN_MAX, &phone, &plen) != 0) {
-		ans->body = api_error("phone: want a string of 1 to 64 "
-		    "characters");
-		status = 400;
-		goto fail;
-	}
-	if (api_string(req, "webhookURL", SENDER_URL_MAX, &url, &ulen) != 0 ||
-	    !api_url_ok(url)) {
-		ans->body = api_error("webhookURL: want an http or https URL");
-		status = 400;
-		goto fail;
-	}
-	if (a->deps.phones != NULL && !phones_has(a->deps.phones, phone, plen)) {
-		stats_unknown(a->deps.stats);
-		ans->body = api_error("unknown phone");
-		status = 200;
-		goto fail;
-	}
-	if (stats_accept(a->deps.stats, phone, plen, &index) != 0) {
-		ans->body = api_error("out of memory");
-		goto fail;
-	}
-	callid = STATS_ID_FIRST + (long long)index;
-	if (sender_place(a->deps.sender, callid,
-	    paths_choose(a->deps.plan, phone, index), url) != 0) {
-		/* Never to end with a webhook: it leaves flight here. */
-		stats_terminal(a->deps.stats, 0);
-		ans->body = api_error("call dropped: stopping or out of memory");
-		status = 503;
-		goto fail;
-	}
-	placed = 1;
-	ans->body = fx.key != NULL ? api_member(fx.key, fx.value) :
-	    json_object_new_object();
-	if (ans->body == NULL ||
-	    util_json_put(ans->body, "id", json_object_new_int64(callid)) != 0)
-		goto fail;
-	/* Placed, and the answer lost on its way. */
-	ans->drop = fx.drop;
-	status = 200;
-fail:
+	status = api_call_read(req, &ask, ans);
+	if (status != 0)
+		goto done;
+	status = api_call_place(a, &ask, &fx, ans, &placed);
+done:
 	if (!placed)
 		stats_refused(a->deps.stats);
 	json_object_put(req);

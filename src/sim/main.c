@@ -18,6 +18,20 @@
 #define MAIN_ERR_MAX 512
 #define MAIN_EXIT_USAGE 2
 
+/*
+ * The parts of a run, in the order main_start starts them; each needs the
+ * ones before it. main_stop stops whatever of them started.
+ */
+struct main_run {
+	int curl;               /* curl_global_init succeeded */
+	struct phones *phones;  /* NULL with --accept-any */
+	struct stats *stats;
+	struct faults *faults;
+	struct sender *sender;
+	struct api *api;
+	unsigned port;          /* the one api bound */
+};
+
 /* A seed from the clock and the pid, for runs that name none. */
 static uint64_t
 main_seed(void)
@@ -29,94 +43,155 @@ main_seed(void)
 	    ((uint64_t)getpid() << 16);
 }
 
+/*
+ * Reads the flags into fl, with a seed when none is given: 0 to run, or -1
+ * with the status to exit with in *status (after the usage, or why not).
+ */
+static int
+main_flags(int argc, char **argv, struct flags *fl, int *status)
+{
+	char err[MAIN_ERR_MAX];
+
+	if (flags_parse(argc, argv, fl, err, sizeof err) != 0) {
+		fprintf(stderr, "apisim: %s (see apisim --help)\n", err);
+		*status = MAIN_EXIT_USAGE;
+		return -1;
+	}
+	if (fl->help) {
+		flags_usage(stdout);
+		*status = EXIT_SUCCESS;
+		return -1;
+	}
+	if (!fl->seed_given)
+		fl->seed = main_seed();
+	return 0;
+}
+
+/* Blocks the stop signals into *stop; before any thread starts, since
+ * every thread inherits this mask and only main_wait should see them. */
+static void
+main_signals(sigset_t *stop)
+{
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Says why a part did not start: -1, for main_start to return. */
+static int
+main_fail(const char *why)
+{
+	fprintf(stderr, "apisim: %s\n", why);
+	return -1;
+}
+
+/*
+ * Starts the parts of r in order, from the flags (fl must outlive r's api):
+ * 0, or -1 with the reason on stderr and what did start left in r for
+ * main_stop.
+ */
+static int
+main_start(struct main_run *r, const struct flags *fl)
+{
+	struct api_deps deps;
+	char err[MAIN_ERR_MAX];
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return main_fail("libcurl failed to start");
+	r->curl = 1;
+	if (!fl->accept_any) {
+		r->phones = phones_load(fl->numbers, err, sizeof err);
+		if (r->phones == NULL)
+			return main_fail(err);
+	}
+	r->stats = stats_new();
+	if (r->stats == NULL)
+		return main_fail("out of memory");
+	/* Faults draw from the seed apart from the delays: with no fault
+	 * given, a seed gives the same run as before faults existed. */
+	r->faults = faults_new(&fl->faults, fl->seed);
+	if (r->faults == NULL)
+		return main_fail("out of memory");
+	r->sender = sender_new(r->stats, r->faults, fl->delay_max_ms,
+	    fl->seed);
+	if (r->sender == NULL)
+		return main_fail("cannot start the webhook sender");
+	deps = (struct api_deps){&fl->plan, r->phones, r->stats, r->sender,
+	    r->faults};
+	/* api_start says on stderr why it did not. */
+	r->api = api_start(&deps, fl->port, &r->port);
+	return r->api != NULL ? 0 : -1;
+}
+
+/*
+ * Stops the threads of r, so that nothing uses its parts any more. The
+ * sender first: it lets go of every POST /call waiting on it, so the
+ * connection threads api_stop waits for can end.
+ */
+static void
+main_halt(struct main_run *r)
+{
+	if (r->sender != NULL)
+		sender_stop(r->sender);
+	api_stop(r->api);
+	r->api = NULL;
+}
+
+/* Stops and frees what of r started; r may be partly started. */
+static void
+main_stop(struct main_run *r)
+{
+	main_halt(r);
+	sender_free(r->sender);
+	faults_free(r->faults);
+	stats_free(r->stats);
+	phones_free(r->phones);
+	if (r->curl)
+		curl_global_cleanup();
+}
+
+/* The run's settings on stderr, then the port on stdout, flushed: a
+ * script that started apisim reads that line to know it is ready. */
+static void
+main_announce(const struct main_run *r, const struct flags *fl)
+{
+	fprintf(stderr, "apisim: seed %llu, %zu phones%s, delays 0..%u ms, "
+	    "%zu faults\n", (unsigned long long)fl->seed, r->phones != NULL ?
+	    phones_count(r->phones) : 0, fl->accept_any ? " (any accepted)" :
+	    "", fl->delay_max_ms, fl->faults.ngiven);
+	printf("apisim: listening on 127.0.0.1:%u\n", r->port);
+	fflush(stdout);
+}
+
+/* Waits for one of the signals in stop. */
+static void
+main_wait(const sigset_t *stop)
+{
+	int sig;
+
+	while (sigwait(stop, &sig) != 0)
+		;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct flags fl;
-	struct phones *phones = NULL;
-	struct stats *st = NULL;
-	struct faults *faults = NULL;
-	struct sender *sender = NULL;
-	struct api *api = NULL;
-	struct api_deps deps;
-	char err[MAIN_ERR_MAX];
+	struct main_run run = {0};
 	sigset_t stop;
-	unsigned port;
-	int sig, curl = 0, rc = EXIT_FAILURE;
+	int status = EXIT_FAILURE;
 
-	if (flags_parse(argc, argv, &fl, err, sizeof err) != 0) {
-		fprintf(stderr, "apisim: %s (see apisim --help)\n", err);
-		return MAIN_EXIT_USAGE;
-	}
-	if (fl.help) {
-		flags_usage(stdout);
-		return EXIT_SUCCESS;
-	}
-	if (!fl.seed_given)
-		fl.seed = main_seed();
-
-	/* Every thread inherits this mask, so only sigwait below sees them. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "apisim: libcurl failed to start\n");
-		goto fail;
-	}
-	curl = 1;
-	if (!fl.accept_any) {
-		phones = phones_load(fl.numbers, err, sizeof err);
-		if (phones == NULL) {
-			fprintf(stderr, "apisim: %s\n", err);
-			goto fail;
-		}
-	}
-	st = stats_new();
-	if (st == NULL) {
-		fprintf(stderr, "apisim: out of memory\n");
-		goto fail;
-	}
-	/* Faults draw from the seed apart from the delays: with no fault
-	 * given, a seed gives the same run as before faults existed. */
-	faults = faults_new(&fl.faults, fl.seed);
-	if (faults == NULL) {
-		fprintf(stderr, "apisim: out of memory\n");
-		goto fail;
-	}
-	sender = sender_new(st, faults, fl.delay_max_ms, fl.seed);
-	if (sender == NULL) {
-		fprintf(stderr, "apisim: cannot start the webhook sender\n");
-		goto fail;
-	}
-	deps = (struct api_deps){&fl.plan, phones, st, sender, faults};
-	api = api_start(&deps, fl.port, &port);
-	if (api == NULL)
-		goto fail;
-
-	fprintf(stderr, "apisim: seed %llu, %zu phones%s, delays 0..%u ms, "
-	    "%zu faults\n", (unsigned long long)fl.seed, phones != NULL ?
-	    phones_count(phones) : 0, fl.accept_any ? " (any accepted)" : "",
-	    fl.delay_max_ms, fl.faults.ngiven);
-	printf("apisim: listening on 127.0.0.1:%u\n", port);
-	fflush(stdout);
-
-	while (sigwait(&stop, &sig) != 0)
-		;
-	rc = EXIT_SUCCESS;
-fail:
-	/* The sender first: it lets go of every POST /call waiting on it, so
-	 * the connection threads can end. */
-	if (sender != NULL)
-		sender_stop(sender);
-	api_stop(api);
-	sender_free(sender);
-	faults_free(faults);
-	stats_free(st);
-	phones_free(phones);
-	if (curl)
-		curl_global_cleanup();
-	return rc;
+	if (main_flags(argc, argv, &fl, &status) != 0)
+		return status;
+	main_signals(&stop);
+	if (main_start(&run, &fl) != 0)
+		goto done;
+	main_announce(&run, &fl);
+	main_wait(&stop);
+	status = EXIT_SUCCESS;
+done:
+	main_stop(&run);
+	return status;
 }

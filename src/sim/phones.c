@@ -121,12 +121,74 @@ phones_lines(const char *text, size_t len)
 	return n;
 }
 
+/* The phone on the line from line to end, past its blanks and comment:
+ * its first byte in *phone and its length, 0 when there is none. */
+static size_t
+phones_field(char *line, char *end, char **phone)
+{
+	char *p, *stop;
+
+	stop = memchr(line, '#', (size_t)(end - line));
+	if (stop == NULL)
+		stop = end;
+	for (p = line; p < stop && util_is_blank(*p); p++)
+		;
+	while (stop > p && util_is_blank(stop[-1]))
+		stop--;
+	*phone = p;
+	return (size_t)(stop - p);
+}
+
+/*
+ * Puts each phone of the len bytes of set->text into set->slots, cutting
+ * it out of the text in place: 0, or -1 with "path:line: reason" in err.
+ */
+static int
+phones_parse(struct phones *set, size_t len, const char *path, char *err,
+    size_t errlen)
+{
+	char *line, *end, *p;
+	size_t lineno = 0, plen, slot;
+
+	for (line = set->text; line < set->text + len; line = end + 1) {
+		lineno++;
+		end = memchr(line, '\n', (size_t)(set->text + len - line));
+		if (end == NULL)
+			end = set->text + len;
+		plen = phones_field(line, end, &p);
+		if (plen == 0)
+			continue;
+		if (plen > PHONES_LEN_MAX) {
+			util_err(err, errlen, "%s:%zu: phone longer than %d "
+			    "characters", path, lineno, PHONES_LEN_MAX);
+			return -1;
+		}
+		if (memchr(p, '\0', plen) != NULL) {
+			util_err(err, errlen, "%s:%zu: NUL byte in the line",
+			    path, lineno);
+			return -1;
+		}
+		if (set->count == PHONES_COUNT_MAX) {
+			util_err(err, errlen, "%s:%zu: more than %d numbers",
+			    path, lineno, PHONES_COUNT_MAX);
+			return -1;
+		}
+		slot = phones_slot(set, p, plen);
+		/* The phone ends where its line or comment began: cut it there. */
+		p[plen] = '\0';
+		if (set->slots[slot] == NULL) {
+			set->slots[slot] = p;
+			set->count++;
+		}
+	}
+	return 0;
+}
+
 struct phones *
 phones_load(const char *path, char *err, size_t errlen)
 {
 	struct phones *set = NULL;
-	char *line, *end, *p, *stop;
-	size_t len, lines, lineno = 0, plen, slot;
+	size_t len, lines;
 
 	set = calloc(1, sizeof *set);
 	if (set == NULL) {
@@ -144,44 +206,8 @@ phones_load(const char *path, char *err, size_t errlen)
 		util_err(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
-	for (line = set->text; line < set->text + len; line = end + 1) {
-		lineno++;
-		end = memchr(line, '\n', (size_t)(set->text + len - line));
-		if (end == NULL)
-			end = set->text + len;
-		stop = memchr(line, '#', (size_t)(end - line));
-		if (stop == NULL)
-			stop = end;
-		for (p = line; p < stop && util_is_blank(*p); p++)
-			;
-		while (stop > p && util_is_blank(stop[-1]))
-			stop--;
-		plen = (size_t)(stop - p);
-		if (plen == 0)
-			continue;
-		if (plen > PHONES_LEN_MAX) {
-			util_err(err, errlen, "%s:%zu: phone longer than %d "
-			    "characters", path, lineno, PHONES_LEN_MAX);
-			goto fail;
-		}
-		if (memchr(p, '\0', plen) != NULL) {
-			util_err(err, errlen, "%s:%zu: NUL byte in the line",
-			    path, lineno);
-			goto fail;
-		}
-		if (set->count == PHONES_COUNT_MAX) {
-			util_err(err, errlen, "%s:%zu: more than %d numbers",
-			    path, lineno, PHONES_COUNT_MAX);
-			goto fail;
-		}
-		slot = phones_slot(set, p, plen);
-		/* The phone ends where its line or comment began: cut it there. */
-		*stop = '\0';
-		if (set->slots[slot] == NULL) {
-			set->slots[slot] = p;
-			set->count++;
-		}
-	}
+	if (phones_parse(set, len, path, err, errlen) != 0)
+		goto fail;
 	if (set->count == 0) {
 		util_err(err, errlen, "%s: no phone numbers", path);
 		goto fail;
