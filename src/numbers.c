@@ -122,6 +122,13 @@ numbers_parse(const char *text, size_t len, const char *name,
 		    NUMBERS_FILE_MAX);
 		goto fail;
 	}
+	/* A byte order mark some editors put first says only "UTF-8". */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+		p = text;
+		end = text + len;
+	}
 	/* Each phone is no longer than its line and its NUL takes the place
 	 * of the line's end, so len + 1 bytes always hold them all. */
 	n.text = malloc(len + 1);

@@ -1,7 +1,8 @@
 /*
  * numbers: the phone list file. One number per line, in dialing order;
- * blank lines and '#' comments skipped, repeats kept. A number is an
- * optional '+' and 7 to 15 digits (E.164). Pure: parses a buffer.
+ * blank lines and '#' comments skipped, repeats kept, a UTF-8 byte order
+ * mark first skipped. A number is an optional '+' and 7 to 15 digits
+ * (E.164). Pure: parses a buffer.
  */
 #ifndef NUMDIALER_NUMBERS_H
 #define NUMDIALER_NUMBERS_H

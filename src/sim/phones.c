@@ -150,7 +150,11 @@ phones_parse(struct phones *set, size_t len, const char *path, char *err,
 	char *line, *end, *p;
 	size_t lineno = 0, plen, slot;
 
-	for (line = set->text; line < set->text + len; line = end + 1) {
+	line = set->text;
+	/* A UTF-8 byte order mark first: skipped, as the dialer does. */
+	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
+	for (; line < set->text + len; line = end + 1) {
 		lineno++;
 		end = memchr(line, '\n', (size_t)(set->text + len - line));
 		if (end == NULL)

@@ -54,6 +54,26 @@ test_good_list(void **state)
 }
 
 /* Each bad line, with the line number and reason it must be reported by. */
+/* A list saved with a UTF-8 byte order mark reads as without one; a mark
+ * anywhere else is no digit. */
+static void
+test_byte_order_mark(void **state)
+{
+	struct numbers n;
+	char err[ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse("\xef\xbb\xbf" "13018040009\n1234567\n", &n, err), 0);
+	assert_int_equal(n.count, 2);
+	assert_string_equal(n.phones[0], "13018040009");
+	numbers_free(&n);
+	assert_int_equal(parse("\xef\xbb\xbf# a comment first\n1234567\n", &n, err), 0);
+	assert_int_equal(n.count, 1);
+	numbers_free(&n);
+	assert_int_equal(parse("1234567\n\xef\xbb\xbf" "13018040009\n", &n, err), -1);
+	assert_non_null(strstr(err, ":2: not a digit"));
+}
+
 static void
 test_bad_lines(void **state)
 {
@@ -187,6 +207,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_list),
+		cmocka_unit_test(test_byte_order_mark),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_small_err),
 		cmocka_unit_test(test_nul_byte),
