@@ -512,6 +512,18 @@ journal_restore_pause(struct json_object *o, struct json_object *f,
 	return 0;
 }
 
+/* Whether len bytes of a line (no newline) are only white space. */
+static bool
+journal_blank(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!util_is_blank(line[i]))
+			return false;
+	return true;
+}
+
 /* Applies one whole line (no newline, len bytes) read as line number
  * lineno. why gets the reason. */
 static int
@@ -591,6 +603,8 @@ journal_replay(const char *path, struct campaign *c,
 	size_t cap = 0;
 	ssize_t len;
 	bool foreign = false;
+	size_t blank_at = 0;      /* the first blank line, while only blank
+	                             lines follow it */
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -613,6 +627,19 @@ journal_replay(const char *path, struct campaign *c,
 			break;
 		}
 		line[--len] = '\0';
+		/* Blank lines at the end (an editor's last newline) are
+		 * nothing; amid the lines they are damage. */
+		if (journal_blank(line, (size_t)len)) {
+			if (blank_at == 0)
+				blank_at = out->lines + 1;
+			out->lines++;
+			continue;
+		}
+		if (blank_at != 0) {
+			util_err(err, errlen, "%s:%zu: not one JSON object (a "
+			    "blank line amid the journal)", path, blank_at);
+			goto done;
+		}
 		if (journal_apply(tok, line, (size_t)len, out->lines + 1, c, out,
 		    why, sizeof(why), &foreign) != 0) {
 			if (foreign)
@@ -937,6 +964,29 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 		j->started_written = true;
 	if (pause_line)
 		j->paused_written = counts.paused;
+	return 0;
+}
+
+int
+journal_writable(const char *path, char *err, size_t errlen)
+{
+	char lock_path[JOURNAL_PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(lock_path, sizeof(lock_path), "%s.lock", path) >=
+	    sizeof(lock_path))
+		return util_err(err, errlen, "%s: path too long", path);
+	fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return util_err(err, errlen, "%s: cannot be written: %s",
+		    lock_path, strerror(errno));
+	close(fd);
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return util_err(err, errlen, "%s: cannot be written: %s", path,
+		    errno == ELOOP ? "a symbolic link" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 

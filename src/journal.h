@@ -87,6 +87,15 @@ bool journal_healthy(const struct journal *j);
 /* The path it writes; never NULL. */
 const char *journal_path(const struct journal *j);
 
+/*
+ * Whether a program could keep its journal at path: the directory takes
+ * new files (path.lock is made there when missing) and path, when it
+ * exists, is a file that can be appended to, reached through no symbolic
+ * link. Takes no lock, writes nothing to the journal. 0, or -1 with the
+ * reason in err.
+ */
+int journal_writable(const char *path, char *err, size_t errlen);
+
 /* Closes the file and drops the lock; takes NULL. */
 void journal_close(struct journal *j);
 

@@ -297,8 +297,9 @@ main_report_replay(const char *path, const struct journal_replay *r)
 }
 
 /*
- * --check with a journal: replays it into a scratch campaign, so a journal
- * of another list or a bad line is named before anything starts. Returns 0
+ * --check with a journal: replays it into a scratch campaign and checks it
+ * can be written, so a journal of another list, a bad line or a place the
+ * program cannot write is named before anything starts. Returns 0
  * or -1, having printed why.
  */
 static int
@@ -316,7 +317,8 @@ main_check_journal(const struct settings *s, const struct numbers *numbers)
 		    numbers->count);
 		goto done;
 	}
-	if (journal_replay(s->journal, c, &replay, err, sizeof(err)) != 0) {
+	if (journal_replay(s->journal, c, &replay, err, sizeof(err)) != 0 ||
+	    journal_writable(s->journal, err, sizeof(err)) != 0) {
 		fprintf(stderr, "numdialer: %s\n", err);
 		goto done;
 	}

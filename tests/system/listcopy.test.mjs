@@ -73,3 +73,19 @@ for (const server of ['lighttpd', 'nginx']) {
 		});
 	});
 }
+
+test('a journal that cannot be written stops start-up at once, naming it and why', { timeout: 60000 }, async (t) => {
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const numbers = await writeNumbers(dir, 'numbers.txt', phones(3));
+		const journal = path.join(dir, 'no-such-dir', 'journal');
+		const st = await s.stack({ api: 'http://127.0.0.1:9', numbers, expectFail: true,
+		    env: { NUMDIALER_JOURNAL: journal } });
+		const out = st.startResult.output;
+		t.diagnostic(out.trim().split('\n').slice(0, 2).join(' | '));
+		assert.notEqual(st.startResult.code, 0);
+		assert.ok(out.includes(`${journal}.lock: cannot be written: No such file or directory`),
+		    'the reason is said, naming the file');
+		assert.ok(!/no answer from/.test(out), 'before anything was started');
+	});
+});

@@ -486,6 +486,29 @@ test_corrupt_line_is_named_file_and_line(void **state)
 	campaign_free(c);
 }
 
+/* An editor's last newline (blank lines at the end) is nothing; a blank
+ * line amid the others is damage, named by its line. */
+static void
+test_blank_lines_at_the_end(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five), *back = fresh(five);
+	struct journal *j = write_run(f->path, c);
+	struct journal_replay r;
+	char err[ERR_MAX], text[FILE_MAX];
+	size_t len;
+
+	journal_close(j);
+	read_file(f->path, text, sizeof(text), &len);
+	memcpy(text + len, "\n  \n", 4);
+	write_file(f->path, text, len + 4);
+	assert_int_equal(journal_replay(f->path, back, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.rows, 4);
+	assert_same_rows(c, back);
+	campaign_free(back);
+	campaign_free(c);
+}
+
 static void
 test_rows_that_cannot_come_from_one_pass_are_refused(void **state)
 {
@@ -695,6 +718,8 @@ main(void)
 		    test_journal_keeps_its_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_links_are_never_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_blank_lines_at_the_end, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
