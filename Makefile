@@ -135,7 +135,7 @@ valgrind: $(UNIT_BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 9000
-FUZZ_TARGETS := webhook query numbers settings
+FUZZ_TARGETS := webhook query numbers settings outcome journal
 FUZZ_DIR := build/fuzz
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Everything but main(): the request target drives the routes.
