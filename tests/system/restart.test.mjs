@@ -139,7 +139,7 @@ test('a journal of another list stops start-up naming the file, nothing left run
 		const sim = await s.apisim({ acceptAny: true });
 		const st = await s.stack({ api: sim.url, numbers: first, env: { NUMDIALER_JOURNAL: journal } });
 		await s.stopStack(st);
-		assert.match(fs.readFileSync(journal, 'utf8'), /^\{"numdialer_journal":1,"count":5,/);
+		assert.match(fs.readFileSync(journal, 'utf8'), /^\{"numdialer_journal":2,"count":5,/);
 
 		const other = await s.stack({ api: sim.url, numbers: second, env: { NUMDIALER_JOURNAL: journal },
 		    expectFail: true });
@@ -147,7 +147,8 @@ test('a journal of another list stops start-up naming the file, nothing left run
 		const out = other.startResult.output;
 		t.diagnostic(`start said: ${out.trim()}`);
 		assert.notEqual(other.startResult.code, 0, 'numdialer start exits non-zero');
-		assert.ok(out.includes(`${journal}: journal of another list (5 numbers`), `names the journal and why: ${out}`);
+		assert.ok(out.includes(`${journal} holds the list it was started with (5 numbers), and ${second} ` +
+		    'is another list now (6 numbers)'), `names the journal, the list and why: ${out}`);
 		assert.deepEqual([...other.procs.values()].filter((p) => alivePid(p.pid)).map((p) => p.comm), [],
 		    'nothing of the run is running');
 	});
