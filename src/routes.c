@@ -51,14 +51,13 @@ struct routes_route {
 };
 
 static enum http_status routes_events(struct routes_ctx *x);
-static enum http_status routes_call(struct routes_ctx *x);
-static enum http_status routes_resume(struct routes_ctx *x);
+static enum http_status routes_command(struct routes_ctx *x);
 static enum http_status routes_webhook(struct routes_ctx *x);
 
 static const struct routes_route routes_table[] = {
 	{"/events", false, "GET", "Allow: GET\r\n", routes_events},
-	{"/call", false, "POST", "Allow: POST\r\n", routes_call},
-	{"/resume", false, "POST", "Allow: POST\r\n", routes_resume},
+	{"/call", false, "POST", "Allow: POST\r\n", routes_command},
+	{"/resume", false, "POST", "Allow: POST\r\n", routes_command},
 	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", routes_webhook},
 };
 
@@ -230,45 +229,50 @@ routes_cross_origin(const struct routes_ctx *x)
 	    strcasecmp(origin, own) != 0;
 }
 
-/* POST /call: starts dialing, once. Any body is ignored. Refused when it
- * comes from another site's page: a form there must not start the calls. */
+/* An operator's command: what it does to the campaign, the member of its
+ * 202 answer, and why it may not apply (409). */
+static const struct {
+	const char *path;
+	int (*apply)(struct campaign *c);   /* 0, or -1 when it cannot apply */
+	const char *done;
+	const char *conflict;
+} routes_commands[] = {
+	{"/call", campaign_start, "started", "dialing has already started"},
+	{"/resume", campaign_resume, "resumed", "dialing is not paused"},
+};
+
+/*
+ * POST /call (starts dialing, once) and POST /resume (goes on at the next
+ * row after a pause). Any body is ignored. Refused when it comes from
+ * another site's page: a form there must not start the calls.
+ */
 static enum http_status
-routes_call(struct routes_ctx *x)
+routes_command(struct routes_ctx *x)
 {
 	struct hub *hub = x->hub;
+	size_t i;
 	int rc;
 
-	if (routes_cross_origin(x))
-		return routes_fail(x, HTTP_FORBIDDEN,
-		    "POST /call from another origin");
+	for (i = 0; i < LEN(routes_commands); i++)
+		if (strcmp(x->path, routes_commands[i].path) == 0)
+			break;
+	if (i == LEN(routes_commands))
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	if (routes_cross_origin(x)) {
+		util_err(x->reason, sizeof(x->reason), "POST %s from another "
+		    "origin", routes_commands[i].path);
+		return HTTP_FORBIDDEN;
+	}
 	hub_lock(hub);
-	rc = campaign_start(hub->campaign);
+	rc = routes_commands[i].apply(hub->campaign);
 	hub_unlock(hub);
 	if (rc != 0)
-		return routes_fail(x, HTTP_CONFLICT, "dialing has already started");
+		return routes_fail(x, HTTP_CONFLICT, routes_commands[i].conflict);
+	fprintf(stderr, "numdialer: POST %s: %s\n", routes_commands[i].path,
+	    routes_commands[i].done);
 	hub_changed(hub);
-	return routes_json(x, HTTP_ACCEPTED, routes_flag("started"));
-}
-
-/* POST /resume: goes on dialing after a pause, at the next row. Refused
- * from another site's page, as POST /call. */
-static enum http_status
-routes_resume(struct routes_ctx *x)
-{
-	struct hub *hub = x->hub;
-	int rc;
-
-	if (routes_cross_origin(x))
-		return routes_fail(x, HTTP_FORBIDDEN,
-		    "POST /resume from another origin");
-	hub_lock(hub);
-	rc = campaign_resume(hub->campaign);
-	hub_unlock(hub);
-	if (rc != 0)
-		return routes_fail(x, HTTP_CONFLICT, "dialing is not paused");
-	fprintf(stderr, "numdialer: resumed by the operator\n");
-	hub_changed(hub);
-	return routes_json(x, HTTP_ACCEPTED, routes_flag("resumed"));
+	return routes_json(x, HTTP_ACCEPTED,
+	    routes_flag(routes_commands[i].done));
 }
 
 /* A webhook as read from its request, before it touches the campaign. */

@@ -56,6 +56,35 @@ export async function postJSON(url, value, opts = {}) {
 // /events?since=V&instance=I long-polls applied to a local row map, until
 // every row is terminal. onResponse (optional) sees every answer.
 // Returns { rows, version, instance, started, last, polls }.
+// Reads GET /events (the full list) until pred holds, through a program
+// that may be away a while (restarting); returns that answer.
+export async function eventsUntil(base, pred, timeoutMs, what) {
+	const deadline = Date.now() + timeoutMs;
+	let last;
+	for (;;) {
+		try {
+			const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
+			if (r.status === 200 && r.json) {
+				last = r.json;
+				if (pred(r.json)) return r.json;
+			}
+		} catch { /* the program is away: try again */ }
+		if (Date.now() > deadline)
+			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+		await sleep(50);
+	}
+}
+
+// Whether process pid lives (a zombie does not).
+export function alivePid(pid) {
+	try {
+		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+	} catch {
+		return false;
+	}
+}
+
 export async function waitAllTerminal(base, timeoutMs, { onResponse } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	let rows = [];

@@ -7,28 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-	withSession, getJSON, postJSON, runScript, waitAllTerminal, waitSimSettled, writeNumbers,
+	withSession, getJSON, postJSON, runScript, waitAllTerminal, waitSimSettled, writeNumbers, eventsUntil,
 } from './harness.mjs';
 
 const ROWS = 12;
 const phones = (n) => Array.from({ length: n }, (_, i) => `1301808${String(i).padStart(4, '0')}`);
-
-async function eventsUntil(base, pred, timeoutMs, what) {
-	const deadline = Date.now() + timeoutMs;
-	let last;
-	for (;;) {
-		try {
-			const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
-			last = r.json;
-			if (r.status === 200 && last && pred(last)) return last;
-		} catch { /* the program is away: try again */ }
-		if (Date.now() > deadline)
-			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
-		await sleep(50);
-	}
-}
 
 for (const server of ['lighttpd', 'nginx']) {
 	test(`${server}: the list file edited mid-run, then a crash: the run goes on with its own list`,

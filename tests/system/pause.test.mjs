@@ -6,26 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-	withSession, getJSON, postJSON, request, waitAllTerminal, writeNumbers,
+	withSession, getJSON, postJSON, request, waitAllTerminal, writeNumbers, eventsUntil,
 } from './harness.mjs';
 
 const ROWS = 12;
 const PAUSE_AT = 5;     // the default of NUMDIALER_FAILURE_PAUSE
 const phones = (n) => Array.from({ length: n }, (_, i) => `1301806${String(i).padStart(4, '0')}`);
-
-// Reads GET /events (full) until pred holds; returns that answer.
-async function eventsUntil(base, pred, timeoutMs, what) {
-	const deadline = Date.now() + timeoutMs;
-	let last;
-	for (;;) {
-		const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
-		last = r.json;
-		if (r.status === 200 && last && pred(last)) return last;
-		if (Date.now() > deadline)
-			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
-		await sleep(50);
-	}
-}
 
 const failedRows = (ev) => ev.calls.filter((c) => c.status === 'failed');
 

@@ -7,11 +7,10 @@
 // The simulator is the referee: its /stats counts the calls live at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-	withSession, getJSON, postJSON, waitAllTerminal, waitSimSettled, writeNumbers,
+	withSession, postJSON, waitAllTerminal, waitSimSettled, writeNumbers, eventsUntil, alivePid,
 } from './harness.mjs';
 
 const LIMIT = 3;
@@ -74,30 +73,6 @@ test('a good id beside "error": null is a placed call', { timeout: 60000 }, asyn
 		}
 	});
 });
-
-function alivePid(pid) {
-	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-	} catch {
-		return false;
-	}
-}
-
-async function eventsUntil(base, pred, timeoutMs, what) {
-	const deadline = Date.now() + timeoutMs;
-	let last;
-	for (;;) {
-		try {
-			const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
-			last = r.json;
-			if (r.status === 200 && last && pred(last)) return last;
-		} catch { /* the program is away: try again */ }
-		if (Date.now() > deadline)
-			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
-		await sleep(50);
-	}
-}
 
 for (const server of ['lighttpd', 'nginx']) {
 	test(`${server}: a row waiting for its retry when the program dies is sent again after the restart`,

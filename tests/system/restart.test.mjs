@@ -7,41 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-	withSession, getJSON, postJSON, waitAllTerminal, waitSimSettled, writeNumbers, TERMINAL,
+	withSession, getJSON, postJSON, waitAllTerminal, waitSimSettled, writeNumbers, TERMINAL, eventsUntil, alivePid,
 } from './harness.mjs';
 
 const ROWS = 30;
 const CALL_TIMEOUT_S = 8;   // ends the calls whose webhooks hit the dead process
 const phones = (n) => Array.from({ length: n }, (_, i) => `1301805${String(i).padStart(4, '0')}`);
-
-function alivePid(pid) {
-	try {
-		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-	} catch {
-		return false;
-	}
-}
-
-// Reads GET /events (full) until pred holds; returns that answer.
-async function fullUntil(base, pred, timeoutMs, what) {
-	const deadline = Date.now() + timeoutMs;
-	let last;
-	for (;;) {
-		try {
-			const r = await getJSON(`${base}/events`, { timeoutMs: 3000 });
-			if (r.status === 200 && r.json) {
-				last = r.json;
-				if (pred(r.json)) return r.json;
-			}
-		} catch { /* the program is away: try again */ }
-		if (Date.now() > deadline)
-			throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 300)})`);
-		await sleep(50);
-	}
-}
 
 // Starts a run of ROWS numbers against a simulator with delays; kills the
 // program once some rows are done and others remain. Returns what the test
@@ -54,13 +26,13 @@ async function runAndKill(s, server, journal) {
 	const env = journal ? { NUMDIALER_JOURNAL: path.join(dir, 'journal') } : {};
 	const st = await s.stack({ server, api: sim.url, numbers, callTimeout: CALL_TIMEOUT_S, env });
 	assert.equal((await postJSON(`${st.base}/call`)).status, 202);
-	await fullUntil(st.base, (ev) => ev.done >= 8, 30000, 'eight rows done');
+	await eventsUntil(st.base, (ev) => ev.done >= 8, 30000, 'eight rows done');
 	// The rows done just before the kill: nothing may take them back.
 	const before = (await getJSON(`${st.base}/events`)).json;
 	const pid = await st.fcgiPid();
 	process.kill(pid, 'SIGKILL');
 	assert.ok(before.dialed < ROWS, `killed mid-run (${before.dialed} of ${ROWS} dialed)`);
-	const after = await fullUntil(st.base, (ev) => ev.instance !== before.instance, 20000,
+	const after = await eventsUntil(st.base, (ev) => ev.instance !== before.instance, 20000,
 	    'the program back with a new instance');
 	return { list, sim, st, pid, before, after };
 }
