@@ -285,3 +285,45 @@ test('a restart with a journal resyncs silently', { timeout: 60000 }, async (t) 
 		await browser.close();
 	});
 });
+
+test('a pause is shown with its reason and a Resume button that goes on', { timeout: 60000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = Array.from({ length: 12 }, (_, i) => `1301810${String(i).padStart(4, '0')}`);
+		const numbers = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ delayMaxMs: 50, seed: 7, numbers });
+		// A wrong path on a live API: every POST /call is a 404.
+		const st = await s.stack({ api: `${sim.url}/wrong`, numbers });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems);
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, list.length,
+		    { timeout: 10000 });
+		assert.equal(await page.locator('#paused').isVisible(), false);
+		await page.click('button#call');
+		await page.locator('#paused').waitFor({ state: 'visible', timeout: 15000 });
+		const text = await page.locator('#paused-text').textContent();
+		t.diagnostic(`notice: ${text}`);
+		assert.match(text, /Dialing is paused: 5 calls in a row could not be placed; the last: api answered HTTP 404/);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'paused.png'), fullPage: true });
+		const failed = () => page.$$eval('tr[data-row] td.status',
+		    (tds) => tds.filter((td) => td.textContent.trim() === 'failed').length);
+		assert.equal(await failed(), 5);
+
+		await page.click('button#resume');
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		    .filter((td) => td.textContent.trim() === 'failed').length === 10, null, { timeout: 15000 });
+		await page.locator('#paused').waitFor({ state: 'visible', timeout: 15000 });
+		await page.waitForFunction(() => !document.querySelector('#resume').disabled, null, { timeout: 5000 });
+		await page.click('button#resume');
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		    .filter((td) => td.textContent.trim() === 'failed').length === n, list.length, { timeout: 15000 });
+		await page.locator('#paused').waitFor({ state: 'hidden', timeout: 15000 });
+		assert.deepEqual(problems, []);
+	});
+});
