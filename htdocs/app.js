@@ -619,8 +619,17 @@
 				state.version = null;
 				return null;
 			}
-			if (!res.ok)
-				throw new Error('the server answered ' + res.status);
+			if (!res.ok) {
+				/* An error the program explains (its journal cannot
+				 * be written, say) is shown as it says it. */
+				const err = new Error('the server answered ' + res.status);
+				try {
+					const body = await res.json();
+					if (body && typeof body.error === 'string')
+						err.said = body.error;
+				} catch (e) { /* no explanation: unreachable */ }
+				throw err;
+			}
 			const ev = await res.json();
 			if (ev === null || typeof ev !== 'object' ||
 			    ev.version === undefined)
@@ -637,10 +646,13 @@
 		return Math.round(base * (0.8 + Math.random() * 0.4));
 	}
 
-	function showNotice(delay) {
+	function showNotice(delay, said) {
+		const again = 'Retrying in ' + Math.max(1, Math.round(delay / 1000)) +
+		    ' s.';
 		ui.notice.hidden = false;
-		ui.noticeText.textContent = 'Cannot reach the server. Retrying in ' +
-		    Math.max(1, Math.round(delay / 1000)) + ' s.';
+		ui.noticeText.textContent = said ?
+		    'The server says: ' + said + '. ' + again :
+		    'Cannot reach the server. ' + again;
 	}
 
 	async function poll() {
@@ -653,7 +665,7 @@
 			} catch (err) {
 				failures++;
 				const delay = backoff(failures);
-				showNotice(delay);
+				showNotice(delay, err && err.said);
 				await pause(delay);
 				continue;
 			}

@@ -36,6 +36,28 @@ hub_lock(struct hub *h)
 		h->locked_version = campaign_version(h->campaign);
 }
 
+/* Says why the journal cannot be written ("" once it can again). */
+static void
+hub_set_stuck(struct hub *h, const char *why)
+{
+	pthread_mutex_lock(&h->stuck_lock);
+	util_err(h->stuck, sizeof(h->stuck), "%s", why);
+	pthread_mutex_unlock(&h->stuck_lock);
+}
+
+bool
+hub_stuck(struct hub *h, char *buf, size_t len)
+{
+	bool stuck;
+
+	pthread_mutex_lock(&h->stuck_lock);
+	stuck = h->stuck[0] != '\0';
+	if (stuck)
+		snprintf(buf, len, "%s", h->stuck);
+	pthread_mutex_unlock(&h->stuck_lock);
+	return stuck;
+}
+
 /*
  * Appends the changes made under this hold of the lock, and does not let
  * go until they are written: whoever holds the lock is about to tell the
@@ -54,15 +76,19 @@ hub_journal(struct hub *h)
 
 	while (journal_append(h->journal, h->campaign, h->locked_version, err,
 	    sizeof(err)) != 0) {
-		if (failures++ == 0)
+		if (failures++ == 0) {
 			fprintf(stderr, "numdialer: %s; everything waits, "
 			    "trying again every %d ms\n", err,
 			    HUB_JOURNAL_RETRY_MS);
+			hub_set_stuck(h, err);
+		}
 		nanosleep(&pause, NULL);
 	}
-	if (failures > 0)
+	if (failures > 0) {
+		hub_set_stuck(h, "");
 		fprintf(stderr, "numdialer: journal %s: written again after %u "
 		    "tries\n", journal_path(h->journal), failures + 1);
+	}
 }
 
 void

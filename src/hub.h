@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@
 
 #define HUB_INSTANCE_LEN 16  /* hex characters naming this process's run */
 #define HUB_WAKERS_MAX 4     /* wake-ups that may be registered */
+#define HUB_STUCK_MAX 256    /* the journal's failure, as told to pages */
 
 struct events;
 struct journal;
@@ -45,6 +47,9 @@ struct hub {
 	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never
 	                                 emptied while threads run */
 	atomic_size_t nwakers;        /* entries of wakers ready to call */
+	pthread_mutex_t stuck_lock;   /* guards stuck; never waits on lock */
+	char stuck[HUB_STUCK_MAX];    /* why the journal cannot be written
+	                                 now; "" while it can */
 };
 
 /* Takes the campaign's lock. Every reader and writer of the campaign goes
@@ -69,6 +74,13 @@ void hub_unlock(struct hub *h);
  * hub_changed. Returns 0, or -1 when HUB_WAKERS_MAX are registered.
  */
 int hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg);
+
+/*
+ * While the journal cannot be written (hub_unlock retrying, the lock held),
+ * copies why into buf (len bytes) and returns true; false while it can.
+ * Takes no campaign lock: a page can be told why everything waits.
+ */
+bool hub_stuck(struct hub *h, char *buf, size_t len);
 
 /* Call after changing the campaign, with the lock released: calls every
  * registered wake-up (the dialer: a slot may be free; the parked watchers:

@@ -446,6 +446,9 @@ main_signals(struct main_run *m)
 	sigaddset(&m->stop_signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &m->stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file over its size limit is a failed write (EFBIG) the journal
+	 * waits out, like a full disk, not the end of the process. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Starts up to MAIN_ACCEPT_THREADS accept threads: how many started. */
@@ -570,6 +573,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	m.acc.hub = &m.hub;
 	m.hub.settings = settings;
 	pthread_mutex_init(&m.hub.lock, NULL);
+	pthread_mutex_init(&m.hub.stuck_lock, NULL);
 	pthread_mutex_init(&m.acc.lock, NULL);
 	pthread_cond_init(&m.acc.ended, NULL);
 

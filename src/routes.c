@@ -137,6 +137,7 @@ static enum http_status
 routes_events(struct routes_ctx *x)
 {
 	struct hub *hub = x->hub;
+	char stuck[HUB_STUCK_MAX];
 	const char *v, *why;
 	size_t vlen;
 	uint64_t since = 0;
@@ -155,6 +156,13 @@ routes_events(struct routes_ctx *x)
 	    (vlen != HUB_INSTANCE_LEN || memcmp(v, hub->instance, vlen) != 0))
 		diff = false;
 
+	/* The lock is held while the journal cannot be written: say why
+	 * rather than leave the page waiting on it. */
+	if (hub_stuck(hub, stuck, sizeof(stuck))) {
+		util_err(x->reason, sizeof(x->reason), "the journal cannot be "
+		    "written (%s): the dialer waits until it can", stuck);
+		return HTTP_SERVICE_UNAVAILABLE;
+	}
 	hub_lock(hub);
 	if (diff && since == campaign_version(hub->campaign)) {
 		/* Parked under the lock: no change can slip in between the

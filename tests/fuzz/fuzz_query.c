@@ -119,6 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&hub, 0, sizeof(hub));
 	settings_defaults(&settings);
 	pthread_mutex_init(&hub.lock, NULL);
+	pthread_mutex_init(&hub.stuck_lock, NULL);
 	hub.settings = &settings;
 	memcpy(hub.instance, "0123456789abcdef", HUB_INSTANCE_LEN);
 	hub.campaign = campaign_new(fuzz_phones, FUZZ_ROWS, FUZZ_ROWS, FUZZ_LOG);

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
 	withSession, getJSON, postJSON, runScript, waitAllTerminal, waitSimSettled, writeNumbers, eventsUntil,
 } from './harness.mjs';
@@ -71,5 +73,46 @@ test('a journal that cannot be written stops start-up at once, naming it and why
 		assert.ok(out.includes(`${journal}.lock: cannot be written: No such file or directory`),
 		    'the reason is said, naming the file');
 		assert.ok(!/no answer from/.test(out), 'before anything was started');
+	});
+});
+
+// A full disk, made by lowering the program's file size limit (RLIMIT_FSIZE:
+// writes past it fail with EFBIG, as on a full file system): everything
+// waits, GET /events says why instead of leaving the page in the dark, and
+// once the journal can be written the run goes on, nothing lost or doubled.
+test('a journal that cannot be written for a while: /events says why, then the run goes on',
+    { timeout: 90000 }, async (t) => {
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = phones(9);
+		const numbers = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ delayMaxMs: 800, seed: 67, numbers });
+		const journal = path.join(dir, 'journal');
+		const st = await s.stack({ api: sim.url, numbers, env: { NUMDIALER_JOURNAL: journal } });
+		const pid = await st.fcgiPid();
+		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+		await eventsUntil(st.base, (ev) => ev.dialed >= 3, 10000, 'three rows dialed');
+		const size = fs.statSync(journal).size;
+		execFileSync('prlimit', ['--pid', String(pid), `--fsize=${size}:`]);
+		const deadline = Date.now() + 15000;
+		let said;
+		while (Date.now() < deadline) {
+			const r = await getJSON(`${st.base}/events`, { timeoutMs: 3000 }).catch(() => null);
+			if (r && r.status === 503) { said = r.json?.error; break; }
+			await sleep(100);
+		}
+		t.diagnostic(`/events said: ${said}`);
+		assert.match(said ?? '', /^the journal cannot be written \(.*File too large\): the dialer waits until it can$/);
+		const stuck = await sim.stats();
+		await sleep(1500);
+		assert.equal((await sim.stats()).calls_placed, stuck.calls_placed, 'no call placed while the journal waits');
+		execFileSync('prlimit', ['--pid', String(pid), '--fsize=unlimited:']);
+		// The journal is tried again every second.
+		await eventsUntil(st.base, () => true, 10000, '/events answered again');
+		const fin = await waitAllTerminal(st.base, 60000);
+		for (const r of fin.rows) assert.equal(r.status, 'completed', `${r.phone}: ${r.reason ?? ''}`);
+		const stats = await waitSimSettled(sim, 900);
+		assert.deepEqual(stats.dialed, list, 'each row placed once, in order');
+		assert.equal(await st.fcgiPid(), pid, 'the same process all along');
 	});
 });
