@@ -672,6 +672,25 @@ campaign_restore_finish(struct campaign *c, bool started)
 	return 0;
 }
 
+int
+campaign_id_in_flight(const struct campaign *c, const char *id, size_t row,
+    size_t *other)
+{
+	size_t i;
+
+	for (i = 0; i < c->in_flight; i++) {
+		size_t r = c->flight[i];
+		uint32_t ref = c->rows[r].call_id;
+
+		if (r != row && ref != 0 &&
+		    strncmp(text_get(c, ref), id, CAMPAIGN_ID_MAX) == 0) {
+			*other = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 const unsigned char *
 campaign_key(const struct campaign *c, size_t row)
 {

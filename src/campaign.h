@@ -211,6 +211,14 @@ int campaign_restore_row(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES]);
 int campaign_restore_finish(struct campaign *c, bool started);
 
+/*
+ * Another call in flight that has id, besides row: 0 with its row in
+ * *other, or -1. A provider that gives two live calls one id is worth a
+ * word in the log: their webhooks cannot be told apart.
+ */
+int campaign_id_in_flight(const struct campaign *c, const char *id,
+    size_t row, size_t *other);
+
 /* The key row was dialed under (for the journal); NULL for a bad row. */
 const unsigned char *campaign_key(const struct campaign *c, size_t row);
 

@@ -386,10 +386,17 @@ placed(struct dialer *d, struct transfer *t, const char *id)
 {
 	struct hub *h = d->hub;
 	enum campaign_result r;
+	size_t other = 0;
+	bool shared;
 
 	hub_lock(h);
 	r = campaign_dial_ok(h->campaign, t->row, id);
+	shared = campaign_id_in_flight(h->campaign, id, t->row, &other) == 0;
 	hub_unlock(h);
+	if (shared)
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): api id %s is "
+		    "also the id of row %zu's call, in flight: their webhooks "
+		    "cannot be told apart by id\n", t->row, t->phone, id, other);
 	if (r == CAMPAIGN_WRONG_ID)
 		fprintf(stderr, "numdialer: dialer: row %zu (%s): "
 		    "api id %s differs from the webhook's\n", t->row, t->phone, id);

@@ -386,6 +386,26 @@ test_timeouts_with_an_injected_clock(void **state)
 
 static void check_invariants(const struct campaign *c);
 
+/* Two calls in flight with one id are found, so the log can say so. */
+static void
+test_shared_id_in_flight(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	size_t other = SIZE_MAX;
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	assert_int_equal(campaign_dial_ok(c, 0, "42"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_id_in_flight(c, "42", 0, &other), -1);
+	assert_int_equal(campaign_dial_ok(c, 1, "42"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_id_in_flight(c, "42", 1, &other), 0);
+	assert_int_equal(other, 0);
+	assert_int_equal(hook(c, 0, "42", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_id_in_flight(c, "42", 1, &other), -1);
+	campaign_free(c);
+}
+
 /* A failing API must not burn the list: after so many rows in a row whose
  * POST /call failed, no new call until the operator resumes. */
 static void
@@ -921,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_unknown_keeps_the_slot),
 		cmocka_unit_test(test_waiting_row),
 		cmocka_unit_test(test_failures_in_a_row_pause),
+		cmocka_unit_test(test_shared_id_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
