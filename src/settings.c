@@ -123,6 +123,10 @@ check_url(const char *v)
 		return "must start with http:// or https://";
 	if (*rest == '\0' || *rest == '/')
 		return "has no host";
+	/* Paths are added to its end: a query or a fragment would swallow
+	 * them, and the webhooks would go to the wrong URL. */
+	if (strpbrk(v, "?#") != NULL)
+		return "must hold no '?' or '#' (paths are added to its end)";
 	return bad_chars(v, false);
 }
 

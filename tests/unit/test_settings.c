@@ -211,6 +211,16 @@ test_bad_values(void **state)
 		{ "NUMDIALER_API", "http://", "NUMDIALER_API: has no host" },
 		{ "NUMDIALER_API", "http://a b", "NUMDIALER_API: spaces not allowed" },
 		{ "NUMDIALER_PUBLIC_URL", "http://x/\x01", "NUMDIALER_PUBLIC_URL: control characters not allowed" },
+		/* /call and /webhook/... go at the end: a query or a fragment
+		 * would take them in. */
+		{ "NUMDIALER_API", "http://api.example/v1?key=1",
+		    "NUMDIALER_API: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_API", "http://api.example#x",
+		    "NUMDIALER_API: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_PUBLIC_URL", "https://dialer.example/?",
+		    "NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_PUBLIC_URL", "https://dialer.example/#top",
+		    "NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
 		{ "NUMDIALER_SERVER", "apache", "NUMDIALER_SERVER: must be lighttpd or nginx" },
 		{ "NUMDIALER_SERVER", "", "NUMDIALER_SERVER: must not be empty" },
 		{ "NUMDIALER_SIM", "", "NUMDIALER_SIM: must be auto, on or off" },
@@ -297,6 +307,9 @@ test_file_errors(void **state)
 		    "nd.conf:1: NUMDIALER_CONCURRENCY: out of range" },
 		{ "NUMDIALER_CALL_TIMEOUT=\n",
 		    "nd.conf:1: NUMDIALER_CALL_TIMEOUT: not a number" },
+		/* A '#' inside a value is no comment: the URL is refused. */
+		{ "NUMDIALER_PUBLIC_URL=http://dialer.example/#x\n",
+		    "nd.conf:1: NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
 	};
 
 	(void)state;
