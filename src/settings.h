@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "hosts.h"
+
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
 #define SETTINGS_PATH_MAX 1024
@@ -43,6 +45,14 @@ struct settings {
 	                                          a row whose POST /call failed
 	                                          that pause dialing, 0..1000000
 	                                          (0: never), 5 */
+	char hosts[SETTINGS_VALUE_MAX];        /* NUMDIALER_HOSTS: more names the
+	                                          page and its routes are reached
+	                                          by, host[:port] comma-separated;
+	                                          empty */
+	struct hosts known;                    /* derived by settings_load: every
+	                                          name the server answers to
+	                                          (localhost, the bind address,
+	                                          the public URL's host, hosts) */
 };
 
 /* Fills s with every default. */
@@ -74,7 +84,8 @@ int settings_print(const struct settings *s, FILE *out);
 /*
  * Defaults, then the file at conf_path (skipped if conf_path is NULL or the
  * file does not exist), then every NUMDIALER_* variable of the environment,
- * then derived values (public_url from port when unset). 0 or -1 with err.
+ * then derived values (public_url from port when unset, known). 0 or -1
+ * with err.
  */
 int settings_load(struct settings *s, const char *conf_path, char *err,
     size_t errlen);
