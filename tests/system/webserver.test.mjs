@@ -1,7 +1,8 @@
 // What the web servers answer by themselves, behind lighttpd and nginx:
 // their own error answers (a request they cannot parse, a POST without a
 // length, a file that is not there, a Range) carry the security headers
-// once, as the page does; lighttpd's are JSON like the program's. And the
+// once, as the page does; lighttpd's are JSON like the program's. A body
+// over 64 KiB is refused with 413 before it is stored or forwarded. And the
 // basic-auth lines of conf/lighttpd.conf, uncommented as the README says,
 // give a 401 with those headers and leave the webhooks open.
 import { test } from 'node:test';
@@ -15,28 +16,46 @@ import { withSession, standInApi, freePort, ROOT, BUILD, DEFAULT_NUMBERS } from 
 
 const SECURITY_HEADERS = ['content-security-policy', 'x-content-type-options', 'referrer-policy'];
 
-// Sends raw bytes, reads until the server closes (or timeoutMs); returns
+// Sends raw bytes and reads one answer: up to its Content-Length, or until
+// the server closes (or timeoutMs). A server may linger on a connection
+// whose declared body never came: the answer is enough. Returns
 // { status, headers: [[name, value]], body }.
 function rawExchange(port, bytes, { timeoutMs = 10000 } = {}) {
 	return new Promise((resolve, reject) => {
 		const sock = net.connect(port, '127.0.0.1');
-		const chunks = [];
-		const timer = setTimeout(() => sock.destroy(new Error(`no end of answer in ${timeoutMs} ms`)), timeoutMs);
-		sock.on('connect', () => sock.write(bytes));
-		sock.on('data', (d) => chunks.push(d));
-		sock.on('error', (e) => { clearTimeout(timer); reject(e); });
-		sock.on('close', () => {
-			clearTimeout(timer);
-			const text = Buffer.concat(chunks).toString('latin1');
+		let buf = Buffer.alloc(0);
+		let settled = false;
+		const parse = () => {
+			const text = buf.toString('latin1');
 			const end = text.indexOf('\r\n\r\n');
-			const head = (end < 0 ? text : text.slice(0, end)).split('\r\n');
-			const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(head[0] ?? '')?.[1]);
+			if (end < 0) return null;
+			const head = text.slice(0, end).split('\r\n');
+			const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(head[0])?.[1]);
 			const headers = head.slice(1).map((l) => {
 				const i = l.indexOf(':');
 				return [l.slice(0, i).trim().toLowerCase(), l.slice(i + 1).trim()];
 			});
-			resolve({ status, headers, body: end < 0 ? '' : text.slice(end + 4) });
+			const length = headers.find(([k]) => k === 'content-length')?.[1];
+			return { status, headers, body: text.slice(end + 4), whole: length !== undefined &&
+			    buf.length - Buffer.byteLength(text.slice(0, end + 4), 'latin1') >= Number(length) };
+		};
+		const finish = (err) => {
+			if (settled) return;
+			settled = true;
+			clearTimeout(timer);
+			sock.destroy();
+			const res = parse();
+			if (res) resolve({ status: res.status, headers: res.headers, body: res.body });
+			else reject(err ?? new Error(`no answer: ${buf.toString('latin1').slice(0, 200)}`));
+		};
+		const timer = setTimeout(() => finish(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+		sock.on('connect', () => sock.write(bytes));
+		sock.on('data', (d) => {
+			buf = Buffer.concat([buf, d]);
+			if (parse()?.whole) finish();
 		});
+		sock.on('error', (e) => finish(e));
+		sock.on('close', () => finish());
 	});
 }
 
@@ -81,6 +100,71 @@ for (const server of ['lighttpd', 'nginx']) {
 					checkHeadersOnce(res, what);
 					if (server === 'lighttpd' && res.status >= 400) checkJSONError(res, what);
 				}
+			});
+		} finally {
+			await api.close();
+		}
+	});
+}
+
+// A chunked body of total bytes, sent a chunk at a time until an answer
+// comes: the answer's status.
+function chunkedStatus(port, path, total, { timeoutMs = 15000 } = {}) {
+	return new Promise((resolve, reject) => {
+		const sock = net.connect(port, '127.0.0.1');
+		const chunk = Buffer.alloc(64 * 1024, 'x');
+		let text = '';
+		let sent = 0;
+		const timer = setTimeout(() => sock.destroy(new Error(`no answer in ${timeoutMs} ms (${sent} bytes sent)`)), timeoutMs);
+		const done = () => {
+			clearTimeout(timer);
+			const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(text)?.[1]);
+			if (status) resolve({ status, sent });
+			else reject(new Error(`no status line (${sent} bytes sent): ${text.slice(0, 200)}`));
+		};
+		const pump = () => {
+			while (text === '' && sent < total) {
+				sent += chunk.length;
+				if (!sock.write(`${chunk.length.toString(16)}\r\n`) || !sock.write(chunk) || !sock.write('\r\n'))
+					return;
+			}
+			if (sent >= total && text === '') sock.write('0\r\n\r\n');
+		};
+		sock.on('connect', () => {
+			sock.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+			    'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
+			pump();
+		});
+		sock.on('drain', pump);
+		sock.on('data', (d) => { text += d.toString('latin1'); });
+		// The server may close (or reset) once it has answered.
+		sock.on('error', () => done());
+		sock.on('close', done);
+	});
+}
+
+for (const server of ['lighttpd', 'nginx']) {
+	test(`a body over 64 KiB is refused with 413 before the program sees it, behind ${server}`,
+	    { timeout: 60000 }, async (t) => {
+		const api = await standInApi();
+		try {
+			await withSession(t, async (s) => {
+				const st = await s.stack({ server, api: api.url });
+				// A forged webhook: the program would answer 403 once it had
+				// the whole body; the web server must not take that much.
+				const hook = `/webhook/0/${'0'.repeat(32)}`;
+				const declared = await rawExchange(st.port, `POST ${hook} HTTP/1.1\r\nHost: 127.0.0.1:${st.port}\r\n` +
+				    'Content-Type: application/json\r\nContent-Length: 104857600\r\nConnection: close\r\n\r\n',
+				    { timeoutMs: 5000 });
+				assert.equal(declared.status, 413, `a declared 100 MiB body, none of it sent: ${declared.status}`);
+				checkHeadersOnce(declared, 'the 413');
+				checkJSONError(declared, 'the 413');
+				const chunked = await chunkedStatus(st.port, hook, 2 * 1024 * 1024);
+				assert.equal(chunked.status, 413, `a chunked 2 MiB body: ${chunked.status} after ${chunked.sent} bytes`);
+				// Bodies the program takes still reach it.
+				const small = await rawExchange(st.port, `POST ${hook} HTTP/1.1\r\nHost: 127.0.0.1:${st.port}\r\n` +
+				    'Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+				assert.equal(small.status, 403, 'a small forged webhook is the program\'s to refuse');
 			});
 		} finally {
 			await api.close();
