@@ -74,6 +74,8 @@ static const struct setting table[] = {
 	{ "NUMDIALER_FAILURE_PAUSE", KIND_INT, 0, SETTINGS_FAILURE_PAUSE_MAX,
 	    FIELD(failure_pause), NULL, "5", NULL },
 	{ "NUMDIALER_HOSTS", KIND_HOSTS, 0, 0, FIELD(hosts), NULL, "", NULL },
+	{ "NUMDIALER_LOG_MAX_MB", KIND_INT, 0, SETTINGS_LOG_MAX_MB_MAX,
+	    FIELD(log_max_mb), NULL, "50", NULL },
 };
 
 static const struct setting *

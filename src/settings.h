@@ -17,6 +17,7 @@
 #define SETTINGS_DIAL_ATTEMPTS_MAX 20
 #define SETTINGS_RETRY_DELAY_MAX_MS 60000
 #define SETTINGS_FAILURE_PAUSE_MAX 1000000
+#define SETTINGS_LOG_MAX_MB_MAX 100000
 
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
 
@@ -45,6 +46,10 @@ struct settings {
 	                                          a row whose POST /call failed
 	                                          that pause dialing, 0..1000000
 	                                          (0: never), 5 */
+	int log_max_mb;                        /* NUMDIALER_LOG_MAX_MB: a log of the
+	                                          run dir past this many MiB is
+	                                          rotated by the admin script,
+	                                          0..100000 (0: never), 50 */
 	char hosts[SETTINGS_VALUE_MAX];        /* NUMDIALER_HOSTS: more names the
 	                                          page and its routes are reached
 	                                          by, host[:port] comma-separated;

@@ -27,7 +27,7 @@ static const char *const env_keys[] = {
 	"NUMDIALER_CALL_TIMEOUT", "NUMDIALER_SIM", "NUMDIALER_RUNDIR",
 	"NUMDIALER_SERVER", "NUMDIALER_SOCKET", "NUMDIALER_JOURNAL",
 	"NUMDIALER_DIAL_ATTEMPTS", "NUMDIALER_RETRY_DELAY_MS",
-	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_HOSTS",
+	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_HOSTS", "NUMDIALER_LOG_MAX_MB",
 };
 
 static int
@@ -69,6 +69,7 @@ test_defaults(void **state)
 	assert_string_equal(s.rundir, "run");
 	assert_string_equal(s.server, "lighttpd");
 	assert_string_equal(s.socket, "");
+	assert_int_equal(s.log_max_mb, 50);
 
 	/* Loaded with no file and no environment: the defaults, derived. */
 	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
@@ -208,6 +209,7 @@ test_bad_values(void **state)
 		    "NUMDIALER_CALL_TIMEOUT: out of range" },
 		{ "NUMDIALER_CALL_TIMEOUT", "1.5",
 		    "NUMDIALER_CALL_TIMEOUT: not a number (digits only)" },
+		{ "NUMDIALER_LOG_MAX_MB", "100001", "NUMDIALER_LOG_MAX_MB: out of range" },
 		{ "NUMDIALER_API", "", "NUMDIALER_API: must not be empty" },
 		{ "NUMDIALER_API", "ftp://x", "NUMDIALER_API: must start with http:// or https://" },
 		{ "NUMDIALER_API", "http://", "NUMDIALER_API: has no host" },
@@ -464,6 +466,7 @@ print_parse_back(const struct settings *s)
 	assert_string_equal(back.socket, s->socket);
 	assert_string_equal(back.journal, s->journal);
 	assert_string_equal(back.hosts, s->hosts);
+	assert_int_equal(back.log_max_mb, s->log_max_mb);
 	assert_int_equal(back.dial_attempts, s->dial_attempts);
 	assert_int_equal(back.retry_delay_ms, s->retry_delay_ms);
 	return text;
@@ -490,6 +493,7 @@ test_print(void **state)
 		{ "NUMDIALER_RETRY_DELAY_MS", "1234" },
 		{ "NUMDIALER_FAILURE_PAUSE", "9" },
 		{ "NUMDIALER_HOSTS", "dialer.lan,[fd00::5]:8443" },
+		{ "NUMDIALER_LOG_MAX_MB", "7" },
 	};
 	struct settings s;
 	char err[ERR_MAX] = "";
