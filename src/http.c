@@ -32,6 +32,7 @@ static const struct {
 	{HTTP_CONTENT_TOO_LARGE, "Content Too Large"},
 	{HTTP_URI_TOO_LONG, "URI Too Long"},
 	{HTTP_UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type"},
+	{HTTP_MISDIRECTED_REQUEST, "Misdirected Request"},
 	{HTTP_UNPROCESSABLE_CONTENT, "Unprocessable Content"},
 	{HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error"},
 	{HTTP_SERVICE_UNAVAILABLE, "Service Unavailable"},

@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "hex.h"
+#include "hosts.h"
 #include "http.h"
 #include "render.h"
 #include "status.h"
@@ -24,6 +25,9 @@
 #define ROUTES_PATH_MAX 512       /* longer paths match nothing we serve: 404 */
 #define ROUTES_REASON_MAX 256     /* an error answer's message */
 #define ROUTES_ORIGIN_MAX 512     /* scheme://host[:port] of this server */
+#define ROUTES_HOST_QUOTE 100     /* of a refused Host, in its answer */
+#define ROUTES_HTTP_PORT 80       /* what a Host without a port stands for */
+#define ROUTES_HTTPS_PORT 443
 
 #define ROUTES_WEBHOOK_PREFIX "/webhook/"
 
@@ -47,6 +51,7 @@ struct routes_route {
 	bool prefix;            /* path is a prefix the handler parses on */
 	const char *method;
 	const char *allow;      /* the header sent with 405 */
+	bool any_host;          /* served whatever Host the request names */
 	enum http_status (*handler)(struct routes_ctx *x);
 };
 
@@ -54,11 +59,14 @@ static enum http_status routes_events(struct routes_ctx *x);
 static enum http_status routes_command(struct routes_ctx *x);
 static enum http_status routes_webhook(struct routes_ctx *x);
 
+/* Webhooks alone take any Host: the telephony API may know this server by
+ * a name of its own (a proxy's, a tunnel's), and each carries its key. */
 static const struct routes_route routes_table[] = {
-	{"/events", false, "GET", "Allow: GET\r\n", routes_events},
-	{"/call", false, "POST", "Allow: POST\r\n", routes_command},
-	{"/resume", false, "POST", "Allow: POST\r\n", routes_command},
-	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", routes_webhook},
+	{"/events", false, "GET", "Allow: GET\r\n", false, routes_events},
+	{"/call", false, "POST", "Allow: POST\r\n", false, routes_command},
+	{"/resume", false, "POST", "Allow: POST\r\n", false, routes_command},
+	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", true,
+	    routes_webhook},
 };
 
 /* Sets the error's message and returns status, for
@@ -189,22 +197,30 @@ routes_events(struct routes_ctx *x)
  * one the user made (typed, bookmarked): anything else is another site's. */
 static const char *const routes_own_sites[] = { "same-origin", "none" };
 
+/* This request's scheme: REQUEST_SCHEME, else "https" when HTTPS is on,
+ * else "http". */
+static const char *
+routes_scheme(const struct routes_ctx *x)
+{
+	const char *scheme = FCGX_GetParam("REQUEST_SCHEME", x->req->envp);
+	const char *https = FCGX_GetParam("HTTPS", x->req->envp);
+
+	if (scheme != NULL && *scheme != '\0')
+		return scheme;
+	return https != NULL && strcasecmp(https, "on") == 0 ? "https" : "http";
+}
+
 /* This request's own origin, scheme://HTTP_HOST, into own: 0, or -1 when
  * the request names no host or it does not fit. */
 static int
 routes_own_origin(const struct routes_ctx *x, char *own, size_t ownlen)
 {
 	const char *host = FCGX_GetParam("HTTP_HOST", x->req->envp);
-	const char *scheme = FCGX_GetParam("REQUEST_SCHEME", x->req->envp);
-	const char *https = FCGX_GetParam("HTTPS", x->req->envp);
 	int n;
 
 	if (host == NULL || *host == '\0')
 		return -1;
-	if (scheme == NULL || *scheme == '\0')
-		scheme = https != NULL && strcasecmp(https, "on") == 0 ?
-		    "https" : "http";
-	n = snprintf(own, ownlen, "%s://%s", scheme, host);
+	n = snprintf(own, ownlen, "%s://%s", routes_scheme(x), host);
 	return n < 0 || (size_t)n >= ownlen ? -1 : 0;
 }
 
@@ -531,27 +547,68 @@ routes_log(const struct routes_ctx *x, enum http_status status)
 	fprintf(stderr, "%s\n", line);
 }
 
-/* Finds the route for the request and runs it: the handler's status. */
-static enum http_status
-routes_dispatch(struct routes_ctx *x)
+/* The route whose path the request's is, or NULL. */
+static const struct routes_route *
+routes_find(const struct routes_ctx *x)
 {
 	size_t i;
 
 	for (i = 0; i < LEN(routes_table); i++) {
 		const struct routes_route *r = &routes_table[i];
 
-		if (r->prefix ? strncmp(x->path, r->path, strlen(r->path)) != 0 :
-		    strcmp(x->path, r->path) != 0)
-			continue;
-		if (strcmp(x->method, r->method) != 0) {
-			x->headers = r->allow;
-			util_err(x->reason, sizeof(x->reason), "use %s",
-			    r->method);
-			return HTTP_METHOD_NOT_ALLOWED;
-		}
-		return r->handler(x);
+		if (r->prefix ? strncmp(x->path, r->path, strlen(r->path)) == 0 :
+		    strcmp(x->path, r->path) == 0)
+			return r;
 	}
-	return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	return NULL;
+}
+
+/*
+ * HTTP_OK when the request's Host is a name this server is known by
+ * (hosts_known), else 421 naming it. A browser always sends the name it
+ * was given: a page of another site whose name now points here (DNS
+ * rebinding) sends that name, and its own Origin and Sec-Fetch-Site
+ * agree with it, so only the name tells it from the operator's page.
+ */
+static enum http_status
+routes_check_host(struct routes_ctx *x)
+{
+	const char *host = FCGX_GetParam("HTTP_HOST", x->req->envp);
+	unsigned port = strcasecmp(routes_scheme(x), "https") == 0 ?
+	    ROUTES_HTTPS_PORT : ROUTES_HTTP_PORT;
+
+	if (hosts_known(&x->hub->settings->known, host, port))
+		return HTTP_OK;
+	if (host == NULL)
+		return routes_fail(x, HTTP_MISDIRECTED_REQUEST,
+		    "no Host: this server answers only under its own names");
+	util_err(x->reason, sizeof(x->reason), "Host %.*s is not a name of this "
+	    "server (NUMDIALER_HOSTS)", ROUTES_HOST_QUOTE, host);
+	return HTTP_MISDIRECTED_REQUEST;
+}
+
+/* Finds the route for the request and runs it: the handler's status.
+ * The Host is checked first, so a misdirected request learns nothing,
+ * not even which paths exist. */
+static enum http_status
+routes_dispatch(struct routes_ctx *x)
+{
+	const struct routes_route *r = routes_find(x);
+	enum http_status status;
+
+	if (r == NULL || !r->any_host) {
+		status = routes_check_host(x);
+		if (status != HTTP_OK)
+			return status;
+	}
+	if (r == NULL)
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	if (strcmp(x->method, r->method) != 0) {
+		x->headers = r->allow;
+		util_err(x->reason, sizeof(x->reason), "use %s", r->method);
+		return HTTP_METHOD_NOT_ALLOWED;
+	}
+	return r->handler(x);
 }
 
 enum routes_served

@@ -23,6 +23,7 @@ enum kind {
 	KIND_URL,    /* http:// or https://, one trailing '/' dropped */
 	KIND_PATH,   /* any printable text */
 	KIND_HOST,   /* an address or host name */
+	KIND_HOSTS,  /* a comma-separated list of host[:port] */
 	KIND_CHOICE, /* one of words, stored as its index in an enum */
 	KIND_WORD    /* one of words, stored as text */
 };
@@ -73,6 +74,9 @@ static const struct setting table[] = {
 	{ "NUMDIALER_PROXY", KIND_URL, 0, 0, FIELD(proxy), NULL, "", NULL },
 	{ "NUMDIALER_FAILURE_PAUSE", KIND_INT, 0, SETTINGS_FAILURE_PAUSE_MAX,
 	    FIELD(failure_pause), NULL, "5", NULL },
+	{ "NUMDIALER_HOSTS", KIND_HOSTS, 0, 0, FIELD(hosts), NULL, "", NULL },
+	{ "NUMDIALER_LOG_MAX_MB", KIND_INT, 0, SETTINGS_LOG_MAX_MB_MAX,
+	    FIELD(log_max_mb), NULL, "50", NULL },
 };
 
 static const struct setting *
@@ -124,6 +128,10 @@ check_url(const char *v)
 		return "must start with http:// or https://";
 	if (*rest == '\0' || *rest == '/')
 		return "has no host";
+	/* Paths are added to its end: a query or a fragment would swallow
+	 * them, and the webhooks would go to the wrong URL. */
+	if (strpbrk(v, "?#") != NULL)
+		return "must hold no '?' or '#' (paths are added to its end)";
 	return bad_chars(v, false);
 }
 
@@ -151,9 +159,11 @@ word_index(const struct setting *t, const char *v)
 	return -1;
 }
 
-/* Applies v to the field of t in s, or returns why it cannot. */
+/* Applies v to the field of t in s, or returns why it cannot: a fixed
+ * text, or one written to buf (buflen bytes). */
 static const char *
-apply(struct settings *s, const struct setting *t, const char *v)
+apply(struct settings *s, const struct setting *t, const char *v, char *buf,
+    size_t buflen)
 {
 	char *field = (char *)s + t->offset;
 	size_t vlen = strlen(v);
@@ -184,6 +194,10 @@ apply(struct settings *s, const struct setting *t, const char *v)
 	case KIND_HOST:
 		why = check_host(v);
 		break;
+	case KIND_HOSTS:
+		if (hosts_add_list(NULL, v, buf, buflen) != 0)
+			why = buf;
+		break;
 	case KIND_CHOICE:
 	case KIND_WORD:
 		idx = word_index(t, v);
@@ -205,9 +219,11 @@ apply(struct settings *s, const struct setting *t, const char *v)
 void
 settings_defaults(struct settings *s)
 {
+	char why[SETTINGS_VALUE_MAX];
+
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < LEN(table); i++)
-		apply(s, &table[i], table[i].fallback);
+		apply(s, &table[i], table[i].fallback, why, sizeof(why));
 }
 
 int
@@ -215,13 +231,14 @@ settings_set(struct settings *s, const char *key, const char *value,
     char *err, size_t errlen)
 {
 	const struct setting *t = lookup(key);
+	char buf[SETTINGS_VALUE_MAX];
 	const char *why;
 
 	if (t == NULL) {
 		return util_err(err, errlen, "%.*s: unknown setting",
 		    SETTINGS_KEY_MAX, key);
 	}
-	why = apply(s, t, value);
+	why = apply(s, t, value, buf, sizeof(buf));
 	if (why != NULL) {
 		return util_err(err, errlen, "%s: %s", key, why);
 	}
@@ -401,18 +418,55 @@ done:
 	return rc;
 }
 
+/* True when bind is every address of the machine, not one. */
+static bool
+bind_any(const char *bind)
+{
+	return strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0 ||
+	    bind[0] == '\0';
+}
+
 /* public_url when none is set: the web server as this host reaches it. */
 static void
 derive_public_url(struct settings *s)
 {
 	const char *host = s->bind;
-	bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 ||
-	    host[0] == '\0';
 
-	if (any)
+	if (bind_any(host))
 		host = "127.0.0.1";
 	snprintf(s->public_url, sizeof(s->public_url),
 	    strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, s->port);
+}
+
+/*
+ * known: the names the server answers to under, with any port (a proxy in
+ * front may show another; a rebinding page is told by its name): localhost,
+ * the bind address (both loopbacks when it binds every address: the page
+ * is then opened on one of them), the public URL's host, then the names of
+ * NUMDIALER_HOSTS, with their port when they give one. 0, or -1 with err.
+ */
+static int
+derive_known(struct settings *s, char *err, size_t errlen)
+{
+	static const char *const loopbacks[] = { "localhost", "127.0.0.1", "::1" };
+	struct hosts *h = &s->known;
+	char why[SETTINGS_VALUE_MAX];
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < LEN(loopbacks); i++)
+		if ((i == 0 || bind_any(s->bind)) &&
+		    hosts_add_name(h, loopbacks[i], strlen(loopbacks[i]),
+		    HOSTS_PORT_ANY, err, errlen) != 0)
+			return -1;
+	if (!bind_any(s->bind) && hosts_add_name(h, s->bind, strlen(s->bind),
+	    HOSTS_PORT_ANY, why, sizeof(why)) != 0)
+		return util_err(err, errlen, "NUMDIALER_BIND: %s", why);
+	if (hosts_add_url(h, s->public_url, why, sizeof(why)) != 0)
+		return util_err(err, errlen, "NUMDIALER_PUBLIC_URL: %s", why);
+	if (hosts_add_list(h, s->hosts, why, sizeof(why)) != 0)
+		return util_err(err, errlen, "NUMDIALER_HOSTS: %s", why);
+	return 0;
 }
 
 int
@@ -448,6 +502,8 @@ settings_load(struct settings *s, const char *conf_path, char *err,
 	}
 	if (s->public_url[0] == '\0')
 		derive_public_url(s);
+	if (derive_known(s, err, errlen) != 0)
+		goto done;
 	rc = 0;
 
 done:

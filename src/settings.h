@@ -9,12 +9,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "hosts.h"
+
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
 #define SETTINGS_PATH_MAX 1024
 #define SETTINGS_DIAL_ATTEMPTS_MAX 20
 #define SETTINGS_RETRY_DELAY_MAX_MS 60000
 #define SETTINGS_FAILURE_PAUSE_MAX 1000000
+#define SETTINGS_LOG_MAX_MB_MAX 100000
 
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
 
@@ -46,6 +49,18 @@ struct settings {
 	                                          a row whose POST /call failed
 	                                          that pause dialing, 0..1000000
 	                                          (0: never), 5 */
+	int log_max_mb;                        /* NUMDIALER_LOG_MAX_MB: a log of the
+	                                          run dir past this many MiB is
+	                                          rotated by the admin script,
+	                                          0..100000 (0: never), 50 */
+	char hosts[SETTINGS_VALUE_MAX];        /* NUMDIALER_HOSTS: more names the
+	                                          page and its routes are reached
+	                                          by, host[:port] comma-separated;
+	                                          empty */
+	struct hosts known;                    /* derived by settings_load: every
+	                                          name the server answers to
+	                                          (localhost, the bind address,
+	                                          the public URL's host, hosts) */
 };
 
 /* Fills s with every default. */
@@ -77,7 +92,8 @@ int settings_print(const struct settings *s, FILE *out);
 /*
  * Defaults, then the file at conf_path (skipped if conf_path is NULL or the
  * file does not exist), then every NUMDIALER_* variable of the environment,
- * then derived values (public_url from port when unset). 0 or -1 with err.
+ * then derived values (public_url from port when unset, known). 0 or -1
+ * with err.
  */
 int settings_load(struct settings *s, const char *conf_path, char *err,
     size_t errlen);

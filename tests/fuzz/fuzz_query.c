@@ -13,6 +13,7 @@
 #include <fcgiapp.h>
 
 #include "campaign.h"
+#include "hosts.h"
 #include "hub.h"
 #include "routes.h"
 #include "settings.h"
@@ -31,12 +32,14 @@ static const char *const fuzz_phones[FUZZ_ROWS] = {
 	"13018040009", "13018040010", "13018040011",
 };
 
-/* The first byte's low bits pick the method and the content type. */
+/* The first byte's low bits pick the method, the content type and the
+ * Host: one the server is known by, or another site's. */
 static const char *const fuzz_methods[] = { "GET", "POST", "PUT", "" };
 static const char *const fuzz_ctypes[] = {
 	"application/json", "application/x-www-form-urlencoded", NULL,
 	"text/plain",
 };
+static const char *const fuzz_hosts[] = { "localhost:8080", "attacker.example:8080" };
 
 /* Row r is dialed under the key r, 1, 2, ..., 15, that is the hex
  * "0r0102030405060708090a0b0c0d0e0f": the seeds use it. */
@@ -85,8 +88,8 @@ fuzz_status(const unsigned char *out, size_t len)
 }
 
 /*
- * Input: one byte of method and content type, the request URI up to the
- * first newline, then the body. A fresh campaign each time, started, its
+ * Input: one byte of method, content type and Host, the request URI up to
+ * the first newline, then the body. A fresh campaign each time, started, its
  * three rows dialed. The contract checked: an answer with a status always
  * comes, and an answer of 400 or more leaves the campaign as it was.
  */
@@ -118,6 +121,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&hub, 0, sizeof(hub));
 	settings_defaults(&settings);
+	if (hosts_add_name(&settings.known, "localhost", strlen("localhost"),
+	    HOSTS_PORT_ANY, NULL, 0) != 0)
+		abort();
 	pthread_mutex_init(&hub.lock, NULL);
 	pthread_mutex_init(&hub.stuck_lock, NULL);
 	hub.settings = &settings;
@@ -136,6 +142,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(env[e++], FUZZ_ENV_LINE, "REQUEST_URI=%.*s", (int)ulen,
 	    (const char *)data + 1);
 	snprintf(env[e++], FUZZ_ENV_LINE, "CONTENT_LENGTH=%zu", blen);
+	snprintf(env[e++], FUZZ_ENV_LINE, "HTTP_HOST=%s",
+	    fuzz_hosts[(data[0] >> 4) % 2]);
 	ctype = fuzz_ctypes[(data[0] >> 2) % 4];
 	if (ctype != NULL)
 		snprintf(env[e++], FUZZ_ENV_LINE, "CONTENT_TYPE=%s", ctype);

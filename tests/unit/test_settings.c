@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ static const char *const env_keys[] = {
 	"NUMDIALER_CALL_TIMEOUT", "NUMDIALER_SIM", "NUMDIALER_RUNDIR",
 	"NUMDIALER_SERVER", "NUMDIALER_SOCKET", "NUMDIALER_JOURNAL",
 	"NUMDIALER_DIAL_ATTEMPTS", "NUMDIALER_RETRY_DELAY_MS",
+	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_HOSTS", "NUMDIALER_LOG_MAX_MB",
 };
 
 static int
@@ -67,6 +69,7 @@ test_defaults(void **state)
 	assert_string_equal(s.rundir, "run");
 	assert_string_equal(s.server, "lighttpd");
 	assert_string_equal(s.socket, "");
+	assert_int_equal(s.log_max_mb, 50);
 
 	/* Loaded with no file and no environment: the defaults, derived. */
 	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
@@ -206,11 +209,22 @@ test_bad_values(void **state)
 		    "NUMDIALER_CALL_TIMEOUT: out of range" },
 		{ "NUMDIALER_CALL_TIMEOUT", "1.5",
 		    "NUMDIALER_CALL_TIMEOUT: not a number (digits only)" },
+		{ "NUMDIALER_LOG_MAX_MB", "100001", "NUMDIALER_LOG_MAX_MB: out of range" },
 		{ "NUMDIALER_API", "", "NUMDIALER_API: must not be empty" },
 		{ "NUMDIALER_API", "ftp://x", "NUMDIALER_API: must start with http:// or https://" },
 		{ "NUMDIALER_API", "http://", "NUMDIALER_API: has no host" },
 		{ "NUMDIALER_API", "http://a b", "NUMDIALER_API: spaces not allowed" },
 		{ "NUMDIALER_PUBLIC_URL", "http://x/\x01", "NUMDIALER_PUBLIC_URL: control characters not allowed" },
+		/* /call and /webhook/... go at the end: a query or a fragment
+		 * would take them in. */
+		{ "NUMDIALER_API", "http://api.example/v1?key=1",
+		    "NUMDIALER_API: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_API", "http://api.example#x",
+		    "NUMDIALER_API: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_PUBLIC_URL", "https://dialer.example/?",
+		    "NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_PUBLIC_URL", "https://dialer.example/#top",
+		    "NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
 		{ "NUMDIALER_SERVER", "apache", "NUMDIALER_SERVER: must be lighttpd or nginx" },
 		{ "NUMDIALER_SERVER", "", "NUMDIALER_SERVER: must not be empty" },
 		{ "NUMDIALER_SIM", "", "NUMDIALER_SIM: must be auto, on or off" },
@@ -219,6 +233,10 @@ test_bad_values(void **state)
 		{ "NUMDIALER_RUNDIR", "a\tb", "NUMDIALER_RUNDIR: control characters not allowed" },
 		{ "NUMDIALER_BIND", "local host", "NUMDIALER_BIND: not an address or host name" },
 		{ "NUMDIALER_BIND", "", "NUMDIALER_BIND: must not be empty" },
+		{ "NUMDIALER_HOSTS", "a.test,,b.test", "NUMDIALER_HOSTS: an empty entry" },
+		{ "NUMDIALER_HOSTS", "a.test:99999",
+		    "NUMDIALER_HOSTS: a.test:99999: the port is not a number in 1..65535" },
+		{ "NUMDIALER_HOSTS", "fd00::1", "NUMDIALER_HOSTS: fd00::1: an IPv6 address goes in brackets" },
 		{ "NUMDIALER_COLOR", "blue", "NUMDIALER_COLOR: unknown setting" },
 		{ "PORT", "80", "PORT: unknown setting" },
 		{ "NUMDIALER_API", long_url, "NUMDIALER_API: too long" },
@@ -297,6 +315,9 @@ test_file_errors(void **state)
 		    "nd.conf:1: NUMDIALER_CONCURRENCY: out of range" },
 		{ "NUMDIALER_CALL_TIMEOUT=\n",
 		    "nd.conf:1: NUMDIALER_CALL_TIMEOUT: not a number" },
+		/* A '#' inside a value is no comment: the URL is refused. */
+		{ "NUMDIALER_PUBLIC_URL=http://dialer.example/#x\n",
+		    "nd.conf:1: NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
 	};
 
 	(void)state;
@@ -359,6 +380,61 @@ test_public_url(void **state)
 	}
 }
 
+/* True when s answers to host (over plain HTTP). */
+static bool
+knows(const struct settings *s, const char *host)
+{
+	return hosts_known(&s->known, host, 80);
+}
+
+/* The names a loaded server answers to: localhost, its bind address (both
+ * loopbacks for a wildcard), its public URL's host, NUMDIALER_HOSTS. */
+static void
+test_known_hosts(void **state)
+{
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	assert_true(knows(&s, "127.0.0.1:8080"));
+	assert_true(knows(&s, "localhost:8080"));
+	assert_false(knows(&s, "[::1]:8080"));
+	assert_false(knows(&s, "attacker.example:8080"));
+
+	setenv("NUMDIALER_BIND", "0.0.0.0", 1);
+	setenv("NUMDIALER_PUBLIC_URL", "https://dialer.example.net/nd", 1);
+	setenv("NUMDIALER_HOSTS", "dialer.lan, 192.168.1.20:8080", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	assert_true(knows(&s, "127.0.0.1:8080"));
+	assert_true(knows(&s, "[::1]:8080"));
+	assert_true(knows(&s, "localhost"));
+	assert_true(knows(&s, "dialer.example.net"));
+	assert_true(knows(&s, "Dialer.Example.Net:443"));
+	assert_true(knows(&s, "dialer.lan:8080"));
+	assert_true(knows(&s, "192.168.1.20:8080"));
+	assert_false(knows(&s, "192.168.1.20:8081"));
+	assert_false(knows(&s, "0.0.0.0:8080"));
+	assert_false(knows(&s, "attacker.example"));
+
+	setenv("NUMDIALER_BIND", "::1", 1);
+	unsetenv("NUMDIALER_PUBLIC_URL");
+	unsetenv("NUMDIALER_HOSTS");
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	assert_true(knows(&s, "[::1]:8080"));
+	assert_false(knows(&s, "127.0.0.1:8080"));
+
+	/* A public URL whose host libcurl cannot read stops the load. */
+	unsetenv("NUMDIALER_BIND");
+	setenv("NUMDIALER_PUBLIC_URL", "http://[zz]:80", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_true(strncmp(err, "NUMDIALER_PUBLIC_URL: ", 22) == 0);
+	setenv("NUMDIALER_PUBLIC_URL", "http://dialer lan", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "NUMDIALER_PUBLIC_URL: spaces not allowed "
+	    "(from the environment)");
+}
+
 /* Prints s, parses the text into zeroed settings, and checks every field
  * came back; returns the text (to free) for the caller's own checks. */
 static char *
@@ -389,6 +465,8 @@ print_parse_back(const struct settings *s)
 	assert_string_equal(back.server, s->server);
 	assert_string_equal(back.socket, s->socket);
 	assert_string_equal(back.journal, s->journal);
+	assert_string_equal(back.hosts, s->hosts);
+	assert_int_equal(back.log_max_mb, s->log_max_mb);
 	assert_int_equal(back.dial_attempts, s->dial_attempts);
 	assert_int_equal(back.retry_delay_ms, s->retry_delay_ms);
 	return text;
@@ -415,6 +493,8 @@ test_print(void **state)
 		{ "NUMDIALER_RETRY_DELAY_MS", "1234" },
 		{ "NUMDIALER_PROXY", "http://proxy.example:3128" },
 		{ "NUMDIALER_FAILURE_PAUSE", "9" },
+		{ "NUMDIALER_HOSTS", "dialer.lan,[fd00::5]:8443" },
+		{ "NUMDIALER_LOG_MAX_MB", "7" },
 	};
 	struct settings s;
 	char err[ERR_MAX] = "";
@@ -462,6 +542,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_public_url, clear_env,
 		    clear_env),
 		cmocka_unit_test_setup_teardown(test_print, clear_env, clear_env),
+		cmocka_unit_test_setup_teardown(test_known_hosts, clear_env,
+		    clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
