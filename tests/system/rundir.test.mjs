@@ -190,7 +190,8 @@ for (const server of SERVERS) {
 		const api = await standInApi();
 		try {
 			await withSession(t, async (s) => {
-				const st = await s.prepare({ server, api: api.url });
+				// A run dir neither has made yet: both race to make it too.
+				const st = await s.prepare({ server, api: api.url, rundir: path.join(await s.tmpdir(), 'run') });
 				const logDirs = [st.logDir, await s.tmpdir()];
 				const results = await Promise.all(logDirs.map((logDir) => runScript('start', st.env, { logDir })));
 				const won = results.filter((r) => r.code === 0);
