@@ -8,7 +8,8 @@
 'use strict';
 
 (function () {
-	/* The server answers a parked poll after ~25 s; give it room. */
+	/* The server answers a parked poll within ~10 s; give it room, and
+	 * the full list of a long one the time to come. */
 	const POLL_TIMEOUT_MS = 40000;
 	/* Retry delays after failures: doubling from MIN up to MAX, +-20 %. */
 	const BACKOFF_MIN_MS = 1000;

@@ -16,10 +16,11 @@
  * Watchers are parked under hub.lock with since equal to the version of the
  * moment, and deadlines are the park time plus a constant. So along the
  * list, in park order, both since and deadline never decrease, and the
- * watchers due at any moment (since older than the version, or deadline
- * passed) are always a prefix of the list. Answering is then: detach the
- * prefix, render once per distinct since, frame that reply once, write it
- * to each watcher of the run.
+ * watchers due at any moment (since older than the version, deadline
+ * passed, or the oldest while more than EVENTS_WATCHERS_MAX wait) are
+ * always a prefix of the list. Answering is then: detach the prefix, render
+ * once per distinct since, frame that reply once, write it to each watcher
+ * of the run.
  */
 #include "events.h"
 
@@ -62,7 +63,8 @@ struct events {
 	pthread_cond_t cond;      /* on CLOCK_MONOTONIC */
 	struct events_watcher *head, *tail;
 	size_t count;
-	bool woken;               /* the version may have moved */
+	bool woken;               /* the version may have moved, or too many
+	                             wait */
 	bool stopping;
 	pthread_t thread;
 };
@@ -254,15 +256,16 @@ events_close(int fd)
 	close(fd);
 }
 
-/* Detaches the due prefix of the list (everything when all). Call with
- * e->lock held. */
+/* Detaches the due prefix of the list (everything when all): the watchers
+ * with news, those whose wait is over, and the oldest of more than
+ * EVENTS_WATCHERS_MAX. Call with e->lock held. */
 static struct events_watcher *
 events_detach(struct events *e, uint64_t version, int64_t now, bool all)
 {
 	struct events_watcher *first = e->head, *last = NULL, *w = e->head;
 
-	while (w != NULL &&
-	    (all || w->since < version || w->deadline_ms <= now)) {
+	while (w != NULL && (all || w->since < version ||
+	    w->deadline_ms <= now || e->count > EVENTS_WATCHERS_MAX)) {
 		last = w;
 		w = w->next;
 		e->count--;
@@ -438,7 +441,7 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 	w->deadline_ms = util_mono_ms() + EVENTS_WAIT_MS;
 
 	pthread_mutex_lock(&e->lock);
-	if (e->stopping || e->count >= EVENTS_WATCHERS_MAX) {
+	if (e->stopping || e->count >= EVENTS_WATCHERS_HARD) {
 		pthread_mutex_unlock(&e->lock);
 		free(w);
 		return -1;
@@ -451,8 +454,12 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 	e->tail = w;
 	e->count++;
 	/* Only an empty list leaves the thread waiting with no deadline; a
-	 * later watcher's deadline is never earlier than the head's. */
-	if (was_empty)
+	 * later watcher's deadline is never earlier than the head's. One too
+	 * many: the oldest goes now, not at its deadline, so that what pages
+	 * that left still hold stays bounded. */
+	if (e->count > EVENTS_WATCHERS_MAX)
+		e->woken = true;
+	if (was_empty || e->woken)
 		pthread_cond_signal(&e->cond);
 	pthread_mutex_unlock(&e->lock);
 

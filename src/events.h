@@ -1,7 +1,9 @@
 /*
- * events: the parked long-polls of GET /events. A watcher costs memory, not
- * a thread: one thread answers every watcher when the campaign's version
- * moves past the one it holds, or with no news after EVENTS_WAIT_MS.
+ * events: the parked long-polls of GET /events. A watcher costs memory and
+ * a connection, not a thread: one thread answers every watcher when the
+ * campaign's version moves past the one it holds, with no news after
+ * EVENTS_WAIT_MS, or, oldest first, at once when more than
+ * EVENTS_WATCHERS_MAX wait.
  */
 #ifndef NUMDIALER_EVENTS_H
 #define NUMDIALER_EVENTS_H
@@ -12,8 +14,19 @@
 
 #include "hub.h"
 
-#define EVENTS_WAIT_MS 25000       /* longest a watcher waits for news */
-#define EVENTS_WATCHERS_MAX 20000  /* more are answered 503 */
+/*
+ * What one watcher holds: its connection here and two at the web server
+ * (the page's and this one), for EVENTS_WAIT_MS at most. A page abandoned
+ * (or never read) holds them as long: the web server does not notice a
+ * page that left while it waits for the program. So the wait is short and
+ * the watchers few: past EVENTS_WATCHERS_MAX the oldest are answered at
+ * once, with no news (a page asks again), and only past
+ * EVENTS_WATCHERS_HARD, when the answering thread falls behind, is a new
+ * one refused (503).
+ */
+#define EVENTS_WAIT_MS 10000           /* longest a watcher waits for news */
+#define EVENTS_WATCHERS_MAX 4096       /* waiting at once, the newest kept */
+#define EVENTS_WATCHERS_HARD (2 * EVENTS_WATCHERS_MAX)
 
 struct events;
 
@@ -24,10 +37,12 @@ struct events *events_start(struct hub *hub);
 /*
  * Parks req (allocated by the accept loop; events then owns it: it frees
  * req and its buffers at once, keeping only the connection, which it
- * answers and closes later) until the version moves past since. Call it
- * with hub.lock held, having seen that nothing is newer than since, so no
- * change can slip between the look and the park. Returns 0, or -1 when
- * full (req not taken).
+ * answers and closes later) until the version moves past since, for
+ * EVENTS_WAIT_MS at most; past EVENTS_WATCHERS_MAX waiting, the oldest
+ * watcher is answered at once. Call it with hub.lock held, having seen that
+ * nothing is newer than since, so no change can slip between the look and
+ * the park. Returns 0, or -1 when EVENTS_WATCHERS_HARD wait (req not
+ * taken).
  */
 int events_park(struct events *e, FCGX_Request *req, uint64_t since);
 

@@ -51,7 +51,7 @@
                                        request is read is dropped */
 #define MAIN_FCGI_SHUTDOWN (-9999)  /* FCGX_Accept_r: libfcgi is shutting down */
 #define MAIN_ACCEPT_RETRY_MS 100    /* after a passing accept error (EMFILE) */
-#define MAIN_FDS_WANTED (EVENTS_WATCHERS_MAX + 1024)
+#define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + 1024)
 #define MAIN_ERR_MAX 1024
 #define MAIN_INSTANCE_BYTES (HUB_INSTANCE_LEN / 2)
 
@@ -77,7 +77,7 @@ main_sleep_ms(long ms)
 
 /*
  * Each parked long-poll holds a connection: lift the soft limit on open
- * files toward what EVENTS_WATCHERS_MAX needs. Returns the limit in force.
+ * files toward what EVENTS_WATCHERS_HARD needs. Returns the limit in force.
  */
 static rlim_t
 main_raise_fd_limit(void)
@@ -581,7 +581,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	if (fds < MAIN_FDS_WANTED)
 		fprintf(stderr, "numdialer: open files limited to %llu; %d "
 		    "waiting pages need about %d\n", (unsigned long long)fds,
-		    EVENTS_WATCHERS_MAX, MAIN_FDS_WANTED);
+		    EVENTS_WATCHERS_HARD, MAIN_FDS_WANTED);
 	if (main_campaign(&m, numbers) != 0 || main_listener(&m) != 0)
 		goto fail;
 	main_signals(&m);

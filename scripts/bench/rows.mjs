@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
 	Session, BUILD, ROOT, getJSON, postJSON, standInApi, waitAllTerminal, writeNumbers,
 } from '../../tests/system/harness.mjs';
+import { flood, hardFileLimit, probe } from '../../tests/system/flood.mjs';
 import {
 	directClient, exchange, longPoll, memory, openFiles, percentile, phones, recordedHooks,
 	startLighttpd, untilProgramAnswers, wrk,
@@ -22,10 +23,12 @@ const FCGI = path.join(BUILD, 'numdialer.fcgi');
 const WRK_CONNECTIONS = 8;          // both servers get the same load
 const WATCH_BATCH = 250;            // long-polls opened at once
 const WATCH_BACKLOG = 1000;         // most opened but not yet parked (lighttpd's backlog to the program is 4096)
-const WATCH_PARK_WAIT_MS = 15000;   // well inside the program's 25 s long-poll
+const WATCH_PARK_WAIT_MS = 6000;    // well inside the program's 10 s long-poll
 const WATCH_SETTLE_MS = 300;        // after the last one parks, before memory is read
-const WATCH_ANSWER_WAIT_MS = 30000; // a watcher with no news is answered after 25 s
+const WATCH_ANSWER_WAIT_MS = 15000; // a watcher with no news is answered after 10 s
 const LIST_SETTLE_MS = 300;         // for the dialer to take the stand-in API's answers
+const FLOOD_PROBE_MS = 20;          // a webhook started this often under attack
+const FLOOD_FD_SPARE = 200;         // of the attacker's open files, for itself
 const CAMPAIGN_WAIT_MS = 900000;
 
 const r1 = (x) => Math.round(x * 10) / 10;
@@ -293,6 +296,85 @@ export async function watchersRow(size) {
 	} finally {
 		await api.close();
 	}
+}
+
+// --- webhooks under attack ---------------------------------------------
+
+// A stack dialing 3 calls against a silent stand-in API, one 'ringing'
+// applied to the first: replayed, it is a valid webhook that changes
+// nothing (no watcher is woken, so an attack keeps its hold).
+async function ringingStack(s, api, server) {
+	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(10));
+	const st = await s.stack({ server, api: api.url, numbers: file });
+	await post(`${st.base}/call`);
+	const [h] = await recordedHooks(api, 3);
+	const body = JSON.stringify({ id: h.id, status: 'ringing' });
+	await post(`${st.base}${h.path}`, JSON.parse(body));
+	return { st, hook: `${st.base}${h.path}`, body };
+}
+
+function latency(samples) {
+	const ms = samples.map((x) => x.ms);
+	return { n: samples.length, p50: percentile(ms, 50), p99: percentile(ms, 99), max: Math.max(...ms),
+	    failed: samples.filter((x) => x.status !== 200).length };
+}
+
+// Webhook answer times on one fresh stack: seconds with no attack, then
+// during an attack, from its start to seconds after it is in place (the
+// long-polls dropped) or to its end (the slowloris).
+async function underAttack(server, kind, count, seconds) {
+	const api = await standInApi();
+	try {
+		return await withStack(async (s) => {
+			const { st, hook, body } = await ringingStack(s, api, server);
+			const quiet = latency(await probe(hook, body, { intervalMs: FLOOD_PROBE_MS, stop: sleep(seconds * 1000) }));
+			let arg = seconds;
+			if (kind === 'polls') {
+				const ev = (await getJSON(`${st.base}/events`)).json;
+				arg = `/events?since=${ev.version}&instance=${ev.instance}`;
+			}
+			const attack = flood(kind, st.port, count, arg);
+			try {
+				const stop = kind === 'polls' ? attack.ready.then(() => sleep(seconds * 1000)) : attack.done;
+				const timed = probe(hook, body, { intervalMs: FLOOD_PROBE_MS, stop });
+				const info = await attack.ready;
+				await stop;
+				return { quiet, loud: latency(await timed), opened: info.opened };
+			} finally {
+				await attack.stop();
+			}
+		});
+	} finally {
+		await api.close();
+	}
+}
+
+// The webhook answer time (p99, fresh connections) while one client ties
+// up the web server, behind lighttpd and nginx: long-polls opened and
+// dropped at once (pages that left), and slowloris connections; against
+// the same stack with no attack.
+export async function floodRow(size) {
+	const figures = [];
+	const cap = (n) => Math.min(n, hardFileLimit() - FLOOD_FD_SPARE);
+	const attacks = [
+		['polls', cap(size.floodPolls), (n) => `${n.toLocaleString('en')} long-polls dropped`],
+		['slowloris', cap(size.floodSlowloris), (n) => `${n.toLocaleString('en')} slowloris connections`],
+	];
+	for (const server of ['lighttpd', 'nginx']) {
+		for (const [kind, count, what] of attacks) {
+			const r = await underAttack(server, kind, count, size.floodSeconds);
+			const l = r.loud;
+			figures.push({
+				name: `webhook answer p99, ${what(count)}, ${server}`, value: r1(l.p99), unit: 'ms',
+				base: { label: 'no attack', value: r1(r.quiet.p99) },
+				target: { text: '< 100 ms', ok: l.p99 < 100 && l.failed === 0 },
+				note: `${l.n} webhooks, one every ${FLOOD_PROBE_MS} ms on a fresh connection, p50 ${r1(l.p50)} ms, ` +
+				    `max ${r1(l.max)} ms, ${l.failed} not answered 200; ${r.opened} of ${count} attack connections made; ` +
+				    `no attack: p50 ${r1(r.quiet.p50)} ms, max ${r1(r.quiet.max)} ms`,
+			});
+		}
+	}
+	return figures;
 }
 
 // --- list scale ----------------------------------------------------------

@@ -9,15 +9,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD } from '../../tests/system/harness.mjs';
-import { campaignRow, listRow, pageRow, refillRow, watchersRow, webhookRow } from './rows.mjs';
+import { campaignRow, floodRow, listRow, pageRow, refillRow, watchersRow, webhookRow } from './rows.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 
 const SIZES = SMOKE ? {
 	webhookSeconds: 1, webhookRounds: 1, refillCalls: 500, campaignCalls: 500, directCalls: 100, watchers: 50,
+	floodPolls: 300, floodSlowloris: 300, floodSeconds: 1,
 	listNumbers: 10000, pageNumbers: 200, pageArgs: ['--runs', '1', '--changes', '3', '--delay-max-ms', '200'],
 } : {
-	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 5000,
+	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 4000,
+	floodPolls: 8400, floodSlowloris: 9000, floodSeconds: 5,
 	listNumbers: 1000000, pageNumbers: 100000, pageArgs: [],
 };
 
@@ -26,6 +28,7 @@ const ROWS = [
 	['refill', 'refill latency', refillRow],
 	['campaign', 'campaign throughput', campaignRow],
 	['watchers', 'watchers', watchersRow],
+	['flood', 'webhooks under attack', floodRow],
 	['list', 'list scale', listRow],
 	['page', 'the page', pageRow],
 ];

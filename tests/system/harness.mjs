@@ -304,9 +304,39 @@ export class Session {
 
 	// Starts the dialer stack with scripts/numdialer start; waits until
 	// GET /events answers. opts: server, api, numbers, callTimeout, env.
-	async stack({ server = 'lighttpd', api, numbers = DEFAULT_NUMBERS, callTimeout, env = {},
-	    expectFail = false } = {}) {
-		const rundir = await this.tmpdir();
+	async stack(opts = {}) {
+		const st = await this.prepare(opts);
+		const started = await runScript('start', st.env, { logDir: st.logDir });
+		st.startResult = started;
+		await this.record(st);
+		if (opts.expectFail) return st;
+		if (started.code !== 0)
+			throw new Error(`numdialer start exited ${started.code}:\n${started.output}`);
+		await this.ready(st);
+		return st;
+	}
+
+	// Waits until the stack's GET /events answers 200.
+	async ready(st) {
+		const deadline = Date.now() + 15000;
+		for (;;) {
+			try {
+				const r = await getJSON(`${st.base}/events`, { timeoutMs: 2000 });
+				if (r.status === 200 && r.json) break;
+			} catch { /* not up yet */ }
+			if (Date.now() > deadline) throw new Error(`GET /events did not answer 200 within 15 s\n${this.logs(st)}`);
+			await sleep(50);
+		}
+		await this.record(st);
+		st.fcgiPid = () => this.fcgiPid(st);
+	}
+
+	// A stack's settings, port and run dir (an empty one of its own, or
+	// opts.rundir), without starting it; close() stops it all the same,
+	// unless track is false (a run dir close() must not touch).
+	async prepare({ server = 'lighttpd', api, numbers = DEFAULT_NUMBERS, callTimeout, env = {},
+	    rundir, track = true } = {}) {
+		rundir = rundir ?? await this.tmpdir();
 		const port = await freePort();
 		const fullEnv = {
 			...process.env,
@@ -325,24 +355,7 @@ export class Session {
 		const logDir = await this.tmpdir();
 		const st = { server, port, base: `http://127.0.0.1:${port}`, rundir, env: fullEnv, logDir,
 		    procs: new Map(), stopped: false };
-		this.stacks.push(st);
-		const started = await runScript('start', fullEnv, { logDir });
-		st.startResult = started;
-		await this.record(st);
-		if (expectFail) return st;
-		if (started.code !== 0)
-			throw new Error(`numdialer start exited ${started.code}:\n${started.output}`);
-		const deadline = Date.now() + 15000;
-		for (;;) {
-			try {
-				const r = await getJSON(`${st.base}/events`, { timeoutMs: 2000 });
-				if (r.status === 200 && r.json) break;
-			} catch { /* not up yet */ }
-			if (Date.now() > deadline) throw new Error(`GET /events did not answer 200 within 15 s\n${this.logs(st)}`);
-			await sleep(50);
-		}
-		await this.record(st);
-		st.fcgiPid = () => this.fcgiPid(st);
+		if (track) this.stacks.push(st);
 		return st;
 	}
 
