@@ -58,8 +58,10 @@ for (const server of ['lighttpd', 'nginx']) {
 					await until(() => size(`${access}.1`) > MiB, `${server}-access.log moved`);
 				else
 					await until(() => size(`${access}.1`) > 0, `${server}-access.log moved`);
-				assert.ok(size(program) < MiB, `numdialer.log cut back: ${size(program)} bytes`);
-				assert.ok(size(access) < MiB, `${server}-access.log started again: ${size(access)} bytes`);
+				// A flood that goes on past one rotation fills the new log
+				// again; the next look of the watcher moves it too.
+				await until(() => size(program) < MiB, 'numdialer.log cut back');
+				await until(() => size(access) < MiB, `${server}-access.log started again`);
 
 				// The server writes its new log, the program its lines to the
 				// cut one; both go on, the program unrestarted, its state kept.
