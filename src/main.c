@@ -24,11 +24,13 @@
 #include "dialer.h"
 #include "events.h"
 #include "hex.h"
+#include "http.h"
 #include "hub.h"
 #include "journal.h"
 #include "numbers.h"
 #include "routes.h"
 #include "settings.h"
+#include "wire.h"
 
 #define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
@@ -210,6 +212,28 @@ main_accept_failed(struct main_accept *a, int rc)
 	return false;
 }
 
+/*
+ * Writes answer to req's connection and closes it, then frees answer and
+ * what libfcgi held for req (req is ready for the next FCGX_Accept_r).
+ * One request per connection, even when the web server asks to keep it
+ * (nginx's fastcgi_keep_conn): the next FCGX_Accept_r would wait on that
+ * connection for its next request, taking this thread out of the pool.
+ * Closing also drops any body the handler refused unread.
+ */
+static void
+main_answer(FCGX_Request *req, struct http_answer *answer)
+{
+	struct wire wire;
+	int fd = req->ipcFd;
+
+	wire_init(&wire, answer, req->requestId);
+	req->ipcFd = -1;
+	FCGX_Free(req, 0);
+	(void)wire_send(&wire, fd, true);
+	wire_close(fd);
+	http_answer_free(answer);
+}
+
 static void *
 main_accept_run(void *arg)
 {
@@ -217,6 +241,7 @@ main_accept_run(void *arg)
 	FCGX_Request *req = NULL;
 
 	while (!atomic_load(&a->stopping)) {
+		struct http_answer answer;
 		int rc;
 
 		if (req == NULL) {
@@ -238,20 +263,10 @@ main_accept_run(void *arg)
 				break;
 			continue;
 		}
-		if (routes_serve(a->hub, req) == ROUTES_ANSWERED) {
-			FCGX_Finish_r(req);
-			/*
-			 * One request per connection, even when the web server
-			 * asks to keep it (nginx's fastcgi_keep_conn): the next
-			 * FCGX_Accept_r would wait on that connection for its
-			 * next request, taking this thread out of the pool.
-			 * Closing also drops any body the handler refused
-			 * unread.
-			 */
-			FCGX_Free(req, 1);
-		} else {
+		if (routes_serve(a->hub, req, &answer) == ROUTES_ANSWERED)
+			main_answer(req, &answer);
+		else
 			req = NULL;    /* parked: the events module owns it now */
-		}
 	}
 	if (req != NULL) {
 		FCGX_Free(req, 1);
