@@ -28,9 +28,9 @@
 #include "hub.h"
 #include "journal.h"
 #include "numbers.h"
+#include "outbox.h"
 #include "routes.h"
 #include "settings.h"
-#include "wire.h"
 
 #define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
@@ -59,6 +59,7 @@
 /* What the accept threads share with the main thread. */
 struct main_accept {
 	struct hub *hub;
+	struct outbox *outbox;        /* where answers go */
 	int listen_fd;
 	pthread_mutex_t lock;         /* guards running */
 	pthread_cond_t ended;         /* signalled as each thread leaves */
@@ -213,25 +214,22 @@ main_accept_failed(struct main_accept *a, int rc)
 }
 
 /*
- * Writes answer to req's connection and closes it, then frees answer and
- * what libfcgi held for req (req is ready for the next FCGX_Accept_r).
- * One request per connection, even when the web server asks to keep it
- * (nginx's fastcgi_keep_conn): the next FCGX_Accept_r would wait on that
- * connection for its next request, taking this thread out of the pool.
- * Closing also drops any body the handler refused unread.
+ * Hands answer to the outbox, which writes it to req's connection and
+ * closes it; frees what libfcgi held for req (req is ready for the next
+ * FCGX_Accept_r). One request per connection, even when the web server
+ * asks to keep it (nginx's fastcgi_keep_conn): the next FCGX_Accept_r
+ * would wait on that connection for its next request, taking this thread
+ * out of the pool. Closing also drops any body the handler refused unread.
  */
 static void
-main_answer(FCGX_Request *req, struct http_answer *answer)
+main_answer(struct main_accept *a, FCGX_Request *req,
+    struct http_answer *answer)
 {
-	struct wire wire;
-	int fd = req->ipcFd;
+	int fd = req->ipcFd, id = req->requestId;
 
-	wire_init(&wire, answer, req->requestId);
 	req->ipcFd = -1;
 	FCGX_Free(req, 0);
-	(void)wire_send(&wire, fd, true);
-	wire_close(fd);
-	http_answer_free(answer);
+	outbox_send(a->outbox, fd, id, answer);
 }
 
 static void *
@@ -264,7 +262,7 @@ main_accept_run(void *arg)
 			continue;
 		}
 		if (routes_serve(a->hub, req, &answer) == ROUTES_ANSWERED)
-			main_answer(req, &answer);
+			main_answer(a, req, &answer);
 		else
 			req = NULL;    /* parked: the events module owns it now */
 	}
@@ -350,6 +348,7 @@ struct main_run {
 	sigset_t stop_signals;
 	struct dialer *dialer;
 	struct events *events;
+	struct outbox *outbox;
 };
 
 /* The change log's length for a list of count rows. */
@@ -489,8 +488,8 @@ main_accept_start(struct main_accept *acc)
 /*
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
- * repainted page. Then the events thread, then the accept threads, which
- * bring the requests. 0, or -1 having said why.
+ * repainted page. Then the events thread and the outbox's, then the accept
+ * threads, which bring the requests. 0, or -1 having said why.
  */
 static int
 main_threads(struct main_run *m)
@@ -509,6 +508,12 @@ main_threads(struct main_run *m)
 		return -1;
 	}
 	m->hub.events = m->events;
+	m->outbox = outbox_start();
+	if (m->outbox == NULL) {
+		fprintf(stderr, "numdialer: cannot start the outbox thread\n");
+		return -1;
+	}
+	m->acc.outbox = m->outbox;
 	accepting = main_accept_start(&m->acc);
 	if (accepting == 0) {
 		fprintf(stderr, "numdialer: cannot start the accept threads\n");
@@ -552,7 +557,9 @@ main_stop(struct main_run *m)
 		    "stopping anyway\n");
 		return false;
 	}
-	/* Nothing calls hub_changed from here on. */
+	/* Nothing calls hub_changed or outbox_send from here on. */
+	outbox_stop(m->outbox);
+	m->outbox = NULL;
 	dialer_stop(m->dialer);
 	events_stop(m->events);
 	m->dialer = NULL;

@@ -1,0 +1,94 @@
+// Slow peers must not take the program's request threads, behind lighttpd
+// and nginx: clients that ask for the full GET /events of a 100,000-row
+// list and never read it. While they wait, webhooks and GET /events must
+// still be answered, each within a loose bound (the machine is shared: the
+// strict figure is the bench's), and the program must drop them by itself
+// once no byte of their answer could be written for 5 s. A client that
+// reads a big answer slowly, with pauses shorter than that, gets all of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withSession, getJSON, postJSON, standInApi, writeNumbers } from './harness.mjs';
+import { openFiles, probe, slowReader, stalledReaders } from './slow.mjs';
+
+const ROWS = 100000;          // the full answer: about 6.6 MB of JSON
+const STALLED = 6;            // more than the program's 4 request threads
+const BOUND_MS = 3000;        // each probe's answer, during an attack
+const PROBE_MS = 8000;
+const PROBE_EVERY_MS = 200;
+const DROP_WITHIN_MS = 12000; // the program's 5 s, and room for a busy machine
+const phones = (n) => Array.from({ length: n }, (_, i) => `1${String(i).padStart(10, '0')}`);
+
+// A stack over n numbers with its 3 calls placed at a silent stand-in API:
+// the probes (a valid duplicate webhook to each row in turn, and a
+// GET /events?since= one version back, answered at once) and the FastCGI
+// process's pid.
+async function dialing(s, server, api, n) {
+	const numbers = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
+	const st = await s.stack({ server, api: api.url, numbers });
+	assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+	const deadline = Date.now() + 10000;
+	while (api.calls.length < 3 && Date.now() < deadline) await sleep(20);
+	assert.equal(api.calls.length, 3, 'the dialer placed its 3 calls');
+	const hooks = api.calls.map((c) => ({ path: new URL(c.webhookURL).pathname, id: c.id }));
+	for (const h of hooks) {
+		const r = await postJSON(`${st.base}${h.path}`, { id: h.id, status: 'ringing' });
+		assert.equal(r.status, 200, r.text);
+	}
+	const ev = (await getJSON(`${st.base}/events?since=0`)).json;
+	const since = `${st.base}/events?since=${ev.version - 1}&instance=${ev.instance}`;
+	let turn = 0;
+	const kinds = [
+		{ name: 'webhook', next: () => {
+			const h = hooks[turn++ % hooks.length];
+			return { url: `${st.base}${h.path}`, opts: { method: 'POST',
+			    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: h.id, status: 'ringing' }) } };
+		} },
+		{ name: 'GET /events?since', next: () => ({ url: since, opts: {} }) },
+	];
+	return { st, kinds, pid: await st.fcgiPid() };
+}
+
+const summary = (times) => Object.entries(times).map(([k, xs]) =>
+	`${k}: ${xs.length} answered, max ${xs.length ? Math.round(Math.max(...xs)) : '-'} ms`).join('; ');
+
+// Waits until the process has no more descriptors open than before.
+async function fdsBackTo(pid, before, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	let now;
+	while ((now = openFiles(pid)) > before && Date.now() < deadline) await sleep(100);
+	return now;
+}
+
+for (const server of ['lighttpd', 'nginx']) {
+	test(`clients that stop reading hold no request thread, behind ${server}`, { timeout: 120000 }, async (t) => {
+		const api = await standInApi();
+		let attack;
+		try {
+			await withSession(t, async (s) => {
+				const { st, kinds, pid } = await dialing(s, server, api, ROWS);
+				const fds = openFiles(pid);
+				attack = await stalledReaders(st.port, '/events', STALLED);
+				// Long enough for each to be rendered and to fill the buffers.
+				await sleep(1500);
+				const slow = slowReader(st.port, '/events', { pauseEvery: 1 << 20, pauseMs: 1500 });
+				const { times, misses } = await probe(kinds, { forMs: PROBE_MS, everyMs: PROBE_EVERY_MS, boundMs: BOUND_MS });
+				t.diagnostic(`during ${STALLED} stalled readers: ${summary(times)}`);
+				assert.deepEqual(misses.slice(0, 5), [], `${misses.length} probes missed their ${BOUND_MS} ms bound`);
+
+				const got = await slow;
+				t.diagnostic(`slow reader: ${got.body.length} bytes in ${Math.round(got.ms)} ms, ${got.pauses} pauses of 1.5 s`);
+				assert.equal(got.status, 200, `the slow reader's answer: ${got.error ?? ''}`);
+				assert.equal(got.body.length, got.length, 'the slow reader got the whole answer');
+				assert.equal(JSON.parse(got.body).calls.length, ROWS);
+
+				const left = await fdsBackTo(pid, fds, DROP_WITHIN_MS);
+				assert.ok(left <= fds, `the stalled readers' connections closed: ${left} descriptors open, ${fds} before`);
+				assert.equal(await st.fcgiPid(), pid, 'the same FastCGI process');
+			});
+		} finally {
+			attack?.close();
+			await api.close();
+		}
+	});
+}

@@ -1,0 +1,100 @@
+// Slow peers, for the system tests and the bench: clients that ask for an
+// answer and never read it, a client that reads one slowly, and a timed
+// probe of the routes while they do. Each opens a bounded number of
+// connections to 127.0.0.1, and closes them all.
+import fs from 'node:fs';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from './harness.mjs';
+
+// The descriptors a process has open.
+export const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
+
+// n clients that each ask the web server at port for pathAndQuery and never
+// read a byte of the answer: once the kernel's buffers between them and the
+// program are full, the program's writes wait on them. close() ends them.
+export async function stalledReaders(port, pathAndQuery, n) {
+	const socks = [];
+	for (let i = 0; i < n; i++) {
+		const sock = net.connect(port, '127.0.0.1');
+		sock.on('error', () => {});
+		socks.push(sock);
+		await new Promise((resolve, reject) => {
+			sock.once('connect', resolve);
+			sock.once('error', reject);
+		});
+		sock.pause();
+		sock.write(`GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+	}
+	return { close: () => { for (const s of socks) s.destroy(); } };
+}
+
+// Sends one request of each kind in kinds ([{name, next}], next() giving
+// the {url, opts} of its next request) every everyMs, one after the other,
+// for forMs: each answer's time, or its failure (status not 200, or no
+// answer within boundMs). Returns {times: {name: [ms]}, misses: [text]}.
+export async function probe(kinds, { forMs, everyMs, boundMs }) {
+	const times = Object.fromEntries(kinds.map((k) => [k.name, []]));
+	const misses = [];
+	const end = performance.now() + forMs;
+	while (performance.now() < end) {
+		const round = performance.now();
+		for (const k of kinds) {
+			const { url, opts } = k.next();
+			const t0 = performance.now();
+			try {
+				const r = await request(url, { ...opts, timeoutMs: boundMs });
+				const ms = performance.now() - t0;
+				if (r.status !== 200) misses.push(`${k.name}: answered ${r.status} ${r.text.slice(0, 120)}`);
+				else times[k.name].push(ms);
+			} catch (e) {
+				misses.push(`${k.name}: no answer within ${boundMs} ms (${e.name}: ${e.message})`);
+			}
+		}
+		await sleep(Math.max(0, everyMs - (performance.now() - round)));
+	}
+	return { times, misses };
+}
+
+// A client that reads the answer to GET pathAndQuery slowly: after each
+// pauseEvery bytes it stops reading for pauseMs, so the program's writes
+// wait on it for a while, again and again. Resolves, once the server
+// closes, with the status, the body, the Content-Length it announced, the
+// time it all took and how often it paused.
+export function slowReader(port, pathAndQuery, { pauseEvery, pauseMs }) {
+	const sock = net.connect(port, '127.0.0.1');
+	const chunks = [];
+	const t0 = performance.now();
+	let got = 0;
+	let nextPause = pauseEvery;
+	let pauses = 0;
+	sock.on('connect', () => {
+		sock.write(`GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+	});
+	sock.on('data', (c) => {
+		chunks.push(c);
+		got += c.length;
+		if (got >= nextPause) {
+			nextPause = got + pauseEvery;
+			pauses++;
+			sock.pause();
+			setTimeout(() => sock.resume(), pauseMs);
+		}
+	});
+	return new Promise((resolve) => {
+		sock.on('error', (e) => resolve({ status: 0, error: e.message, body: Buffer.alloc(0), ms: performance.now() - t0, pauses }));
+		sock.on('close', () => {
+			const all = Buffer.concat(chunks);
+			const head = all.indexOf('\r\n\r\n');
+			const text = all.subarray(0, head < 0 ? all.length : head).toString('latin1');
+			resolve({
+				status: Number(/^HTTP\/1\.\d (\d{3})/.exec(text)?.[1] ?? 0),
+				length: Number(/\r\ncontent-length:\s*(\d+)/i.exec(text)?.[1] ?? NaN),
+				body: head < 0 ? Buffer.alloc(0) : all.subarray(head + 4),
+				ms: performance.now() - t0,
+				pauses,
+			});
+		});
+	});
+}
