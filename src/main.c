@@ -1,6 +1,6 @@
 /*
  * main: start-up (settings, number list, campaign and its journal,
- * listening socket), the accept threads, and stopping on a signal.
+ * listening socket), the request threads, and stopping on a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include "campaign.h"
 #include "dialer.h"
 #include "events.h"
+#include "gate.h"
 #include "hex.h"
 #include "http.h"
 #include "hub.h"
@@ -32,7 +33,8 @@
 #include "routes.h"
 #include "settings.h"
 
-#define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
+#define MAIN_REQUEST_THREADS 4      /* handlers only touch memory, and no
+                                       thread waits on a peer: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
                                        change; the kernel caps it (somaxconn) */
 /*
@@ -47,35 +49,22 @@
                                        ringing, answered, ended */
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
 #define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
-#define MAIN_STOP_WAIT_MS 5000      /* for the accept threads to leave */
-#define MAIN_READ_TIMEOUT_S 5       /* a connection silent this long while a
-                                       request is read is dropped */
-#define MAIN_FCGI_SHUTDOWN (-9999)  /* FCGX_Accept_r: libfcgi is shutting down */
-#define MAIN_ACCEPT_RETRY_MS 100    /* after a passing accept error (EMFILE) */
+#define MAIN_STOP_WAIT_MS 5000      /* for the request threads to leave */
 #define MAIN_FDS_WANTED (EVENTS_WATCHERS_MAX + 1024)
 #define MAIN_ERR_MAX 1024
 #define MAIN_INSTANCE_BYTES (HUB_INSTANCE_LEN / 2)
 
-/* What the accept threads share with the main thread. */
-struct main_accept {
+/* What the request threads share with the main thread. */
+struct main_requests {
 	struct hub *hub;
+	struct gate *gate;            /* where connections come from */
 	struct outbox *outbox;        /* where answers go */
 	int listen_fd;
 	pthread_mutex_t lock;         /* guards running */
 	pthread_cond_t ended;         /* signalled as each thread leaves */
 	unsigned running;
-	atomic_bool stopping;
 	atomic_bool failed;           /* the listening socket broke */
 };
-
-static void
-main_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /*
  * Each parked long-poll holds a connection: lift the soft limit on open
@@ -166,103 +155,78 @@ main_unlink_own(const char *path, const struct stat *made)
 		unlink(path);
 }
 
-/*
- * Bounds how long a read of a request may wait: connections accepted from
- * fd inherit the timeout (Linux copies socket options on accept), and
- * libfcgi then drops a connection that goes silent mid-request instead of
- * holding its thread for ever.
- */
+/* The gate's hook: the listening socket failed for good. The main thread
+ * does the stopping. */
 static void
-main_bound_reads(int fd)
+main_broken(void *arg)
 {
-	struct timeval tv = { .tv_sec = MAIN_READ_TIMEOUT_S, .tv_usec = 0 };
+	struct main_requests *r = arg;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		fprintf(stderr, "numdialer: cannot bound request reads: %s\n",
-		    strerror(errno));
+	atomic_store(&r->failed, true);
+	kill(getpid(), SIGTERM);
 }
 
-/* Accept errors that say the listening socket itself is gone. */
-static bool
-main_accept_fatal(int err)
+/*
+ * Has libfcgi read the request on fd, a connection the gate accepted.
+ * libfcgi reads from a connection it is handed only as the one kept from a
+ * previous request (keepConnection); otherwise it accepts its own. The
+ * whole request has arrived and the read side is shut, so no read waits.
+ * 0, or -1 for a malformed request: libfcgi has closed fd, and failed to
+ * accept another on req's listening socket, which is none (-1).
+ */
+static int
+main_read(FCGX_Request *req, int fd)
 {
-	return err == EBADF || err == ENOTSOCK || err == EINVAL ||
-	    err == EOPNOTSUPP;
-}
-
-/* An accept that failed with rc: true when the thread must leave (the
- * program stops), false to accept again. */
-static bool
-main_accept_failed(struct main_accept *a, int rc)
-{
-	if (atomic_load(&a->stopping))
-		return true;
-	/* The read timeout bounds accept too: no connection came in
-	 * MAIN_READ_TIMEOUT_S, or one went silent mid-request and was
-	 * dropped. Nothing to report; wait again. */
-	if (-rc == EAGAIN || -rc == EWOULDBLOCK)
-		return false;
-	fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
-	if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
-		/* The main thread does the stopping. */
-		atomic_store(&a->failed, true);
-		kill(getpid(), SIGTERM);
-		return true;
-	}
-	main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
-	return false;
+	req->ipcFd = fd;
+	req->keepConnection = 1;
+	return FCGX_Accept_r(req) == 0 ? 0 : -1;
 }
 
 /*
  * Hands answer to the outbox, which writes it to req's connection and
  * closes it; frees what libfcgi held for req (req is ready for the next
- * FCGX_Accept_r). One request per connection, even when the web server
- * asks to keep it (nginx's fastcgi_keep_conn): the next FCGX_Accept_r
- * would wait on that connection for its next request, taking this thread
- * out of the pool. Closing also drops any body the handler refused unread.
+ * request). One request per connection, even when the web server asks to
+ * keep it (nginx's fastcgi_keep_conn): a kept connection would hold this
+ * thread while it waits for its next request. Closing also drops any body
+ * the handler refused unread.
  */
 static void
-main_answer(struct main_accept *a, FCGX_Request *req,
+main_answer(struct main_requests *r, FCGX_Request *req,
     struct http_answer *answer)
 {
 	int fd = req->ipcFd, id = req->requestId;
 
 	req->ipcFd = -1;
 	FCGX_Free(req, 0);
-	outbox_send(a->outbox, fd, id, answer);
+	outbox_send(r->outbox, fd, id, answer);
 }
 
+/* A request thread: takes each connection whose request the gate has
+ * read whole, serves it, and hands its answer to the outbox. */
 static void *
-main_accept_run(void *arg)
+main_request_run(void *arg)
 {
-	struct main_accept *a = arg;
+	struct main_requests *r = arg;
 	FCGX_Request *req = NULL;
+	int fd;
 
-	while (!atomic_load(&a->stopping)) {
+	while ((fd = gate_take(r->gate)) >= 0) {
 		struct http_answer answer;
-		int rc;
 
 		if (req == NULL) {
 			req = calloc(1, sizeof(*req));
-			if (req == NULL ||
-			    FCGX_InitRequest(req, a->listen_fd, 0) != 0) {
-				free(req);
-				req = NULL;
-				fprintf(stderr, "numdialer: no memory for a request\n");
-				main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
+			if (req == NULL) {
+				fprintf(stderr, "numdialer: no memory for a "
+				    "request\n");
+				close(fd);
 				continue;
 			}
+			FCGX_InitRequest(req, -1, 0);
 		}
-		/* No lock around it: a connection that stalls while its request
-		 * is read holds one thread (for MAIN_READ_TIMEOUT_S), not all. */
-		rc = FCGX_Accept_r(req);
-		if (rc < 0) {
-			if (main_accept_failed(a, rc))
-				break;
+		if (main_read(req, fd) != 0)
 			continue;
-		}
-		if (routes_serve(a->hub, req, &answer) == ROUTES_ANSWERED)
-			main_answer(a, req, &answer);
+		if (routes_serve(r->hub, req, &answer) == ROUTES_ANSWERED)
+			main_answer(r, req, &answer);
 		else
 			req = NULL;    /* parked: the events module owns it now */
 	}
@@ -270,28 +234,28 @@ main_accept_run(void *arg)
 		FCGX_Free(req, 1);
 		free(req);
 	}
-	pthread_mutex_lock(&a->lock);
-	a->running--;
-	pthread_cond_signal(&a->ended);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_lock(&r->lock);
+	r->running--;
+	pthread_cond_signal(&r->ended);
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Waits up to MAIN_STOP_WAIT_MS for every accept thread to leave. */
+/* Waits up to MAIN_STOP_WAIT_MS for every request thread to leave. */
 static bool
-main_accept_wait(struct main_accept *a)
+main_requests_wait(struct main_requests *r)
 {
 	struct timespec until;
 	bool all;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += MAIN_STOP_WAIT_MS / 1000;
-	pthread_mutex_lock(&a->lock);
-	while (a->running > 0 &&
-	    pthread_cond_timedwait(&a->ended, &a->lock, &until) == 0)
+	pthread_mutex_lock(&r->lock);
+	while (r->running > 0 &&
+	    pthread_cond_timedwait(&r->ended, &r->lock, &until) == 0)
 		;
-	all = a->running == 0;
-	pthread_mutex_unlock(&a->lock);
+	all = r->running == 0;
+	pthread_mutex_unlock(&r->lock);
 	return all;
 }
 
@@ -341,7 +305,7 @@ done:
 /* What the stages of a run share. */
 struct main_run {
 	struct hub hub;
-	struct main_accept acc;
+	struct main_requests req;
 	const struct settings *settings;
 	bool own_socket;              /* listening on settings->socket */
 	struct stat sock_file;        /* the socket file made, when own_socket */
@@ -349,6 +313,7 @@ struct main_run {
 	struct dialer *dialer;
 	struct events *events;
 	struct outbox *outbox;
+	struct gate *gate;
 };
 
 /* The change log's length for a list of count rows. */
@@ -421,9 +386,9 @@ main_listener(struct main_run *m)
 		return -1;
 	}
 	if (m->own_socket) {
-		m->acc.listen_fd = main_listen(m->settings->socket, &m->sock_file,
+		m->req.listen_fd = main_listen(m->settings->socket, &m->sock_file,
 		    err, sizeof(err));
-		if (m->acc.listen_fd < 0) {
+		if (m->req.listen_fd < 0) {
 			fprintf(stderr, "numdialer: %s\n", err);
 			return -1;
 		}
@@ -433,15 +398,14 @@ main_listener(struct main_run *m)
 		    "NUMDIALER_SOCKET\n");
 		return -1;
 	} else {
-		m->acc.listen_fd = 0;
+		m->req.listen_fd = 0;
 	}
-	main_bound_reads(m->acc.listen_fd);
 	return 0;
 }
 
 /*
  * Stage: the signals. FCGX_Init installed handlers that only set a flag,
- * so a blocked accept would never notice a stop. Block the stop signals in
+ * which nothing here would notice. Block the stop signals in
  * every thread (threads inherit the mask) and take them in the main thread
  * with sigwait. Writes to a web server that went away must fail with
  * EPIPE, not kill the process.
@@ -459,25 +423,25 @@ main_signals(struct main_run *m)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Starts up to MAIN_ACCEPT_THREADS accept threads: how many started. */
+/* Starts up to MAIN_REQUEST_THREADS request threads: how many started. */
 static unsigned
-main_accept_start(struct main_accept *acc)
+main_requests_start(struct main_requests *r)
 {
 	pthread_attr_t attr;
 	unsigned i;
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < MAIN_ACCEPT_THREADS; i++) {
+	for (i = 0; i < MAIN_REQUEST_THREADS; i++) {
 		pthread_t t;
 
-		pthread_mutex_lock(&acc->lock);
-		acc->running++;
-		pthread_mutex_unlock(&acc->lock);
-		if (pthread_create(&t, &attr, main_accept_run, acc) != 0) {
-			pthread_mutex_lock(&acc->lock);
-			acc->running--;
-			pthread_mutex_unlock(&acc->lock);
+		pthread_mutex_lock(&r->lock);
+		r->running++;
+		pthread_mutex_unlock(&r->lock);
+		if (pthread_create(&t, &attr, main_request_run, r) != 0) {
+			pthread_mutex_lock(&r->lock);
+			r->running--;
+			pthread_mutex_unlock(&r->lock);
 			break;
 		}
 	}
@@ -488,14 +452,15 @@ main_accept_start(struct main_accept *acc)
 /*
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
- * repainted page. Then the events thread and the outbox's, then the accept
- * threads, which bring the requests. 0, or -1 having said why.
+ * repainted page. Then the events thread and the outbox's, then the gate,
+ * which brings the requests, and the request threads. 0, or -1 having
+ * said why.
  */
 static int
 main_threads(struct main_run *m)
 {
 	const struct settings *settings = m->settings;
-	unsigned accepting;
+	unsigned serving;
 
 	m->dialer = dialer_start(&m->hub);
 	if (m->dialer == NULL) {
@@ -513,10 +478,17 @@ main_threads(struct main_run *m)
 		fprintf(stderr, "numdialer: cannot start the outbox thread\n");
 		return -1;
 	}
-	m->acc.outbox = m->outbox;
-	accepting = main_accept_start(&m->acc);
-	if (accepting == 0) {
-		fprintf(stderr, "numdialer: cannot start the accept threads\n");
+	m->req.outbox = m->outbox;
+	m->gate = gate_start(m->req.listen_fd, ROUTES_BODY_READ_MAX,
+	    main_broken, &m->req);
+	if (m->gate == NULL) {
+		fprintf(stderr, "numdialer: cannot start the gate thread\n");
+		return -1;
+	}
+	m->req.gate = m->gate;
+	serving = main_requests_start(&m->req);
+	if (serving == 0) {
+		fprintf(stderr, "numdialer: cannot start the request threads\n");
 		return -1;
 	}
 	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
@@ -525,7 +497,7 @@ main_threads(struct main_run *m)
 	    campaign_size(m->hub.campaign), settings->numbers,
 	    settings->concurrency, settings->call_timeout, settings->api,
 	    settings->public_url,
-	    m->own_socket ? settings->socket : "standard input", accepting,
+	    m->own_socket ? settings->socket : "standard input", serving,
 	    m->hub.journal != NULL ? "journal " :
 	    "no journal (state in memory only)",
 	    m->hub.journal != NULL ? settings->journal : "");
@@ -540,24 +512,22 @@ main_threads(struct main_run *m)
 static bool
 main_stop(struct main_run *m)
 {
-	struct main_accept *acc = &m->acc;
-
-	atomic_store(&acc->stopping, true);
-	/* Wakes the threads blocked in accept (it fails with EINVAL), so
-	 * none is left using the dialer or the events after they stop. */
-	if (acc->listen_fd >= 0)
-		shutdown(acc->listen_fd, SHUT_RDWR);
+	/* No more connections: the request threads leave once they have
+	 * served the one they hold. */
+	gate_stop(m->gate);
 	/* At once, so that a new run can take the path while this one ends. */
-	if (m->own_socket && acc->listen_fd >= 0)
+	if (m->own_socket && m->req.listen_fd >= 0)
 		main_unlink_own(m->settings->socket, &m->sock_file);
-	if (!main_accept_wait(acc)) {
+	if (!main_requests_wait(&m->req)) {
 		/* A thread still serving may wake the dialer or park a watcher:
 		 * free nothing it could reach, and let exit end it all. */
 		fprintf(stderr, "numdialer: a request is still being served; "
 		    "stopping anyway\n");
 		return false;
 	}
-	/* Nothing calls hub_changed or outbox_send from here on. */
+	/* Nothing calls gate_take, hub_changed or outbox_send from here on. */
+	gate_free(m->gate);
+	m->gate = NULL;
 	outbox_stop(m->outbox);
 	m->outbox = NULL;
 	dialer_stop(m->dialer);
@@ -585,12 +555,12 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	memset(&m, 0, sizeof(m));
 	m.settings = settings;
 	m.own_socket = settings->socket[0] != '\0';
-	m.acc.listen_fd = -1;
-	m.acc.hub = &m.hub;
+	m.req.listen_fd = -1;
+	m.req.hub = &m.hub;
 	m.hub.settings = settings;
 	pthread_mutex_init(&m.hub.lock, NULL);
-	pthread_mutex_init(&m.acc.lock, NULL);
-	pthread_cond_init(&m.acc.ended, NULL);
+	pthread_mutex_init(&m.req.lock, NULL);
+	pthread_cond_init(&m.req.ended, NULL);
 
 	fds = main_raise_fd_limit();
 	if (fds < MAIN_FDS_WANTED)
@@ -606,7 +576,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	while (sigwait(&m.stop_signals, &sig) != 0)
 		;
 	fprintf(stderr, "numdialer: %s: stopping\n", strsignal(sig));
-	status = atomic_load(&m.acc.failed) ? 1 : 0;
+	status = atomic_load(&m.req.failed) ? 1 : 0;
 	if (main_stop(&m) && status == 0)
 		fprintf(stderr, "numdialer: stopped\n");
 	return status;

@@ -4,6 +4,14 @@
  * took no byte for OUTBOX_STALL_MS. Request threads hand it their rest
  * through a locked list and wake it with an eventfd; its own list of
  * connections is its alone.
+ *
+ * Once an answer is written, the connection is closed when the web server
+ * has nothing more to send; one whose request had a longer body than was
+ * read (lighttpd forwards any size) stays open, read and thrown away,
+ * until the web server closes it or sends nothing for OUTBOX_STALL_MS: a
+ * socket closed on unread data fails the web server's writes, and it then
+ * answers 503 instead of the program's answer. libfcgi's close does the
+ * same, but waiting in the thread that served the request.
  */
 #include "outbox.h"
 
@@ -23,6 +31,8 @@
 #include "wire.h"
 
 #define OUTBOX_FIRST 16         /* first room for connections in the thread */
+#define OUTBOX_DRAIN_BYTES 16384  /* read and thrown away at a time */
+#define OUTBOX_DRAIN_MAX (1 << 20)  /* at most, per look at a connection */
 
 /* One answer being sent. It never moves: wire points into answer. */
 struct outbox_item {
@@ -31,7 +41,10 @@ struct outbox_item {
 	struct http_answer answer;  /* owned */
 	struct wire wire;
 	size_t held;                /* bytes counted in outbox.bytes */
-	int64_t progress_ms;        /* CLOCK_MONOTONIC: the last byte taken */
+	int64_t progress_ms;        /* CLOCK_MONOTONIC: the last byte taken, or
+	                               (draining) the last byte read */
+	bool draining;              /* the answer is written: reading what the
+	                               web server still sends */
 };
 
 struct outbox {
@@ -47,18 +60,58 @@ struct outbox {
 	size_t count, cap;
 };
 
-/* Closes the item's connection and frees it; its bytes leave the count. */
+/* Takes the item's bytes out of the count, and frees its answer. */
 static void
-outbox_finish(struct outbox *o, struct outbox_item *it)
+outbox_release(struct outbox *o, struct outbox_item *it)
 {
 	if (o != NULL && it->held > 0) {
 		pthread_mutex_lock(&o->lock);
 		o->bytes -= it->held;
 		pthread_mutex_unlock(&o->lock);
 	}
-	wire_close(it->fd);
+	it->held = 0;
 	http_answer_free(&it->answer);
+}
+
+/* Closes the item's connection and frees it. */
+static void
+outbox_finish(struct outbox *o, struct outbox_item *it)
+{
+	outbox_release(o, it);
+	wire_close(it->fd);
 	free(it);
+}
+
+/* Reads and throws away what the web server sent, without waiting: true
+ * once it has closed (or the connection failed), false while it may send
+ * more. */
+static bool
+outbox_drained(int fd)
+{
+	char trash[OUTBOX_DRAIN_BYTES];
+	size_t got = 0;
+	ssize_t n = 0;
+
+	while (got < OUTBOX_DRAIN_MAX &&
+	    (n = recv(fd, trash, sizeof(trash), MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	if (got >= OUTBOX_DRAIN_MAX)
+		return false;
+	return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
+/* The answer of it is written: true when its connection may close now;
+ * otherwise it is left draining. */
+static bool
+outbox_sent(struct outbox *o, struct outbox_item *it)
+{
+	if (outbox_drained(it->fd))
+		return true;
+	outbox_release(o, it);
+	it->draining = true;
+	it->progress_ms = util_mono_ms();
+	return false;
 }
 
 /* Makes room for n connections in the thread's arrays: 0, or -1. */
@@ -138,23 +191,42 @@ outbox_pass(struct outbox *o)
 
 	while (i-- > 0) {
 		struct outbox_item *it = o->items[i];
-		size_t before = wire_left(&it->wire);
-		enum wire_result r = WIRE_WOULD_BLOCK;
+		bool news = o->fds[i + 1].revents != 0;
 
-		if (o->fds[i + 1].revents != 0)
-			r = wire_send(&it->wire, it->fd, false);
-		if (wire_left(&it->wire) < before)
-			it->progress_ms = now;
-		if (r == WIRE_WOULD_BLOCK &&
-		    now - it->progress_ms < OUTBOX_STALL_MS)
+		if (it->draining) {
+			if (news && outbox_drained(it->fd))
+				goto done;
+			if (news)
+				it->progress_ms = now;
+			/* Silent too long: the web server has what it needs. */
+			if (now - it->progress_ms >= OUTBOX_STALL_MS)
+				goto done;
 			continue;
-		if (r == WIRE_WOULD_BLOCK)
-			fprintf(stderr, "numdialer: an answer dropped: the web "
-			    "server took none of it for %d ms (%zu of %zu bytes "
-			    "sent)\n", OUTBOX_STALL_MS, it->wire.sent,
-			    it->wire.size);
-		/* A client gone meanwhile (WIRE_FAILED) is no error worth a
-		 * line. */
+		}
+		if (news) {
+			size_t before = wire_left(&it->wire);
+
+			switch (wire_send(&it->wire, it->fd, false)) {
+			case WIRE_SENT:
+				if (outbox_sent(o, it))
+					goto done;
+				continue;
+			case WIRE_FAILED:
+				/* A client gone meanwhile: no error worth a
+				 * line. */
+				goto done;
+			case WIRE_WOULD_BLOCK:
+				break;
+			}
+			if (wire_left(&it->wire) < before)
+				it->progress_ms = now;
+		}
+		if (now - it->progress_ms < OUTBOX_STALL_MS)
+			continue;
+		fprintf(stderr, "numdialer: an answer dropped: the web server "
+		    "took none of it for %d ms (%zu of %zu bytes sent)\n",
+		    OUTBOX_STALL_MS, it->wire.sent, it->wire.size);
+done:
 		outbox_finish(o, it);
 		o->items[i] = o->items[--o->count];
 	}
@@ -171,7 +243,8 @@ outbox_run(void *arg)
 		o->fds[0].events = POLLIN;
 		for (i = 0; i < o->count; i++) {
 			o->fds[i + 1].fd = o->items[i]->fd;
-			o->fds[i + 1].events = POLLOUT;
+			o->fds[i + 1].events = o->items[i]->draining ? POLLIN :
+			    POLLOUT;
 			o->fds[i + 1].revents = 0;
 		}
 		if (poll(o->fds, o->count + 1,
@@ -251,12 +324,22 @@ outbox_send(struct outbox *o, int fd, int request_id,
 	it->answer = *answer;
 	memset(answer, 0, sizeof(*answer));
 	wire_init(&it->wire, &it->answer, request_id);
-	if (wire_send(&it->wire, fd, false) != WIRE_WOULD_BLOCK) {
+	switch (wire_send(&it->wire, fd, false)) {
+	case WIRE_SENT:
+		/* Nearly every answer: written at once, the request read. */
+		if (outbox_sent(NULL, it)) {
+			outbox_finish(NULL, it);
+			return;
+		}
+		break;
+	case WIRE_FAILED:
 		outbox_finish(NULL, it);
 		return;
+	case WIRE_WOULD_BLOCK:
+		it->progress_ms = util_mono_ms();
+		it->held = wire_left(&it->wire);
+		break;
 	}
-	it->progress_ms = util_mono_ms();
-	it->held = wire_left(&it->wire);
 	pthread_mutex_lock(&o->lock);
 	if (!o->stopping && o->bytes + it->held <= OUTBOX_BYTES_MAX) {
 		it->next = o->handed;

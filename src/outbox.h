@@ -22,11 +22,12 @@ struct outbox *outbox_start(void);
 
 /*
  * Sends *answer on the connection fd as the reply to FastCGI request
- * request_id, and closes fd once it is sent or given up. Takes fd and
- * *answer in every case (*answer is zeroed). Returns as soon as the rest
- * is queued; only when the outbox already holds OUTBOX_BYTES_MAX does the
- * caller write it itself, dropping it after OUTBOX_STALL_MS without a byte
- * taken.
+ * request_id, and closes fd once it is sent and the web server has
+ * nothing more to send (or once either stalled for OUTBOX_STALL_MS).
+ * Takes fd and *answer in every case (*answer is zeroed). Returns as soon
+ * as the rest is queued; only when the outbox already holds
+ * OUTBOX_BYTES_MAX does the caller write it itself, dropping it after
+ * OUTBOX_STALL_MS without a byte taken.
  */
 void outbox_send(struct outbox *o, int fd, int request_id,
     struct http_answer *answer);

@@ -371,7 +371,7 @@ too_large:
 static enum http_status
 routes_webhook_read(struct routes_ctx *x, struct routes_webhook_req *w)
 {
-	char body[WEBHOOK_BODY_MAX + 1];
+	char body[ROUTES_BODY_READ_MAX];
 	enum campaign_result res;
 	enum http_status status;
 	size_t len = 0;

@@ -10,6 +10,11 @@
 
 #include "http.h"
 #include "hub.h"
+#include "webhook.h"
+
+/* The most of a request's body any route reads: one byte past the largest
+ * webhook body tells an oversized one. */
+#define ROUTES_BODY_READ_MAX (WEBHOOK_BODY_MAX + 1)
 
 /* What routes_serve did with a request. */
 enum routes_served {

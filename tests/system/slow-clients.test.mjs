@@ -1,18 +1,23 @@
 // Slow peers must not take the program's request threads, behind lighttpd
-// and nginx: clients that ask for the full GET /events of a 100,000-row
-// list and never read it. While they wait, webhooks and GET /events must
-// still be answered, each within a loose bound (the machine is shared: the
-// strict figure is the bench's), and the program must drop them by itself
-// once no byte of their answer could be written for 5 s. A client that
-// reads a big answer slowly, with pauses shorter than that, gets all of it.
+// and nginx. Clients that ask for the full GET /events of a 100,000-row
+// list and never read it; connections straight to the FastCGI socket that
+// send their request a byte every 3 s. While either goes on, webhooks and
+// GET /events must still be answered, each within a loose bound (the
+// machine is shared: the strict figure is the bench's), and the program
+// must drop the slow peers by itself: a client that stopped reading once
+// no byte of its answer could be written for 5 s, a request not whole
+// 5 s after its connection. A client that reads a big answer slowly, with
+// pauses shorter than that, gets all of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withSession, getJSON, postJSON, standInApi, writeNumbers } from './harness.mjs';
-import { openFiles, probe, slowReader, stalledReaders } from './slow.mjs';
+import { drippers, fcgiSocket, openFiles, probe, slowReader, stalledReaders } from './slow.mjs';
 
 const ROWS = 100000;          // the full answer: about 6.6 MB of JSON
 const STALLED = 6;            // more than the program's 4 request threads
+const DRIPPERS = 4;
+const DRIP_EVERY_MS = 3000;
 const BOUND_MS = 3000;        // each probe's answer, during an attack
 const PROBE_MS = 8000;
 const PROBE_EVERY_MS = 200;
@@ -84,6 +89,30 @@ for (const server of ['lighttpd', 'nginx']) {
 
 				const left = await fdsBackTo(pid, fds, DROP_WITHIN_MS);
 				assert.ok(left <= fds, `the stalled readers' connections closed: ${left} descriptors open, ${fds} before`);
+				assert.equal(await st.fcgiPid(), pid, 'the same FastCGI process');
+			});
+		} finally {
+			attack?.close();
+			await api.close();
+		}
+	});
+
+	test(`requests dripped into the FastCGI socket hold no request thread, behind ${server}`, { timeout: 120000 }, async (t) => {
+		const api = await standInApi();
+		let attack;
+		try {
+			await withSession(t, async (s) => {
+				const { st, kinds, pid } = await dialing(s, server, api, 100);
+				attack = await drippers(fcgiSocket(st), DRIPPERS, DRIP_EVERY_MS);
+				const { times, misses } = await probe(kinds, { forMs: PROBE_MS, everyMs: PROBE_EVERY_MS, boundMs: BOUND_MS });
+				t.diagnostic(`during ${DRIPPERS} dripping connections: ${summary(times)}`);
+				assert.deepEqual(misses.slice(0, 5), [], `${misses.length} probes missed their ${BOUND_MS} ms bound`);
+
+				const deadline = Date.now() + DROP_WITHIN_MS;
+				while (attack.conns.some((c) => Number.isNaN(c.closedAt)) && Date.now() < deadline) await sleep(100);
+				const held = attack.conns.map((c) => Math.round(c.closedAt - c.openedAt));
+				t.diagnostic(`dripping connections closed by the program after ${held.join(', ')} ms`);
+				assert.ok(held.every((ms) => ms <= DROP_WITHIN_MS), `every dripping connection dropped: ${held.join(', ')} ms`);
 				assert.equal(await st.fcgiPid(), pid, 'the same FastCGI process');
 			});
 		} finally {

@@ -1,12 +1,24 @@
 // Slow peers, for the system tests and the bench: clients that ask for an
-// answer and never read it, a client that reads one slowly, and a timed
-// probe of the routes while they do. Each opens a bounded number of
-// connections to 127.0.0.1, and closes them all.
+// answer and never read it, connections to the program's own FastCGI
+// socket that send their request a byte at a time, and a timed probe of
+// the routes while they do. Each opens a bounded number of connections to
+// 127.0.0.1 or to a unix socket of the run, and closes them all.
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from './harness.mjs';
+
+// The FastCGI socket a stack's web server talks to: the program's own under
+// nginx (scripts/numdialer's RUNDIR/numdialer.sock), the one lighttpd made
+// and handed to the program it spawned (RUNDIR/numdialer-fcgi.sock-0).
+export function fcgiSocket(st) {
+	const found = fs.readdirSync(st.rundir)
+		.filter((n) => n.startsWith('numdialer') && fs.statSync(path.join(st.rundir, n)).isSocket());
+	if (found.length !== 1) throw new Error(`not one FastCGI socket in ${st.rundir}: ${JSON.stringify(found)}`);
+	return path.join(st.rundir, found[0]);
+}
 
 // The descriptors a process has open.
 export const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
@@ -28,6 +40,49 @@ export async function stalledReaders(port, pathAndQuery, n) {
 		sock.write(`GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
 	}
 	return { close: () => { for (const s of socks) s.destroy(); } };
+}
+
+// A FastCGI FCGI_BEGIN_REQUEST record (request 1, responder), the start of
+// what a web server sends: enough to drip.
+const BEGIN_REQUEST = Buffer.from([1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+
+// n connections to the FastCGI socket at sockPath, each sending the start of
+// a request one byte every intervalMs, for as long as the program keeps the
+// connection. Each records when the program closed it (performance.now(),
+// NaN while open). close() ends them.
+export async function drippers(sockPath, n, intervalMs) {
+	const conns = [];
+	for (let i = 0; i < n; i++) {
+		const sock = net.connect(sockPath);
+		const c = { sock, openedAt: performance.now(), closedAt: NaN, sent: 0, timer: null };
+		sock.on('error', () => {});
+		sock.on('data', () => {});
+		sock.on('close', () => {
+			if (Number.isNaN(c.closedAt)) c.closedAt = performance.now();
+			clearInterval(c.timer);
+		});
+		await new Promise((resolve, reject) => {
+			sock.once('connect', resolve);
+			sock.once('error', reject);
+		});
+		const drip = () => {
+			if (sock.destroyed) return;
+			sock.write(BEGIN_REQUEST.subarray(c.sent % BEGIN_REQUEST.length, c.sent % BEGIN_REQUEST.length + 1));
+			c.sent++;
+		};
+		drip();
+		c.timer = setInterval(drip, intervalMs);
+		conns.push(c);
+	}
+	return {
+		conns,
+		close: () => {
+			for (const c of conns) {
+				clearInterval(c.timer);
+				c.sock.destroy();
+			}
+		},
+	};
 }
 
 // Sends one request of each kind in kinds ([{name, next}], next() giving
