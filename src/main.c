@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,19 +33,21 @@
 #include "outbox.h"
 #include "routes.h"
 #include "settings.h"
+#include "util.h"
 
 #define MAIN_REQUEST_THREADS 4      /* handlers only touch memory, and no
                                        thread waits on a peer: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
                                        change; the kernel caps it (somaxconn) */
 /*
- * Anyone may connect to the FastCGI socket. It opens no door the web port
- * does not: every local user reaches that port, the web server forwards all
- * three routes, and no FastCGI parameter is trusted for anything (webhooks
- * carry their key). A tighter mode breaks the common case of a web server
- * started as root whose workers run as another user (nginx: nobody).
+ * The FastCGI socket is the web server's alone: whoever connects to it may
+ * pose as the web server (set any parameter, send requests as slowly as it
+ * likes). Its owner only, or with NUMDIALER_SOCKET_GROUP, that group too,
+ * for a web server whose workers run as another user (nginx: www-data).
  */
-#define MAIN_SOCKET_MODE 0666
+#define MAIN_SOCKET_MODE 0600
+#define MAIN_SOCKET_GROUP_MODE 0660
+#define MAIN_SOCKET_UMASK 0177      /* bind makes the file this tight */
 #define MAIN_LOG_PER_ROW 4          /* changes a row makes in one pass: dialing,
                                        ringing, answered, ended */
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
@@ -86,20 +89,69 @@ main_raise_fd_limit(void)
 	return rl.rlim_cur;
 }
 
+/* The group named by name (a name, or a number), into *gid: 0, or -1 with
+ * the reason in err. */
+static int
+main_group(const char *name, gid_t *gid, char *err, size_t errlen)
+{
+	const char *why;
+	struct group *gr;
+	uint64_t n;
+
+	n = util_strtou64(name, strlen(name), 0, UINT32_MAX - 1, &why);
+	if (why == NULL) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr == NULL)
+		return util_err(err, errlen, "NUMDIALER_SOCKET_GROUP: %s: %s",
+		    name, errno != 0 ? strerror(errno) : "no such group");
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* Gives the socket file at path to group (none when empty), and its mode:
+ * 0, or -1 with the reason in err. */
+static int
+main_socket_access(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	gid_t gid = 0;
+
+	if (group[0] == '\0') {
+		if (chmod(path, MAIN_SOCKET_MODE) != 0)
+			return util_err(err, errlen, "NUMDIALER_SOCKET: %s: %s",
+			    path, strerror(errno));
+		return 0;
+	}
+	if (main_group(group, &gid, err, errlen) != 0)
+		return -1;
+	/* The group first: the mode lets it in. */
+	if (chown(path, (uid_t)-1, gid) != 0 ||
+	    chmod(path, MAIN_SOCKET_GROUP_MODE) != 0)
+		return util_err(err, errlen, "NUMDIALER_SOCKET_GROUP: %s: %s: %s",
+		    group, path, strerror(errno));
+	return 0;
+}
+
 /*
- * Listens on the unix socket at path, mode MAIN_SOCKET_MODE. Made here and
- * not with FCGX_OpenSocket, which exits the process on a bind error with
- * errno as its status, and reads any path with a ':' as host:port. A stale
- * socket file is replaced; a live one (something answers) is an error.
- * Returns the descriptor and the file's identity in *made, or -1 with the
- * reason in err.
+ * Listens on the unix socket at path, its owner's only, or also group's
+ * (see MAIN_SOCKET_MODE). Made here and not with FCGX_OpenSocket, which
+ * exits the process on a bind error with errno as its status, and reads
+ * any path with a ':' as host:port. A stale socket file is replaced; a
+ * live one (something answers) is an error. Returns the descriptor and
+ * the file's identity in *made, or -1 with the reason in err.
  */
 static int
-main_listen(const char *path, struct stat *made, char *err, size_t errlen)
+main_listen(const char *path, const char *group, struct stat *made,
+    char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
-	int fd = -1, probe = -1;
+	mode_t mask;
+	int fd = -1, probe = -1, rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -126,11 +178,29 @@ main_listen(const char *path, struct stat *made, char *err, size_t errlen)
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, MAIN_SOCKET_MODE) != 0 || lstat(path, made) != 0 ||
-	    listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+	if (fd < 0) {
 		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
 		    strerror(errno));
+		goto fail;
+	}
+	/* Start-up, one thread: the mask is the process's for a moment. No
+	 * one may connect between bind and the mode set after it. */
+	mask = umask(MAIN_SOCKET_UMASK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(mask);
+	if (rc != 0 || lstat(path, made) != 0) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (main_socket_access(path, group, err, errlen) != 0) {
+		unlink(path);
+		goto fail;
+	}
+	if (listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
+		    strerror(errno));
+		unlink(path);
 		goto fail;
 	}
 	close(probe);
@@ -386,8 +456,8 @@ main_listener(struct main_run *m)
 		return -1;
 	}
 	if (m->own_socket) {
-		m->req.listen_fd = main_listen(m->settings->socket, &m->sock_file,
-		    err, sizeof(err));
+		m->req.listen_fd = main_listen(m->settings->socket,
+		    m->settings->socket_group, &m->sock_file, err, sizeof(err));
 		if (m->req.listen_fd < 0) {
 			fprintf(stderr, "numdialer: %s\n", err);
 			return -1;

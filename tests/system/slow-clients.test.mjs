@@ -7,9 +7,12 @@
 // must drop the slow peers by itself: a client that stopped reading once
 // no byte of its answer could be written for 5 s, a request not whole
 // 5 s after its connection. A client that reads a big answer slowly, with
-// pauses shorter than that, gets all of it.
+// pauses shorter than that, gets all of it. And the FastCGI socket the
+// program makes (under nginx) is its owner's, or its group's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withSession, getJSON, postJSON, standInApi, writeNumbers } from './harness.mjs';
 import { drippers, fcgiSocket, openFiles, probe, slowReader, stalledReaders } from './slow.mjs';
@@ -121,3 +124,31 @@ for (const server of ['lighttpd', 'nginx']) {
 		}
 	});
 }
+
+test('the FastCGI socket the program makes is its owner\'s, or also its group\'s', { timeout: 60000 }, async (t) => {
+	const api = await standInApi();
+	try {
+		await withSession(t, async (s) => {
+			const mine = await s.stack({ server: 'nginx', api: api.url });
+			const own = fs.statSync(fcgiSocket(mine));
+			assert.equal((own.mode & 0o777).toString(8), '600', 'the owner alone');
+			assert.equal((await getJSON(`${mine.base}/events`)).status, 200);
+
+			const gid = process.getgid();
+			const shared = await s.stack({ server: 'nginx', api: api.url,
+			    env: { NUMDIALER_SOCKET_GROUP: String(gid) } });
+			const group = fs.statSync(fcgiSocket(shared));
+			assert.equal((group.mode & 0o777).toString(8), '660', 'the owner and the group');
+			assert.equal(group.gid, gid);
+			assert.equal((await getJSON(`${shared.base}/events`)).status, 200);
+
+			const none = await s.stack({ server: 'nginx', api: api.url, expectFail: true,
+			    env: { NUMDIALER_SOCKET_GROUP: 'no-such-group-here' } });
+			assert.notEqual(none.startResult.code, 0, 'start fails');
+			const log = fs.readFileSync(path.join(none.rundir, 'numdialer.log'), 'utf8');
+			assert.match(log, /NUMDIALER_SOCKET_GROUP: no-such-group-here: no such group/);
+		});
+	} finally {
+		await api.close();
+	}
+});
