@@ -172,7 +172,10 @@ gate_look(struct gate_conn *c, size_t body_max)
 		v = gate_follow(c, buf, (size_t)n, body_max);
 		if (v != GATE_WAITING)
 			return v;
-		if (c->seen - c->body >= GATE_REQUEST_MAX) {
+		/* Bounds the looking too: a request is in, or dropped, within
+		 * GATE_REQUEST_MAX + body_max bytes and their headers. */
+		if (c->seen - c->body >= GATE_REQUEST_MAX ||
+		    (!c->params && c->seen >= GATE_REQUEST_MAX)) {
 			fprintf(stderr, "numdialer: a request over %d bytes "
 			    "before its body: dropped\n", GATE_REQUEST_MAX);
 			return GATE_DROP;

@@ -239,10 +239,11 @@ main_broken(void *arg)
 /*
  * Has libfcgi read the request on fd, a connection the gate accepted.
  * libfcgi reads from a connection it is handed only as the one kept from a
- * previous request (keepConnection); otherwise it accepts its own. The
- * whole request has arrived and the read side is shut, so no read waits.
- * 0, or -1 for a malformed request: libfcgi has closed fd, and failed to
- * accept another on req's listening socket, which is none (-1).
+ * previous request (keepConnection); otherwise it accepts its own. All of
+ * the request any route reads has arrived (gate_take), so no read waits.
+ * 0, or -1 for a malformed request: libfcgi has closed fd (reading it to
+ * its end first, which the gate bounds), and failed to accept another on
+ * req's listening socket, which is none (-1).
  */
 static int
 main_read(FCGX_Request *req, int fd)
@@ -475,10 +476,10 @@ main_listener(struct main_run *m)
 
 /*
  * Stage: the signals. FCGX_Init installed handlers that only set a flag,
- * which nothing here would notice. Block the stop signals in
- * every thread (threads inherit the mask) and take them in the main thread
- * with sigwait. Writes to a web server that went away must fail with
- * EPIPE, not kill the process.
+ * which nothing here would notice. Block the stop signals in every thread
+ * (threads inherit the mask) and take them in the main thread with
+ * sigwait. Writes to a web server that went away must fail with EPIPE, not
+ * kill the process.
  */
 static void
 main_signals(struct main_run *m)

@@ -9,9 +9,9 @@
  * has nothing more to send; one whose request had a longer body than was
  * read (lighttpd forwards any size) stays open, read and thrown away,
  * until the web server closes it or sends nothing for OUTBOX_STALL_MS: a
- * socket closed on unread data fails the web server's writes, and it then
- * answers 503 instead of the program's answer. libfcgi's close does the
- * same, but waiting in the thread that served the request.
+ * socket closed on unread data fails the web server's writes, and lighttpd
+ * may then answer 503 instead of the program's answer. libfcgi's close
+ * did the same, but waiting in the thread that served the request.
  */
 #include "outbox.h"
 

@@ -15,7 +15,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withSession, getJSON, postJSON, standInApi, writeNumbers } from './harness.mjs';
-import { drippers, fcgiSocket, openFiles, probe, slowReader, stalledReaders } from './slow.mjs';
+import {
+	drippers, fcgiExchange, fcgiRecords, fcgiSocket, openFiles, probe, slowReader, stalledReaders,
+} from './slow.mjs';
 
 const ROWS = 100000;          // the full answer: about 6.6 MB of JSON
 const STALLED = 6;            // more than the program's 4 request threads
@@ -124,6 +126,52 @@ for (const server of ['lighttpd', 'nginx']) {
 		}
 	});
 }
+
+test('requests that arrive in pieces, or with a body longer than the socket holds, are served', { timeout: 60000 }, async (t) => {
+	const api = await standInApi();
+	try {
+		await withSession(t, async (s) => {
+			const { st, pid } = await dialing(s, 'nginx', api, 100);
+			const sock = fcgiSocket(st);
+			const ev = (await getJSON(`${st.base}/events?since=0`)).json;
+			const get = (uri) => ({ REQUEST_METHOD: 'GET', REQUEST_URI: uri, SCRIPT_NAME: uri.split('?')[0],
+			    QUERY_STRING: uri.split('?')[1] ?? '', SERVER_PROTOCOL: 'HTTP/1.1' });
+			const diff = get(`/events?since=${ev.version - 1}&instance=${ev.instance}`);
+			const hook = new URL(api.calls[0].webhookURL).pathname;
+			const post = (uri, extra = {}) => ({ ...get(uri), REQUEST_METHOD: 'POST',
+			    CONTENT_TYPE: 'application/json', ...extra });
+			const forged = hook.replace(/[0-9a-f]{32}$/, '0'.repeat(32));
+			const cases = [
+				['in pieces of 7 bytes, 3 ms apart', fcgiRecords(diff), { chunk: 7, pauseMs: 3 }, 200],
+				['in records of 3 bytes, padded', fcgiRecords(diff, undefined, { recordMax: 3, padding: 5 }), {}, 200],
+				['a forged webhook with a 1 MiB body', fcgiRecords(post(forged, { CONTENT_LENGTH: String(1 << 20) }),
+				    Buffer.alloc(1 << 20, 'x')), {}, 403],
+				['a webhook with a 20 KiB body and no length', fcgiRecords(post(hook), Buffer.alloc(20 * 1024, 'x')), {}, 413],
+			];
+			for (const [what, bytes, how, status] of cases) {
+				const r = await fcgiExchange(sock, bytes, how);
+				assert.equal(r.status, status, `${what}: ${r.text.slice(0, 200)}`);
+				assert.ok(r.ended, `${what}: FCGI_END_REQUEST came`);
+			}
+			// Not FastCGI, and parameters past any web server's: closed at
+			// once, unanswered.
+			for (const [what, bytes] of [
+				['version 2', Buffer.from([2, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])],
+				['200 KiB of parameters', fcgiRecords({ ...diff, HTTP_X_BIG: 'x'.repeat(200 * 1024) }, undefined,
+				    { recordMax: 65535 })],
+			]) {
+				const t0 = Date.now();
+				const r = await fcgiExchange(sock, bytes);
+				assert.equal(r.text, '', `${what}: no answer`);
+				assert.ok(Date.now() - t0 < 3000, `${what}: closed at once, not at the deadline`);
+			}
+			assert.equal((await getJSON(`${st.base}/events?since=0`)).status, 200);
+			assert.equal(await st.fcgiPid(), pid, 'the same FastCGI process');
+		});
+	} finally {
+		await api.close();
+	}
+});
 
 test('the FastCGI socket the program makes is its owner\'s, or also its group\'s', { timeout: 60000 }, async (t) => {
 	const api = await standInApi();

@@ -153,3 +153,64 @@ export function slowReader(port, pathAndQuery, { pauseEvery, pauseMs }) {
 		});
 	});
 }
+
+// The FastCGI records of one request, as a web server writes them:
+// FCGI_BEGIN_REQUEST (request 1, responder), params in FCGI_PARAMS records
+// (name-value pairs, 1- or 4-byte lengths), then the body in FCGI_STDIN
+// records of at most recordMax bytes; each stream ends with an empty
+// record. padding adds that many zero bytes after the content of each
+// stream record (libfcgi reads none after FCGI_BEGIN_REQUEST's 8 bytes).
+export function fcgiRecords(params, body = Buffer.alloc(0), { recordMax = 8192, padding = 0 } = {}) {
+	const record = (type, content) => {
+		const pad = type === 1 ? 0 : padding;
+		const h = Buffer.from([1, type, 0, 1, content.length >> 8, content.length & 0xff, pad, 0]);
+		return [h, content, Buffer.alloc(pad)];
+	};
+	const len = (n) => (n < 128 ? Buffer.from([n])
+	    : Buffer.from([0x80 | (n >>> 24), (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]));
+	const pairs = Buffer.concat(Object.entries(params).map(([k, v]) =>
+		Buffer.concat([len(Buffer.byteLength(k)), len(Buffer.byteLength(v)), Buffer.from(k), Buffer.from(v)])));
+	const parts = [...record(1, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0]))];
+	for (let off = 0; off < pairs.length; off += recordMax) parts.push(...record(4, pairs.subarray(off, off + recordMax)));
+	parts.push(...record(4, Buffer.alloc(0)));
+	for (let off = 0; off < body.length; off += recordMax) parts.push(...record(5, body.subarray(off, off + recordMax)));
+	parts.push(...record(5, Buffer.alloc(0)));
+	return Buffer.concat(parts);
+}
+
+// Sends the bytes of a request straight to the FastCGI socket at sockPath,
+// in pieces of chunk bytes pauseMs apart, and reads the answer's records
+// until the program closes: the FCGI_STDOUT content as {status, text}, and
+// whether FCGI_END_REQUEST came.
+export async function fcgiExchange(sockPath, bytes, { chunk = bytes.length, pauseMs = 0, timeoutMs = 10000 } = {}) {
+	const sock = net.connect(sockPath);
+	const got = [];
+	const closed = new Promise((resolve) => {
+		sock.on('data', (d) => got.push(d));
+		sock.on('error', () => {});
+		sock.on('close', resolve);
+	});
+	await new Promise((resolve, reject) => {
+		sock.once('connect', resolve);
+		sock.once('error', reject);
+	});
+	for (let off = 0; off < bytes.length && !sock.destroyed; off += chunk) {
+		sock.write(bytes.subarray(off, off + chunk));
+		if (pauseMs) await sleep(pauseMs);
+	}
+	const timer = setTimeout(() => sock.destroy(), timeoutMs);
+	await closed;
+	clearTimeout(timer);
+	const all = Buffer.concat(got);
+	const out = [];
+	let ended = false;
+	for (let off = 0; off + 8 <= all.length;) {
+		const type = all[off + 1];
+		const clen = all.readUInt16BE(off + 4);
+		if (type === 6) out.push(all.subarray(off + 8, off + 8 + clen));
+		if (type === 3) ended = true;
+		off += 8 + clen + all[off + 6];
+	}
+	const text = Buffer.concat(out).toString('utf8');
+	return { status: Number(/^Status: (\d{3})/.exec(text)?.[1] ?? 0), text, ended };
+}
