@@ -10,6 +10,8 @@
  * that end the request. Then it shuts the read side down, so that no read
  * of libfcgi's can wait (nor its close, which reads until the end), and
  * hands the connection over; libfcgi reads and parses the request as ever.
+ * A request not in GATE_REQUEST_MS after its accept is dropped, with a
+ * line in the log.
  *
  * A request with a long body (lighttpd forwards any size) cannot all wait
  * in the socket's buffer. Once its parameters and body_max bytes of body

@@ -1,9 +1,6 @@
 /*
- * gate: every connection from the web server waits here, costing no
- * request thread, until its FastCGI request has arrived; only then does a
- * request thread take it, and reading it never waits. One thread accepts
- * the connections and watches them all; a request not in
- * GATE_REQUEST_MS after its connection was accepted is dropped.
+ * gate: the thread that accepts every connection and holds it, costing no
+ * request thread, until its FastCGI request has arrived (or drops it).
  */
 #ifndef NUMDIALER_GATE_H
 #define NUMDIALER_GATE_H

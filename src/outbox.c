@@ -1,9 +1,11 @@
 /*
- * outbox: one thread polls every connection whose answer is not all
+ * outbox: a request thread writes its answer as far as the connection
+ * takes it at once; what is left waits here, costing memory and not a
+ * thread. One thread polls every connection whose answer is not all
  * written, writes more whenever one is writable, and drops the one that
- * took no byte for OUTBOX_STALL_MS. Request threads hand it their rest
- * through a locked list and wake it with an eventfd; its own list of
- * connections is its alone.
+ * took no byte for OUTBOX_STALL_MS: its client stopped reading. Request
+ * threads hand it their rest through a locked list and wake it with an
+ * eventfd; its own list of connections is its alone.
  *
  * Once an answer is written, the connection is closed when the web server
  * has nothing more to send; one whose request had a longer body than was

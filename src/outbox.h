@@ -1,9 +1,6 @@
 /*
- * outbox: answers the web server has not taken yet, and the one thread that
- * sends them as it reads. A request thread writes its answer as far as the
- * connection takes it at once; what is left waits here, costing memory and
- * not a thread, until the connection drains, or is dropped once no byte
- * of it could be written for OUTBOX_STALL_MS: its client stopped reading.
+ * outbox: answers the web server has not taken at once, and the thread
+ * that sends them as it reads, dropping a connection that takes no byte.
  */
 #ifndef NUMDIALER_OUTBOX_H
 #define NUMDIALER_OUTBOX_H

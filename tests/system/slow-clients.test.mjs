@@ -7,8 +7,9 @@
 // must drop the slow peers by itself: a client that stopped reading once
 // no byte of its answer could be written for 5 s, a request not whole
 // 5 s after its connection. A client that reads a big answer slowly, with
-// pauses shorter than that, gets all of it. And the FastCGI socket the
-// program makes (under nginx) is its owner's, or its group's.
+// pauses shorter than that, gets all of it; requests sent straight to the
+// socket in pieces are served. And the FastCGI socket the program makes
+// (under nginx) is its owner's, or its group's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
