@@ -27,9 +27,10 @@ TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # The modules the unit tests link: no threads, no sockets, no globals. Most
-# are pure; numbers and settings also read their own files, and the journal
-# writes its own, which its test makes in /tmp.
-PURE := status campaign numbers settings hosts webhook render outcome journal hex util
+# are pure; numbers and settings also read their own files, the journal
+# writes its own, which its test makes in /tmp, and wire writes to a
+# socket its test makes with socketpair.
+PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

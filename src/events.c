@@ -7,11 +7,7 @@
  * an 8 KiB output buffer and its parameters; held by thousands of parked
  * requests that was some 11 KB each. So events_park frees them at once
  * (FCGX_Free without closing), and the answer is written later straight
- * to the connection as the FastCGI records libfcgi itself would write:
- * the reply on FCGI_STDOUT, an empty FCGI_STDOUT record, FCGI_END_REQUEST.
- * libfcgi cannot do that part: FCGX_CreateWriter's stream never writes
- * FCGI_END_REQUEST (it counts two writers) and leaks its request record;
- * Debian's FCGX_FreeStream does not free it.
+ * to the connection (wire.c), as libfcgi itself would have written it.
  *
  * Watchers are parked under hub.lock with since equal to the version of the
  * moment, and deadlines are the park time plus a constant. So along the
@@ -19,30 +15,22 @@
  * watchers due at any moment (since older than the version, deadline
  * passed, or the oldest while more than EVENTS_WATCHERS_MAX wait) are
  * always a prefix of the list. Answering is then: detach the prefix, render
- * once per distinct since, frame that reply once, write it to each watcher
+ * once per distinct since, make that answer once, write it to each watcher
  * of the run.
  */
 #include "events.h"
 
-#include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <fastcgi.h>
 
 #include "http.h"
 #include "render.h"
 #include "util.h"
+#include "wire.h"
 
-#define EVENTS_REPLY_FIRST 1024   /* first room for a captured reply */
-#define EVENTS_IOV_RECORDS 64     /* STDOUT records handed to one writev */
-#define EVENTS_DRAIN_BYTES 512    /* read at a time from a closing socket */
 #define EVENTS_SEND_TIMEOUT_S 2   /* a watcher whose web server stops reading
                                      is dropped after this, not waited on */
 
@@ -70,91 +58,6 @@ struct events {
 };
 
 /*
- * A reply as the web server reads it from FCGI_STDOUT (CGI head and body),
- * captured by handing http.c an FCGX_Stream that writes to memory: the
- * answer's format stays in http.c, and one capture serves every watcher of
- * a run. stream must stay first: the stream's procedure is given it alone.
- */
-struct events_reply {
-	FCGX_Stream stream;
-	unsigned char *buf;
-	size_t cap;
-};
-
-/* The capture stream's "buffer full" procedure (libfcgi calls it when
- * wrNext reaches stop: every byte is used): doubles the buffer, or marks
- * the stream failed (FCGX_PutStr then returns -1). */
-static void
-events_reply_grow(FCGX_Stream *stream, int do_close)
-{
-	struct events_reply *r = (struct events_reply *)stream;
-	size_t used = r->cap;
-	size_t cap = r->cap ? r->cap * 2 : EVENTS_REPLY_FIRST;
-	unsigned char *grown;
-
-	(void)do_close;
-	if (cap < r->cap || (grown = realloc(r->buf, cap)) == NULL) {
-		stream->isClosed = 1;
-		stream->FCGI_errno = ENOMEM;
-		return;
-	}
-	r->buf = grown;
-	r->cap = cap;
-	stream->wrNext = grown + used;
-	stream->stop = grown + cap;
-}
-
-/* Captures the reply to every watcher of a run: body (taken: freed here),
- * or a 500 when the render failed (body NULL). */
-static void
-events_reply_make(struct events_reply *r, char *body, size_t len)
-{
-	FCGX_Request capture;
-
-	memset(r, 0, sizeof(*r));
-	r->stream.emptyBuffProc = events_reply_grow;
-	memset(&capture, 0, sizeof(capture));
-	capture.out = &r->stream;
-	if (body != NULL)
-		http_reply_json(&capture, 200, NULL, body, len);
-	else
-		http_reply_error(&capture, 500, NULL, "out of memory");
-	free(body);
-	if (r->stream.FCGI_errno != 0) {
-		fprintf(stderr, "numdialer: events: out of memory for a reply\n");
-		r->stream.wrNext = r->buf;   /* the web server then answers 502 */
-	}
-}
-
-static size_t
-events_reply_len(const struct events_reply *r)
-{
-	return r->buf != NULL ? (size_t)(r->stream.wrNext - r->buf) : 0;
-}
-
-static void
-events_reply_free(struct events_reply *r)
-{
-	free(r->buf);
-	memset(r, 0, sizeof(*r));
-}
-
-static FCGI_Header
-events_header(int type, int request_id, size_t content_len)
-{
-	FCGI_Header h;
-
-	memset(&h, 0, sizeof(h));
-	h.version = FCGI_VERSION_1;
-	h.type = (unsigned char)type;
-	h.requestIdB1 = (unsigned char)(request_id >> 8);
-	h.requestIdB0 = (unsigned char)request_id;
-	h.contentLengthB1 = (unsigned char)(content_len >> 8);
-	h.contentLengthB0 = (unsigned char)content_len;
-	return h;
-}
-
-/*
  * One thread answers every watcher in turn: a watcher whose web server stops
  * reading (its page went to sleep mid-answer) must not hold up the others.
  * Its write then fails and it is dropped; the page polls again.
@@ -167,93 +70,16 @@ events_bound_sends(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Writes every byte of iov[0..n), resuming after short writes: 0 or -1. */
-static int
-events_writev_all(int fd, struct iovec *iov, int n)
-{
-	while (n > 0) {
-		ssize_t done = writev(fd, iov, n);
-
-		if (done < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		while (n > 0 && (size_t)done >= iov->iov_len) {
-			done -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + done;
-			iov->iov_len -= (size_t)done;
-		}
-	}
-	return 0;
-}
-
-/*
- * Sends reply to one watcher as FastCGI records: the content in records of
- * at most FCGI_MAX_LENGTH bytes, then the end of FCGI_STDOUT and
- * FCGI_END_REQUEST (application status 0, request complete). Returns 0, or
- * -1 when the web server has gone (the page left).
- */
-static int
-events_send(int fd, int request_id, const struct events_reply *r)
-{
-	FCGI_Header heads[EVENTS_IOV_RECORDS];
-	struct iovec iov[2 * EVENTS_IOV_RECORDS + 1];
-	struct {
-		FCGI_Header stdout_end;
-		FCGI_EndRequestRecord end;
-	} tail;
-	size_t len = events_reply_len(r), off = 0;
-
-	memset(&tail, 0, sizeof(tail));
-	tail.stdout_end = events_header(FCGI_STDOUT, request_id, 0);
-	tail.end.header = events_header(FCGI_END_REQUEST, request_id,
-	    sizeof(tail.end.body));
-	tail.end.body.protocolStatus = FCGI_REQUEST_COMPLETE;
-	do {
-		int n = 0, k;
-
-		for (k = 0; k < EVENTS_IOV_RECORDS && off < len; k++) {
-			size_t chunk = len - off < FCGI_MAX_LENGTH ?
-			    len - off : FCGI_MAX_LENGTH;
-
-			heads[k] = events_header(FCGI_STDOUT, request_id, chunk);
-			iov[n].iov_base = &heads[k];
-			iov[n++].iov_len = sizeof(heads[k]);
-			iov[n].iov_base = r->buf + off;
-			iov[n++].iov_len = chunk;
-			off += chunk;
-		}
-		if (off == len) {
-			iov[n].iov_base = &tail;
-			iov[n++].iov_len = sizeof(tail);
-		}
-		if (events_writev_all(fd, iov, n) != 0)
-			return -1;
-	} while (off < len);
-	return 0;
-}
-
-/*
- * Closes a watcher's connection. What the web server may still have sent
- * (the end of an empty request body) is read first without waiting: a
- * socket closed with unread data may reset the connection, and a TCP
- * reset can drop the answer before the web server reads it. (libfcgi's
- * own close waits, up to seconds, for the web server to close first: here
- * that would hold every other watcher back.)
- */
+/* The answer to every watcher of a run: body (taken: freed with the
+ * answer), or a 500 when the render failed (body NULL). */
 static void
-events_close(int fd)
+events_answer_make(struct http_answer *a, char *body, size_t len)
 {
-	char trash[EVENTS_DRAIN_BYTES];
-
-	while (recv(fd, trash, sizeof(trash), MSG_DONTWAIT) > 0)
-		;
-	close(fd);
+	if (body != NULL)
+		http_answer_json(a, HTTP_OK, NULL, body, len);
+	else
+		http_answer_error(a, HTTP_INTERNAL_SERVER_ERROR, NULL,
+		    "out of memory");
 }
 
 /* Detaches the due prefix of the list (everything when all): the watchers
@@ -300,25 +126,27 @@ static void
 events_answer(struct events_watcher *list)
 {
 	struct events_watcher *w = list, *next;
-	struct events_reply reply;
+	struct http_answer answer;
+	struct wire wire;
 	uint64_t since = 0;
 
-	memset(&reply, 0, sizeof(reply));
+	memset(&answer, 0, sizeof(answer));
 	while (w != NULL) {
 		next = w->next;
 		if (w == list || w->since != since) {
 			/* The first watcher of a run brings the run's body. */
-			events_reply_free(&reply);
-			events_reply_make(&reply, w->body, w->len);
+			http_answer_free(&answer);
+			events_answer_make(&answer, w->body, w->len);
 			since = w->since;
 		}
+		wire_init(&wire, &answer, w->request_id);
 		/* A page gone meanwhile is no error worth a line. */
-		(void)events_send(w->fd, w->request_id, &reply);
-		events_close(w->fd);
+		(void)wire_send(&wire, w->fd, true);
+		wire_close(w->fd);
 		free(w);
 		w = next;
 	}
-	events_reply_free(&reply);
+	http_answer_free(&answer);
 }
 
 static void *

@@ -1,22 +1,26 @@
 /*
- * http: the one place FastCGI answers are written: a CGI status line, the
- * standard headers, the caller's extra headers and a JSON body.
+ * http: the one place answers are made: a CGI status line, the standard
+ * headers, the caller's extra headers and a JSON body, kept in memory
+ * until wire.c has sent them.
  */
 #include "http.h"
 
-#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "util.h"
 
-/* Room for the status line and the standard headers; extra headers are
- * written separately, so this only bounds what http.c itself puts there.
- * The security headers (X-Content-Type-Options and the rest) are the web
+/* The security headers (X-Content-Type-Options and the rest) are the web
  * server's, on every answer: sent here too, they would arrive twice. */
-#define HTTP_HEAD_MAX 256
+#define HTTP_HEAD_FORMAT \
+	"Status: %d %s\r\n" \
+	"Content-Type: application/json\r\n" \
+	"Content-Length: %zu\r\n" \
+	"Cache-Control: no-store\r\n" \
+	"%s\r\n"
 
 static const struct {
 	enum http_status code;
@@ -49,62 +53,61 @@ http_status_text(enum http_status status)
 	return "Unknown";
 }
 
-/* FCGX_PutStr counts in int: a body past INT_MAX goes in pieces. */
+/* Writes the head of an answer of status with a body of len bytes. */
 static void
-http_put(FCGX_Request *req, const char *s, size_t len)
+http_head(struct http_answer *a, enum http_status status,
+    const char *extra_headers, size_t len)
 {
-	while (len > 0) {
-		int n = len > INT_MAX ? INT_MAX : (int)len;
-
-		if (FCGX_PutStr(s, n, req->out) != n)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-void
-http_reply_json(FCGX_Request *req, enum http_status status,
-    const char *extra_headers, const char *json, size_t len)
-{
-	char head[HTTP_HEAD_MAX];
 	int n;
 
-	n = snprintf(head, sizeof(head),
-	    "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n",
-	    (int)status, http_status_text(status), len);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return;
-	http_put(req, head, (size_t)n);
-	if (extra_headers != NULL)
-		http_put(req, extra_headers, strlen(extra_headers));
-	http_put(req, "\r\n", 2);
-	http_put(req, json, len);
+	n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT, (int)status,
+	    http_status_text(status), len,
+	    extra_headers != NULL ? extra_headers : "");
+	/* Without the extra headers the head always fits: a status, its
+	 * phrase and a length are a few dozen bytes. */
+	if (n < 0 || (size_t)n >= sizeof(a->head))
+		n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT,
+		    (int)status, http_status_text(status), len, "");
+	a->head_len = n > 0 ? (size_t)n : 0;
 }
 
 void
-http_reply_error(FCGX_Request *req, enum http_status status,
+http_answer_json(struct http_answer *a, enum http_status status,
+    const char *extra_headers, char *body, size_t len)
+{
+	memset(a, 0, sizeof(*a));
+	http_head(a, status, extra_headers, len);
+	a->body = a->owned = body;
+	a->len = len;
+}
+
+void
+http_answer_error(struct http_answer *a, enum http_status status,
     const char *extra_headers, const char *message)
 {
 	/* Sent when json-c cannot build the error: the status still goes out. */
 	static const char fallback[] = "{\"error\":\"out of memory\"}";
 	struct json_object *obj = json_object_new_object();
-	const char *text = fallback;
-	size_t len = sizeof(fallback) - 1;
+	const char *text = NULL;
+	char *body = NULL;
 
 	if (obj != NULL && util_json_put(obj, "error",
-	    json_object_new_string(message != NULL ? message : "")) == 0) {
-		const char *s;
-
-		s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
-		if (s != NULL) {
-			text = s;
-			len = strlen(s);
-		}
-	}
-	http_reply_json(req, status, extra_headers, text, len);
+	    json_object_new_string(message != NULL ? message : "")) == 0)
+		text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	if (text != NULL)
+		body = strdup(text);
 	json_object_put(obj);
+	if (body != NULL) {
+		http_answer_json(a, status, extra_headers, body, strlen(body));
+		return;
+	}
+	http_answer_json(a, status, extra_headers, NULL, sizeof(fallback) - 1);
+	a->body = fallback;
+}
+
+void
+http_answer_free(struct http_answer *a)
+{
+	free(a->owned);
+	memset(a, 0, sizeof(*a));
 }

@@ -1,14 +1,15 @@
 /*
- * http: the statuses the program answers with, and the writing of answers
- * to a FastCGI request: status, headers, JSON body. Every answer the
- * program gives goes through here.
+ * http: the statuses the program answers with, and its answers as the web
+ * server reads them on FCGI_STDOUT: the CGI head (status, headers) and a
+ * JSON body. Every answer the program gives is made here; wire.c sends it.
  */
 #ifndef NUMDIALER_HTTP_H
 #define NUMDIALER_HTTP_H
 
 #include <stddef.h>
 
-#include <fcgiapp.h>
+#define HTTP_HEAD_MAX 512  /* the status line and every header, blank line
+                              included */
 
 /* Every status the program answers with; a route handler returns one. */
 enum http_status {
@@ -28,16 +29,33 @@ enum http_status {
 	HTTP_SERVICE_UNAVAILABLE = 503
 };
 
+/* One answer: head[0..head_len) then body[0..len). */
+struct http_answer {
+	char head[HTTP_HEAD_MAX];
+	size_t head_len;
+	const char *body;          /* the JSON: owned, or a constant */
+	size_t len;
+	char *owned;               /* what http_answer_free frees: NULL, or
+	                              body */
+};
+
 /* The reason phrase of an HTTP status ("Not Found"); "Unknown" otherwise. */
 const char *http_status_text(enum http_status status);
 
-/* Answers status with a JSON body; extra_headers (NULL or lines each ending
- * in "\r\n") go after the standard ones. */
-void http_reply_json(FCGX_Request *req, enum http_status status,
-    const char *extra_headers, const char *json, size_t len);
+/*
+ * Makes *a: status with a JSON body, body (malloc'd; the answer takes it,
+ * http_answer_free frees it) of len bytes. extra_headers (NULL, or lines
+ * each ending in "\r\n") go after the standard ones, unless they would
+ * not fit in HTTP_HEAD_MAX: then they are left out.
+ */
+void http_answer_json(struct http_answer *a, enum http_status status,
+    const char *extra_headers, char *body, size_t len);
 
-/* Answers status with {"error": message}. */
-void http_reply_error(FCGX_Request *req, enum http_status status,
+/* Makes *a: status with {"error": message}; extra_headers as above. */
+void http_answer_error(struct http_answer *a, enum http_status status,
     const char *extra_headers, const char *message);
+
+/* Frees what *a owns and zeroes it; a zeroed answer owns nothing. */
+void http_answer_free(struct http_answer *a);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * main: start-up (settings, number list, campaign and its journal,
- * listening socket), the accept threads, and stopping on a signal.
+ * listening socket), the request threads, and stopping on a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,57 +24,50 @@
 #include "campaign.h"
 #include "dialer.h"
 #include "events.h"
+#include "gate.h"
 #include "hex.h"
+#include "http.h"
 #include "hub.h"
 #include "journal.h"
 #include "numbers.h"
+#include "outbox.h"
 #include "routes.h"
 #include "settings.h"
 #include "util.h"
 
-#define MAIN_ACCEPT_THREADS 4       /* handlers only touch memory: a few do */
+#define MAIN_REQUEST_THREADS 4      /* handlers only touch memory, and no
+                                       thread waits on a peer: a few do */
 #define MAIN_LISTEN_BACKLOG 4096    /* every page re-polls at once after a
                                        change; the kernel caps it (somaxconn) */
 /*
- * Anyone may connect to the FastCGI socket. It opens no door the web port
- * does not: every local user reaches that port, the web server forwards all
- * three routes, and no FastCGI parameter is trusted for anything (webhooks
- * carry their key). A tighter mode breaks the common case of a web server
- * started as root whose workers run as another user (nginx: nobody).
+ * The FastCGI socket is the web server's alone: whoever connects to it may
+ * pose as the web server (set any parameter, send requests as slowly as it
+ * likes). Its owner only, or with NUMDIALER_SOCKET_GROUP, that group too,
+ * for a web server whose workers run as another user (nginx: www-data).
  */
-#define MAIN_SOCKET_MODE 0666
+#define MAIN_SOCKET_MODE 0600
+#define MAIN_SOCKET_GROUP_MODE 0660
+#define MAIN_SOCKET_UMASK 0177      /* bind makes the file this tight */
 #define MAIN_LOG_PER_ROW 4          /* changes a row makes in one pass: dialing,
                                        ringing, answered, ended */
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
 #define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
-#define MAIN_STOP_WAIT_MS 5000      /* for the accept threads to leave */
-#define MAIN_READ_TIMEOUT_S 5       /* a connection silent this long while a
-                                       request is read is dropped */
-#define MAIN_FCGI_SHUTDOWN (-9999)  /* FCGX_Accept_r: libfcgi is shutting down */
-#define MAIN_ACCEPT_RETRY_MS 100    /* after a passing accept error (EMFILE) */
+#define MAIN_STOP_WAIT_MS 5000      /* for the request threads to leave */
 #define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + 1024)
 #define MAIN_ERR_MAX 1024
 #define MAIN_INSTANCE_BYTES (HUB_INSTANCE_LEN / 2)
 
-/* What the accept threads share with the main thread. */
-struct main_accept {
+/* What the request threads share with the main thread. */
+struct main_requests {
 	struct hub *hub;
+	struct gate *gate;            /* where connections come from */
+	struct outbox *outbox;        /* where answers go */
 	int listen_fd;
 	pthread_mutex_t lock;         /* guards running */
 	pthread_cond_t ended;         /* signalled as each thread leaves */
 	unsigned running;
-	atomic_bool stopping;
 	atomic_bool failed;           /* the listening socket broke */
 };
-
-static void
-main_sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 /*
  * Each parked long-poll holds a connection: lift the soft limit on open
@@ -95,20 +89,69 @@ main_raise_fd_limit(void)
 	return rl.rlim_cur;
 }
 
+/* The group named by name (a name, or a number), into *gid: 0, or -1 with
+ * the reason in err. */
+static int
+main_group(const char *name, gid_t *gid, char *err, size_t errlen)
+{
+	const char *why;
+	struct group *gr;
+	uint64_t n;
+
+	n = util_strtou64(name, strlen(name), 0, UINT32_MAX - 1, &why);
+	if (why == NULL) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr == NULL)
+		return util_err(err, errlen, "NUMDIALER_SOCKET_GROUP: %s: %s",
+		    name, errno != 0 ? strerror(errno) : "no such group");
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* Gives the socket file at path to group (none when empty), and its mode:
+ * 0, or -1 with the reason in err. */
+static int
+main_socket_access(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	gid_t gid = 0;
+
+	if (group[0] == '\0') {
+		if (chmod(path, MAIN_SOCKET_MODE) != 0)
+			return util_err(err, errlen, "NUMDIALER_SOCKET: %s: %s",
+			    path, strerror(errno));
+		return 0;
+	}
+	if (main_group(group, &gid, err, errlen) != 0)
+		return -1;
+	/* The group first: the mode lets it in. */
+	if (chown(path, (uid_t)-1, gid) != 0 ||
+	    chmod(path, MAIN_SOCKET_GROUP_MODE) != 0)
+		return util_err(err, errlen, "NUMDIALER_SOCKET_GROUP: %s: %s: %s",
+		    group, path, strerror(errno));
+	return 0;
+}
+
 /*
- * Listens on the unix socket at path, mode MAIN_SOCKET_MODE. Made here and
- * not with FCGX_OpenSocket, which exits the process on a bind error with
- * errno as its status, and reads any path with a ':' as host:port. A stale
- * socket file is replaced; a live one (something answers) is an error.
- * Returns the descriptor and the file's identity in *made, or -1 with the
- * reason in err.
+ * Listens on the unix socket at path, its owner's only, or also group's
+ * (see MAIN_SOCKET_MODE). Made here and not with FCGX_OpenSocket, which
+ * exits the process on a bind error with errno as its status, and reads
+ * any path with a ':' as host:port. A stale socket file is replaced; a
+ * live one (something answers) is an error. Returns the descriptor and
+ * the file's identity in *made, or -1 with the reason in err.
  */
 static int
-main_listen(const char *path, struct stat *made, char *err, size_t errlen)
+main_listen(const char *path, const char *group, struct stat *made,
+    char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
-	int fd = -1, probe = -1;
+	mode_t mask;
+	int fd = -1, probe = -1, rc;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -135,11 +178,29 @@ main_listen(const char *path, struct stat *made, char *err, size_t errlen)
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, MAIN_SOCKET_MODE) != 0 || lstat(path, made) != 0 ||
-	    listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+	if (fd < 0) {
 		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
 		    strerror(errno));
+		goto fail;
+	}
+	/* Start-up, one thread: the mask is the process's for a moment. No
+	 * one may connect between bind and the mode set after it. */
+	mask = umask(MAIN_SOCKET_UMASK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(mask);
+	if (rc != 0 || lstat(path, made) != 0) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (main_socket_access(path, group, err, errlen) != 0) {
+		unlink(path);
+		goto fail;
+	}
+	if (listen(fd, MAIN_LISTEN_BACKLOG) != 0) {
+		snprintf(err, errlen, "NUMDIALER_SOCKET: %s: %s", path,
+		    strerror(errno));
+		unlink(path);
 		goto fail;
 	}
 	close(probe);
@@ -164,122 +225,108 @@ main_unlink_own(const char *path, const struct stat *made)
 		unlink(path);
 }
 
+/* The gate's hook: the listening socket failed for good. The main thread
+ * does the stopping. */
+static void
+main_broken(void *arg)
+{
+	struct main_requests *r = arg;
+
+	atomic_store(&r->failed, true);
+	kill(getpid(), SIGTERM);
+}
+
 /*
- * Bounds how long a read of a request may wait: connections accepted from
- * fd inherit the timeout (Linux copies socket options on accept), and
- * libfcgi then drops a connection that goes silent mid-request instead of
- * holding its thread for ever.
+ * Has libfcgi read the request on fd, a connection the gate accepted.
+ * libfcgi reads from a connection it is handed only as the one kept from a
+ * previous request (keepConnection); otherwise it accepts its own. All of
+ * the request any route reads has arrived (gate_take), so no read waits.
+ * 0, or -1 for a malformed request: libfcgi has closed fd (reading it to
+ * its end first, which the gate bounds), and failed to accept another on
+ * req's listening socket, which is none (-1).
+ */
+static int
+main_read(FCGX_Request *req, int fd)
+{
+	req->ipcFd = fd;
+	req->keepConnection = 1;
+	return FCGX_Accept_r(req) == 0 ? 0 : -1;
+}
+
+/*
+ * Hands answer to the outbox, which writes it to req's connection and
+ * closes it; frees what libfcgi held for req (req is ready for the next
+ * request). One request per connection, even when the web server asks to
+ * keep it (nginx's fastcgi_keep_conn): a kept connection would hold this
+ * thread while it waits for its next request. Closing also drops any body
+ * the handler refused unread.
  */
 static void
-main_bound_reads(int fd)
+main_answer(struct main_requests *r, FCGX_Request *req,
+    struct http_answer *answer)
 {
-	struct timeval tv = { .tv_sec = MAIN_READ_TIMEOUT_S, .tv_usec = 0 };
+	int fd = req->ipcFd, id = req->requestId;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		fprintf(stderr, "numdialer: cannot bound request reads: %s\n",
-		    strerror(errno));
+	req->ipcFd = -1;
+	FCGX_Free(req, 0);
+	outbox_send(r->outbox, fd, id, answer);
 }
 
-/* Accept errors that say the listening socket itself is gone. */
-static bool
-main_accept_fatal(int err)
-{
-	return err == EBADF || err == ENOTSOCK || err == EINVAL ||
-	    err == EOPNOTSUPP;
-}
-
-/* An accept that failed with rc: true when the thread must leave (the
- * program stops), false to accept again. */
-static bool
-main_accept_failed(struct main_accept *a, int rc)
-{
-	if (atomic_load(&a->stopping))
-		return true;
-	/* The read timeout bounds accept too: no connection came in
-	 * MAIN_READ_TIMEOUT_S, or one went silent mid-request and was
-	 * dropped. Nothing to report; wait again. */
-	if (-rc == EAGAIN || -rc == EWOULDBLOCK)
-		return false;
-	fprintf(stderr, "numdialer: accept: %s\n", strerror(-rc));
-	if (rc == MAIN_FCGI_SHUTDOWN || main_accept_fatal(-rc)) {
-		/* The main thread does the stopping. */
-		atomic_store(&a->failed, true);
-		kill(getpid(), SIGTERM);
-		return true;
-	}
-	main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
-	return false;
-}
-
+/* A request thread: takes each connection whose request the gate has
+ * read whole, serves it, and hands its answer to the outbox. */
 static void *
-main_accept_run(void *arg)
+main_request_run(void *arg)
 {
-	struct main_accept *a = arg;
+	struct main_requests *r = arg;
 	FCGX_Request *req = NULL;
+	int fd;
 
-	while (!atomic_load(&a->stopping)) {
-		int rc;
+	while ((fd = gate_take(r->gate)) >= 0) {
+		struct http_answer answer;
 
 		if (req == NULL) {
 			req = calloc(1, sizeof(*req));
-			if (req == NULL ||
-			    FCGX_InitRequest(req, a->listen_fd, 0) != 0) {
-				free(req);
-				req = NULL;
-				fprintf(stderr, "numdialer: no memory for a request\n");
-				main_sleep_ms(MAIN_ACCEPT_RETRY_MS);
+			if (req == NULL) {
+				fprintf(stderr, "numdialer: no memory for a "
+				    "request\n");
+				close(fd);
 				continue;
 			}
+			FCGX_InitRequest(req, -1, 0);
 		}
-		/* No lock around it: a connection that stalls while its request
-		 * is read holds one thread (for MAIN_READ_TIMEOUT_S), not all. */
-		rc = FCGX_Accept_r(req);
-		if (rc < 0) {
-			if (main_accept_failed(a, rc))
-				break;
+		if (main_read(req, fd) != 0)
 			continue;
-		}
-		if (routes_serve(a->hub, req) == ROUTES_ANSWERED) {
-			FCGX_Finish_r(req);
-			/*
-			 * One request per connection, even when the web server
-			 * asks to keep it (nginx's fastcgi_keep_conn): the next
-			 * FCGX_Accept_r would wait on that connection for its
-			 * next request, taking this thread out of the pool.
-			 * Closing also drops any body the handler refused
-			 * unread.
-			 */
-			FCGX_Free(req, 1);
-		} else {
+		if (routes_serve(r->hub, req, &answer) == ROUTES_ANSWERED)
+			main_answer(r, req, &answer);
+		else
 			req = NULL;    /* parked: the events module owns it now */
-		}
 	}
 	if (req != NULL) {
 		FCGX_Free(req, 1);
 		free(req);
 	}
-	pthread_mutex_lock(&a->lock);
-	a->running--;
-	pthread_cond_signal(&a->ended);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_lock(&r->lock);
+	r->running--;
+	pthread_cond_signal(&r->ended);
+	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Waits up to MAIN_STOP_WAIT_MS for every accept thread to leave. */
+/* Waits up to MAIN_STOP_WAIT_MS for every request thread to leave. */
 static bool
-main_accept_wait(struct main_accept *a)
+main_requests_wait(struct main_requests *r)
 {
 	struct timespec until;
 	bool all;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += MAIN_STOP_WAIT_MS / 1000;
-	pthread_mutex_lock(&a->lock);
-	while (a->running > 0 &&
-	    pthread_cond_timedwait(&a->ended, &a->lock, &until) == 0)
+	pthread_mutex_lock(&r->lock);
+	while (r->running > 0 &&
+	    pthread_cond_timedwait(&r->ended, &r->lock, &until) == 0)
 		;
-	all = a->running == 0;
-	pthread_mutex_unlock(&a->lock);
+	all = r->running == 0;
+	pthread_mutex_unlock(&r->lock);
 	return all;
 }
 
@@ -331,13 +378,15 @@ done:
 /* What the stages of a run share. */
 struct main_run {
 	struct hub hub;
-	struct main_accept acc;
+	struct main_requests req;
 	const struct settings *settings;
 	bool own_socket;              /* listening on settings->socket */
 	struct stat sock_file;        /* the socket file made, when own_socket */
 	sigset_t stop_signals;
 	struct dialer *dialer;
 	struct events *events;
+	struct outbox *outbox;
+	struct gate *gate;
 };
 
 /* The change log's length for a list of count rows. */
@@ -410,9 +459,9 @@ main_listener(struct main_run *m)
 		return -1;
 	}
 	if (m->own_socket) {
-		m->acc.listen_fd = main_listen(m->settings->socket, &m->sock_file,
-		    err, sizeof(err));
-		if (m->acc.listen_fd < 0) {
+		m->req.listen_fd = main_listen(m->settings->socket,
+		    m->settings->socket_group, &m->sock_file, err, sizeof(err));
+		if (m->req.listen_fd < 0) {
 			fprintf(stderr, "numdialer: %s\n", err);
 			return -1;
 		}
@@ -422,18 +471,17 @@ main_listener(struct main_run *m)
 		    "NUMDIALER_SOCKET\n");
 		return -1;
 	} else {
-		m->acc.listen_fd = 0;
+		m->req.listen_fd = 0;
 	}
-	main_bound_reads(m->acc.listen_fd);
 	return 0;
 }
 
 /*
  * Stage: the signals. FCGX_Init installed handlers that only set a flag,
- * so a blocked accept would never notice a stop. Block the stop signals in
- * every thread (threads inherit the mask) and take them in the main thread
- * with sigwait. Writes to a web server that went away must fail with
- * EPIPE, not kill the process.
+ * which nothing here would notice. Block the stop signals in every thread
+ * (threads inherit the mask) and take them in the main thread with
+ * sigwait. Writes to a web server that went away must fail with EPIPE, not
+ * kill the process.
  */
 static void
 main_signals(struct main_run *m)
@@ -451,25 +499,25 @@ main_signals(struct main_run *m)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
-/* Starts up to MAIN_ACCEPT_THREADS accept threads: how many started. */
+/* Starts up to MAIN_REQUEST_THREADS request threads: how many started. */
 static unsigned
-main_accept_start(struct main_accept *acc)
+main_requests_start(struct main_requests *r)
 {
 	pthread_attr_t attr;
 	unsigned i;
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < MAIN_ACCEPT_THREADS; i++) {
+	for (i = 0; i < MAIN_REQUEST_THREADS; i++) {
 		pthread_t t;
 
-		pthread_mutex_lock(&acc->lock);
-		acc->running++;
-		pthread_mutex_unlock(&acc->lock);
-		if (pthread_create(&t, &attr, main_accept_run, acc) != 0) {
-			pthread_mutex_lock(&acc->lock);
-			acc->running--;
-			pthread_mutex_unlock(&acc->lock);
+		pthread_mutex_lock(&r->lock);
+		r->running++;
+		pthread_mutex_unlock(&r->lock);
+		if (pthread_create(&t, &attr, main_request_run, r) != 0) {
+			pthread_mutex_lock(&r->lock);
+			r->running--;
+			pthread_mutex_unlock(&r->lock);
 			break;
 		}
 	}
@@ -480,14 +528,15 @@ main_accept_start(struct main_accept *acc)
 /*
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
- * repainted page. Then the events thread, then the accept threads, which
- * bring the requests. 0, or -1 having said why.
+ * repainted page. Then the events thread and the outbox's, then the gate,
+ * which brings the requests, and the request threads. 0, or -1 having
+ * said why.
  */
 static int
 main_threads(struct main_run *m)
 {
 	const struct settings *settings = m->settings;
-	unsigned accepting;
+	unsigned serving;
 
 	m->dialer = dialer_start(&m->hub);
 	if (m->dialer == NULL) {
@@ -500,9 +549,22 @@ main_threads(struct main_run *m)
 		return -1;
 	}
 	m->hub.events = m->events;
-	accepting = main_accept_start(&m->acc);
-	if (accepting == 0) {
-		fprintf(stderr, "numdialer: cannot start the accept threads\n");
+	m->outbox = outbox_start();
+	if (m->outbox == NULL) {
+		fprintf(stderr, "numdialer: cannot start the outbox thread\n");
+		return -1;
+	}
+	m->req.outbox = m->outbox;
+	m->gate = gate_start(m->req.listen_fd, ROUTES_BODY_READ_MAX,
+	    main_broken, &m->req);
+	if (m->gate == NULL) {
+		fprintf(stderr, "numdialer: cannot start the gate thread\n");
+		return -1;
+	}
+	m->req.gate = m->gate;
+	serving = main_requests_start(&m->req);
+	if (serving == 0) {
+		fprintf(stderr, "numdialer: cannot start the request threads\n");
 		return -1;
 	}
 	fprintf(stderr, "numdialer: instance %s: %zu numbers from %s, %d at "
@@ -511,7 +573,7 @@ main_threads(struct main_run *m)
 	    campaign_size(m->hub.campaign), settings->numbers,
 	    settings->concurrency, settings->call_timeout, settings->api,
 	    settings->public_url,
-	    m->own_socket ? settings->socket : "standard input", accepting,
+	    m->own_socket ? settings->socket : "standard input", serving,
 	    m->hub.journal != NULL ? "journal " :
 	    "no journal (state in memory only)",
 	    m->hub.journal != NULL ? settings->journal : "");
@@ -526,24 +588,24 @@ main_threads(struct main_run *m)
 static bool
 main_stop(struct main_run *m)
 {
-	struct main_accept *acc = &m->acc;
-
-	atomic_store(&acc->stopping, true);
-	/* Wakes the threads blocked in accept (it fails with EINVAL), so
-	 * none is left using the dialer or the events after they stop. */
-	if (acc->listen_fd >= 0)
-		shutdown(acc->listen_fd, SHUT_RDWR);
+	/* No more connections: the request threads leave once they have
+	 * served the one they hold. */
+	gate_stop(m->gate);
 	/* At once, so that a new run can take the path while this one ends. */
-	if (m->own_socket && acc->listen_fd >= 0)
+	if (m->own_socket && m->req.listen_fd >= 0)
 		main_unlink_own(m->settings->socket, &m->sock_file);
-	if (!main_accept_wait(acc)) {
+	if (!main_requests_wait(&m->req)) {
 		/* A thread still serving may wake the dialer or park a watcher:
 		 * free nothing it could reach, and let exit end it all. */
 		fprintf(stderr, "numdialer: a request is still being served; "
 		    "stopping anyway\n");
 		return false;
 	}
-	/* Nothing calls hub_changed from here on. */
+	/* Nothing calls gate_take, hub_changed or outbox_send from here on. */
+	gate_free(m->gate);
+	m->gate = NULL;
+	outbox_stop(m->outbox);
+	m->outbox = NULL;
 	dialer_stop(m->dialer);
 	events_stop(m->events);
 	m->dialer = NULL;
@@ -569,13 +631,13 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	memset(&m, 0, sizeof(m));
 	m.settings = settings;
 	m.own_socket = settings->socket[0] != '\0';
-	m.acc.listen_fd = -1;
-	m.acc.hub = &m.hub;
+	m.req.listen_fd = -1;
+	m.req.hub = &m.hub;
 	m.hub.settings = settings;
 	pthread_mutex_init(&m.hub.lock, NULL);
 	pthread_mutex_init(&m.hub.stuck_lock, NULL);
-	pthread_mutex_init(&m.acc.lock, NULL);
-	pthread_cond_init(&m.acc.ended, NULL);
+	pthread_mutex_init(&m.req.lock, NULL);
+	pthread_cond_init(&m.req.ended, NULL);
 
 	fds = main_raise_fd_limit();
 	if (fds < MAIN_FDS_WANTED)
@@ -597,7 +659,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 			    "going on\n");
 	}
 	fprintf(stderr, "numdialer: %s: stopping\n", strsignal(sig));
-	status = atomic_load(&m.acc.failed) ? 1 : 0;
+	status = atomic_load(&m.req.failed) ? 1 : 0;
 	if (main_stop(&m) && status == 0)
 		fprintf(stderr, "numdialer: stopped\n");
 	return status;

@@ -1,7 +1,7 @@
 /*
  * routes: the route table and its handlers. A handler parses, locks the
  * campaign, changes or renders it, unlocks, and returns the HTTP status it
- * means; routes_serve alone writes the answer, after every lock is gone.
+ * means; routes_serve alone makes the answer, after every lock is gone.
  */
 #include "routes.h"
 
@@ -399,7 +399,7 @@ too_large:
 static enum http_status
 routes_webhook_read(struct routes_ctx *x, struct routes_webhook_req *w)
 {
-	char body[WEBHOOK_BODY_MAX + 1];
+	char body[ROUTES_BODY_READ_MAX];
 	enum campaign_result res;
 	enum http_status status;
 	size_t len = 0;
@@ -612,7 +612,7 @@ routes_dispatch(struct routes_ctx *x)
 }
 
 enum routes_served
-routes_serve(struct hub *hub, FCGX_Request *req)
+routes_serve(struct hub *hub, FCGX_Request *req, struct http_answer *answer)
 {
 	struct routes_ctx x;
 	enum http_status status;
@@ -632,13 +632,16 @@ routes_serve(struct hub *hub, FCGX_Request *req)
 	if (x.parked)
 		return ROUTES_PARKED;
 
+	if (status < HTTP_BAD_REQUEST && x.body == NULL)
+		status = routes_fail(&x, HTTP_INTERNAL_SERVER_ERROR,
+		    "no answer was made");
 	if (status >= HTTP_BAD_REQUEST) {
 		routes_log(&x, status);
-		http_reply_error(req, status, x.headers,
+		http_answer_error(answer, status, x.headers,
 		    x.reason[0] != '\0' ? x.reason : http_status_text(status));
+		free(x.body);
 	} else {
-		http_reply_json(req, status, x.headers, x.body, x.len);
+		http_answer_json(answer, status, x.headers, x.body, x.len);
 	}
-	free(x.body);
 	return ROUTES_ANSWERED;
 }

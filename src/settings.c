@@ -24,6 +24,7 @@ enum kind {
 	KIND_PATH,   /* any printable text */
 	KIND_HOST,   /* an address or host name */
 	KIND_HOSTS,  /* a comma-separated list of host[:port] */
+	KIND_NAME,   /* a user or group name, or its number */
 	KIND_CHOICE, /* one of words, stored as its index in an enum */
 	KIND_WORD    /* one of words, stored as text */
 };
@@ -66,6 +67,8 @@ static const struct setting table[] = {
 	{ "NUMDIALER_SERVER", KIND_WORD, 1, 0, FIELD(server), server_words,
 	    "lighttpd", "must be lighttpd or nginx" },
 	{ "NUMDIALER_SOCKET", KIND_PATH, 0, 0, FIELD(socket), NULL, "", NULL },
+	{ "NUMDIALER_SOCKET_GROUP", KIND_NAME, 0, 0, FIELD(socket_group), NULL,
+	    "", NULL },
 	{ "NUMDIALER_JOURNAL", KIND_PATH, 0, 0, FIELD(journal), NULL, "", NULL },
 	{ "NUMDIALER_DIAL_ATTEMPTS", KIND_INT, 1, SETTINGS_DIAL_ATTEMPTS_MAX,
 	    FIELD(dial_attempts), NULL, "4", NULL },
@@ -149,6 +152,23 @@ check_host(const char *v)
 	return NULL;
 }
 
+/* POSIX's portable names: letters, digits, '.', '_' and '-', not first. */
+static const char *
+check_name(const char *v)
+{
+	if (*v == '-')
+		return "not a group name";
+	for (; *v != '\0'; v++) {
+		char ch = *v;
+
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == '_' ||
+		    ch == '-'))
+			return "not a group name";
+	}
+	return NULL;
+}
+
 /* Returns the index of v among t->words, or -1. */
 static int
 word_index(const struct setting *t, const char *v)
@@ -197,6 +217,9 @@ apply(struct settings *s, const struct setting *t, const char *v, char *buf,
 	case KIND_HOSTS:
 		if (hosts_add_list(NULL, v, buf, buflen) != 0)
 			why = buf;
+		break;
+	case KIND_NAME:
+		why = check_name(v);
 		break;
 	case KIND_CHOICE:
 	case KIND_WORD:

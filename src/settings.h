@@ -14,6 +14,7 @@
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
 #define SETTINGS_PATH_MAX 1024
+#define SETTINGS_NAME_MAX 64       /* a group's name */
 #define SETTINGS_DIAL_ATTEMPTS_MAX 20
 #define SETTINGS_RETRY_DELAY_MAX_MS 60000
 #define SETTINGS_FAILURE_PAUSE_MAX 1000000
@@ -34,6 +35,10 @@ struct settings {
 	char server[16];                       /* NUMDIALER_SERVER: lighttpd|nginx */
 	char socket[SETTINGS_PATH_MAX];        /* NUMDIALER_SOCKET: FastCGI socket to
 	                                          listen on when not spawned; empty */
+	char socket_group[SETTINGS_NAME_MAX];  /* NUMDIALER_SOCKET_GROUP: the group
+	                                          (name or number) that may use
+	                                          that socket besides its owner;
+	                                          empty: the owner only */
 	char journal[SETTINGS_PATH_MAX];       /* NUMDIALER_JOURNAL: where every placed
 	                                          call and status change is appended
 	                                          and replayed from; empty: none */

@@ -17,6 +17,7 @@ import {
 	directClient, exchange, longPoll, memory, openFiles, percentile, phones, recordedHooks,
 	startLighttpd, untilProgramAnswers, wrk,
 } from './tools.mjs';
+import { drippers, fcgiSocket, stalledReaders } from '../../tests/system/slow.mjs';
 
 const RESPONDER = path.join(BUILD, 'bench', 'empty_responder');
 const FCGI = path.join(BUILD, 'numdialer.fcgi');
@@ -30,6 +31,11 @@ const LIST_SETTLE_MS = 300;         // for the dialer to take the stand-in API's
 const FLOOD_PROBE_MS = 20;          // a webhook started this often under attack
 const FLOOD_FD_SPARE = 200;         // of the attacker's open files, for itself
 const CAMPAIGN_WAIT_MS = 900000;
+const SLOW_READERS = 6;             // more than the program's 4 request threads
+const SLOW_DRIPPERS = 4;
+const SLOW_DRIP_EVERY_MS = 3000;
+const SLOW_SETTLE_MS = 1500;        // for the readers' answers to fill the buffers
+const SLOW_HOOK_WAIT_MS = 10000;    // a webhook not answered by then counts at this
 
 const r1 = (x) => Math.round(x * 10) / 10;
 const r3 = (x) => Math.round(x * 1000) / 1000;
@@ -493,4 +499,79 @@ export async function pageRow(size) {
 		    target: { text: '<= 16 ms', ok: big.change_ms_median <= 16 },
 		    note: `median of ${big.changes} answers after Call, mean ${big.change_ms_mean} ms, max ${big.change_ms_max} ms${trouble}` },
 	];
+}
+
+// --- slow peers ----------------------------------------------------------
+
+// Webhooks one after another for ms, each on a fresh connection: their
+// answer times (a webhook not answered within SLOW_HOOK_WAIT_MS counts at
+// that, as a failure) and the failures.
+async function hookTimes(st, hooks, ms) {
+	const times = [];
+	let failed = 0;
+	let turn = 0;
+	const end = performance.now() + ms;
+	while (performance.now() < end) {
+		const h = hooks[turn++ % hooks.length];
+		const t0 = performance.now();
+		const r = await Promise.race([
+			exchange(`${st.base}${h.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+			    body: JSON.stringify({ id: h.id, status: 'ringing' }) }).catch(() => null),
+			sleep(SLOW_HOOK_WAIT_MS).then(() => null),
+		]);
+		times.push(r === null ? SLOW_HOOK_WAIT_MS : performance.now() - t0);
+		if (r === null || r.status !== 200) failed++;
+	}
+	return { times, failed, p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times) };
+}
+
+// Webhook answer times behind nginx (which passes answers on as its client
+// reads them) with no attack, then while 6 clients ask for the full
+// /events and never read it, then while 4 connections drip a request into
+// the program's FastCGI socket a byte every 3 s.
+export async function slowRow(size) {
+	const api = await standInApi();
+	try {
+		return await withStack(async (s) => {
+			const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(size.slowNumbers));
+			const st = await s.stack({ server: 'nginx', api: api.url, numbers: file });
+			await post(`${st.base}/call`);
+			const hooks = await recordedHooks(api, 3);
+			for (const h of hooks) await post(`${st.base}${h.path}`, { id: h.id, status: 'ringing' });
+			const ms = size.slowSeconds * 1000;
+			const calm = await hookTimes(st, hooks, ms);
+
+			const readers = await stalledReaders(st.port, '/events', SLOW_READERS);
+			let stalled;
+			try {
+				await sleep(SLOW_SETTLE_MS);
+				stalled = await hookTimes(st, hooks, ms);
+			} finally {
+				readers.close();
+			}
+			const drips = await drippers(fcgiSocket(st), SLOW_DRIPPERS, SLOW_DRIP_EVERY_MS);
+			let dripped;
+			try {
+				dripped = await hookTimes(st, hooks, ms);
+			} finally {
+				drips.close();
+			}
+			const N = size.slowNumbers.toLocaleString('en');
+			const base = { label: 'no attack', value: r1(calm.p99) };
+			const note = (m) => `webhooks one after another for ${size.slowSeconds} s behind nginx, a fresh ` +
+			    `connection each: ${m.times.length - m.failed} answered 200, p50 ${r1(m.p50)} ms, max ` +
+			    `${r1(m.max)} ms, ${m.failed} failed or not answered within ${SLOW_HOOK_WAIT_MS} ms; no attack: ` +
+			    `${calm.times.length - calm.failed} answered, p50 ${r1(calm.p50)} ms, max ${r1(calm.max)} ms`;
+			return [
+				{ name: `webhook answer p99, ${SLOW_READERS} clients not reading a ${N}-row /events`,
+				    value: r1(stalled.p99), unit: 'ms', base,
+				    target: { text: '<= 100 ms', ok: stalled.failed === 0 && stalled.p99 <= 100 }, note: note(stalled) },
+				{ name: `webhook answer p99, ${SLOW_DRIPPERS} requests dripped into the FastCGI socket`,
+				    value: r1(dripped.p99), unit: 'ms', base,
+				    target: { text: '<= 100 ms', ok: dripped.failed === 0 && dripped.p99 <= 100 }, note: note(dripped) },
+			];
+		});
+	} finally {
+		await api.close();
+	}
 }

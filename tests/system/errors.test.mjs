@@ -109,6 +109,10 @@ for (const server of ['lighttpd', 'nginx']) {
 				expectError(await post(hook0, JSON.stringify({ id: 1234 })), 422, 'status missing');
 				const big = JSON.stringify({ id: 1234, status: 'ringing', pad: 'x'.repeat(100 * 1024) });
 				expectError(await post(hook0, big), 413, '100 KiB body');
+				// Longer than the FastCGI socket's buffer: lighttpd is still
+				// writing it when the program answers.
+				const huge = JSON.stringify({ id: 1234, status: 'ringing', pad: 'x'.repeat(1024 * 1024) });
+				expectError(await post(hook0, huge), 413, '1 MiB body');
 				const over = JSON.stringify({ id: 1234, status: 'ringing', pad: 'x'.repeat(9 * 1024) });
 				expectError(await post(hook0, over), 413, '9 KiB body (over the 8 KiB bound)');
 				expectError(await post(hook0, JSON.stringify({ id: 9999, status: 'completed' })), 409, 'id contradicting the row');

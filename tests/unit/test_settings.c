@@ -27,7 +27,8 @@ static const char *const env_keys[] = {
 	"NUMDIALER_CALL_TIMEOUT", "NUMDIALER_SIM", "NUMDIALER_RUNDIR",
 	"NUMDIALER_SERVER", "NUMDIALER_SOCKET", "NUMDIALER_JOURNAL",
 	"NUMDIALER_DIAL_ATTEMPTS", "NUMDIALER_RETRY_DELAY_MS",
-	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_HOSTS", "NUMDIALER_LOG_MAX_MB",
+	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_PROXY", "NUMDIALER_HOSTS",
+	"NUMDIALER_LOG_MAX_MB", "NUMDIALER_SOCKET_GROUP",
 };
 
 static int
@@ -70,6 +71,7 @@ test_defaults(void **state)
 	assert_string_equal(s.server, "lighttpd");
 	assert_string_equal(s.socket, "");
 	assert_int_equal(s.log_max_mb, 50);
+	assert_string_equal(s.socket_group, "");
 
 	/* Loaded with no file and no environment: the defaults, derived. */
 	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
@@ -95,6 +97,7 @@ test_file(void **state)
 	    "NUMDIALER_RUNDIR=/tmp/nd\n"
 	    "NUMDIALER_SERVER=nginx\n"
 	    "NUMDIALER_SOCKET=/tmp/nd/fcgi.sock\n"
+	    "NUMDIALER_SOCKET_GROUP=www-data\n"
 	    "NUMDIALER_BIND=0.0.0.0\n";
 	struct settings s;
 	char err[ERR_MAX] = "";
@@ -112,6 +115,7 @@ test_file(void **state)
 	assert_string_equal(s.rundir, "/tmp/nd");
 	assert_string_equal(s.server, "nginx");
 	assert_string_equal(s.socket, "/tmp/nd/fcgi.sock");
+	assert_string_equal(s.socket_group, "www-data");
 	assert_string_equal(s.bind, "0.0.0.0");
 }
 
@@ -237,6 +241,9 @@ test_bad_values(void **state)
 		{ "NUMDIALER_HOSTS", "a.test:99999",
 		    "NUMDIALER_HOSTS: a.test:99999: the port is not a number in 1..65535" },
 		{ "NUMDIALER_HOSTS", "fd00::1", "NUMDIALER_HOSTS: fd00::1: an IPv6 address goes in brackets" },
+		{ "NUMDIALER_SOCKET_GROUP", "www data", "NUMDIALER_SOCKET_GROUP: not a group name" },
+		{ "NUMDIALER_SOCKET_GROUP", "-g", "NUMDIALER_SOCKET_GROUP: not a group name" },
+		{ "NUMDIALER_SOCKET_GROUP", "a:b", "NUMDIALER_SOCKET_GROUP: not a group name" },
 		{ "NUMDIALER_COLOR", "blue", "NUMDIALER_COLOR: unknown setting" },
 		{ "PORT", "80", "PORT: unknown setting" },
 		{ "NUMDIALER_API", long_url, "NUMDIALER_API: too long" },
@@ -290,6 +297,12 @@ test_good_values(void **state)
 	assert_int_equal(settings_set(&s, "NUMDIALER_SOCKET", "", err,
 	    sizeof(err)), 0);
 	assert_string_equal(s.socket, "");
+	assert_int_equal(settings_set(&s, "NUMDIALER_SOCKET_GROUP", "33", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.socket_group, "33");
+	assert_int_equal(settings_set(&s, "NUMDIALER_SOCKET_GROUP", "", err,
+	    sizeof(err)), 0);
+	assert_string_equal(s.socket_group, "");
 }
 
 static void
@@ -488,6 +501,7 @@ test_print(void **state)
 		{ "NUMDIALER_RUNDIR", "/tmp/nd-run" },
 		{ "NUMDIALER_SERVER", "nginx" },
 		{ "NUMDIALER_SOCKET", "/tmp/nd-run/fcgi.sock" },
+		{ "NUMDIALER_SOCKET_GROUP", "www-data" },
 		{ "NUMDIALER_JOURNAL", "/var/lib/numdialer/journal" },
 		{ "NUMDIALER_DIAL_ATTEMPTS", "7" },
 		{ "NUMDIALER_RETRY_DELAY_MS", "1234" },

@@ -1,0 +1,58 @@
+/*
+ * wire: an answer on the web server's connection, as the FastCGI records
+ * libfcgi itself would write, sent in as many writes as the connection
+ * needs, each from where the last one stopped.
+ */
+#ifndef NUMDIALER_WIRE_H
+#define NUMDIALER_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http.h"
+
+/* An answer being sent on one connection. */
+struct wire {
+	const struct http_answer *answer;  /* not owned: kept by the caller
+	                                      until the sending ends */
+	int request_id;                    /* the FastCGI request answered */
+	size_t sent;                       /* bytes of the records written */
+	size_t size;                       /* bytes of the records in all */
+};
+
+/* What a wire_send came to. */
+enum wire_result {
+	WIRE_SENT,         /* every byte is written */
+	WIRE_WOULD_BLOCK,  /* the connection takes no more now: send again
+	                      when it is writable */
+	WIRE_FAILED        /* the connection is gone, or (waiting) took no
+	                      byte for its SO_SNDTIMEO */
+};
+
+/* Starts sending answer as the reply to request_id: nothing written yet. */
+void wire_init(struct wire *w, const struct http_answer *answer,
+    int request_id);
+
+/*
+ * Writes to fd what is left of w: the answer on FCGI_STDOUT in records of
+ * at most FCGI_MAX_LENGTH bytes, an empty FCGI_STDOUT record, then
+ * FCGI_END_REQUEST (request complete). Without wait, only what the
+ * connection takes at once; with it, blocks until all is written or a
+ * write fails (a socket's SO_SNDTIMEO bounds each write's wait).
+ */
+enum wire_result wire_send(struct wire *w, int fd, bool wait);
+
+/* Bytes of w not written yet. */
+size_t wire_left(const struct wire *w);
+
+/*
+ * Closes a connection whose answer is written (or given up). What the web
+ * server may still have sent (the end of an empty request body) is read
+ * first without waiting: a socket closed with unread data may reset the
+ * connection, and a reset can drop the answer before the web server reads
+ * it. (libfcgi's own close waits, up to seconds, for the web server to
+ * close first: a thread must not wait on a peer.)
+ */
+void wire_close(int fd);
+
+#endif
