@@ -16,10 +16,11 @@
  * request not in GATE_REQUEST_MS after its accept is dropped, with a line
  * in the log.
  *
- * What libfcgi would fail on is dropped here too (another version, a
- * record out of order or of another request, a bad role, name-value
- * lengths past the parameters' end): libfcgi closes such a connection
- * itself, and its close reads until the web server's end, in the thread.
+ * What libfcgi would fail on, or misread, is dropped here too (another
+ * version, a record out of order or of another request, a bad role,
+ * name-value lengths past the parameters' end): libfcgi closes a request
+ * it fails on itself, and its close reads until the web server's end, in
+ * the thread.
  * A request that came whole has its read side shut down, so that no read
  * can wait. One with a long body (lighttpd forwards any size) cannot all
  * wait in the socket's buffer: once its parameters and body_max bytes of
