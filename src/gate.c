@@ -1,26 +1,33 @@
 /*
  * gate: the accept loop. libfcgi reads a request only by blocking on its
- * socket, a thread per connection: a web server, or anyone who can reach
- * the socket, sending a request slowly would hold that thread however long
- * it liked (a read timeout bounds each read, not the request). So the gate
- * thread accepts every connection and polls them all; for each it peeks at
- * what came (MSG_PEEK, from where the last peek stopped: SO_PEEK_OFF) and
- * follows the FastCGI records by their headers alone, until it has seen
- * FCGI_BEGIN_REQUEST and the empty FCGI_PARAMS and FCGI_STDIN records
- * that end the request. Then it shuts the read side down, so that no read
- * of libfcgi's can wait (nor its close, which reads until the end), and
- * hands the connection over; libfcgi reads and parses the request as ever.
- * A request not in GATE_REQUEST_MS after its accept is dropped, with a
- * line in the log.
+ * socket: a web server, or anyone who can reach the socket, sending a
+ * request slowly would hold that thread however long it liked (a read
+ * timeout bounds each read, not the request). So no thread reads a
+ * connection until its request has arrived.
  *
- * A request with a long body (lighttpd forwards any size) cannot all wait
- * in the socket's buffer. Once its parameters and body_max bytes of body
- * are in, the most any reader takes, it is handed over with its read side
- * open, so that the web server can write the rest (the outbox reads it
- * away after the answer); had it been shut, the web server's writes would
- * fail and it would answer 503 instead of the program's 413. The gate
- * keeps a second descriptor of it and shuts its read side at the request's
- * deadline, so that even then no reader waits past it.
+ * The request threads take turns (leader and followers): while no request
+ * is ready, one of them leads. It accepts every connection and polls them
+ * all; for each it peeks at what came (MSG_PEEK, from where the last peek
+ * stopped: SO_PEEK_OFF) and follows the FastCGI records by their headers,
+ * and the parameters by their name-value lengths, until the empty
+ * FCGI_PARAMS and FCGI_STDIN records that end the request are in. Then it
+ * wakes another thread to lead and serves that request itself: the common
+ * request is served by the thread that accepted it, with no hand-over. A
+ * request not in GATE_REQUEST_MS after its accept is dropped, with a line
+ * in the log.
+ *
+ * What libfcgi would fail on, or misread, is dropped here too (another
+ * version, a record out of order or of another request, a bad role,
+ * name-value lengths past the parameters' end): libfcgi closes a request
+ * it fails on itself, and its close reads until the web server's end, in
+ * the thread.
+ * A request that came whole has its read side shut down, so that no read
+ * can wait. One with a long body (lighttpd forwards any size) cannot all
+ * wait in the socket's buffer: once its parameters and body_max bytes of
+ * body are in, the most any reader takes, it is handed over with its read
+ * side open, so that the web server can write the rest (the outbox reads
+ * it away after the answer); shut, the web server's writes would fail,
+ * and lighttpd may answer 503 for the program's 413.
  */
 #include "gate.h"
 
@@ -43,6 +50,7 @@
 
 #define GATE_PEEK_BYTES 16384     /* peeked at a time */
 #define GATE_RETRY_MS 100         /* accepting again after EMFILE and such */
+#define GATE_LEN_LONG 4           /* bytes of a name-value length >= 128 */
 
 /* Where the records of one connection's request stand. */
 struct gate_conn {
@@ -50,13 +58,23 @@ struct gate_conn {
 	int64_t deadline_ms;          /* CLOCK_MONOTONIC */
 	size_t seen;                  /* bytes of the request followed */
 	size_t body;                  /* of them, FCGI_STDIN content */
-	int type;                     /* the current record's type */
-	size_t content, padding;      /* of the current record, not yet seen */
 	unsigned char head[FCGI_HEADER_LEN];  /* a header seen in part */
 	size_t head_len;
-	bool begun;                   /* FCGI_BEGIN_REQUEST seen */
+	int id;                       /* the request's; 0 before it began */
+	int type;                     /* the current record's type */
+	size_t content, padding;      /* of the current record, not yet seen */
+	unsigned char role[2];        /* FCGI_BEGIN_REQUEST's first bytes */
+	size_t role_len;
+	/* The parameters' name-value pairs: a length being read, or the
+	 * bytes of a pair left. */
+	unsigned char len[GATE_LEN_LONG];
+	size_t len_have;
+	bool value_len;               /* the length read is the value's */
+	size_t name_len;
+	size_t pair_left;
 	bool params;                  /* the empty FCGI_PARAMS record seen */
 	bool input;                   /* the empty FCGI_STDIN record seen */
+	bool peek_off;                /* peeks go on from where they stopped */
 };
 
 /* What the records seen so far say of a request. */
@@ -64,58 +82,131 @@ enum gate_verdict {
 	GATE_WAITING,   /* more is to come */
 	GATE_WHOLE,     /* every record is in */
 	GATE_ENOUGH,    /* its parameters and body_max bytes of body are in */
-	GATE_DROP       /* not a request worth waiting for: close it */
-};
-
-/* A connection handed over with its read side open: a second descriptor
- * of it, whose read side is shut at the request's deadline. */
-struct gate_open {
-	int fd;
-	int64_t deadline_ms;
+	GATE_DROP       /* not a request libfcgi would read: close it */
 };
 
 struct gate {
 	int listen_fd;
 	size_t body_max;
-	int wake;                     /* eventfd: stop */
+	int wake;                     /* eventfd: the leader's wake-up to stop */
 	void (*broken)(void *arg);
 	void *broken_arg;
-	pthread_t thread;
-	pthread_mutex_t lock;         /* guards ready, stopping and stopped */
-	pthread_cond_t taken;         /* a connection is ready, or stopped */
+	pthread_mutex_t lock;         /* guards ready, led and stopping */
+	pthread_cond_t turn;          /* a follower may lead, or take one */
 	int ready[GATE_HELD_MAX];     /* a ring: requests arrived, in order */
 	size_t ready_first, ready_count;
-	bool stopping;                /* gate_stop was called */
-	bool stopped;                 /* the thread has left: no more ready */
-	/* The thread's own, no lock: */
+	bool led;                     /* a thread leads */
+	bool stopping;
+	/* The leader's, one at a time: */
 	struct gate_conn conns[GATE_HELD_MAX];
 	size_t count;
-	struct gate_open open[GATE_HELD_MAX];
-	size_t open_count;
 	struct pollfd fds[GATE_HELD_MAX + 2];
 	bool listen_broken;
 	int64_t accept_after_ms;      /* after a passing accept error */
 };
 
-/* Takes in a record's header, complete in c->head. */
+/* Reads n bytes of the parameters' name-value pairs: false when a length
+ * reaches past anything a web server sends. */
+static bool
+gate_pairs(struct gate_conn *c, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		size_t take, len;
+
+		if (c->pair_left > 0) {
+			take = n < c->pair_left ? n : c->pair_left;
+			c->pair_left -= take;
+			p += take;
+			n -= take;
+			continue;
+		}
+		c->len[c->len_have++] = *p++;
+		n--;
+		if ((c->len[0] & 0x80) != 0 && c->len_have < GATE_LEN_LONG)
+			continue;
+		len = c->len_have == 1 ? c->len[0] :
+		    (size_t)(c->len[0] & 0x7f) << 24 | (size_t)c->len[1] << 16 |
+		    (size_t)c->len[2] << 8 | c->len[3];
+		c->len_have = 0;
+		if (len > GATE_REQUEST_MAX)
+			return false;
+		if (!c->value_len) {
+			c->name_len = len;
+			c->value_len = true;
+		} else {
+			c->pair_left = c->name_len + len;
+			c->value_len = false;
+		}
+	}
+	return true;
+}
+
+/* Takes in a record's header, complete in c->head: is it one libfcgi
+ * reads, in its place? */
 static enum gate_verdict
 gate_header(struct gate_conn *c)
 {
 	const FCGI_Header *h = (const FCGI_Header *)c->head;
+	int id = h->requestIdB1 << 8 | h->requestIdB0;
+	size_t len = (size_t)h->contentLengthB1 << 8 | h->contentLengthB0;
 
 	c->head_len = 0;
+	c->type = h->type;
+	c->content = len;
+	c->padding = h->paddingLength;
 	if (h->version != FCGI_VERSION_1)
 		return GATE_DROP;
-	c->type = h->type;
-	c->content = (size_t)h->contentLengthB1 << 8 | h->contentLengthB0;
-	c->padding = h->paddingLength;
-	if (c->type == FCGI_BEGIN_REQUEST)
-		c->begun = true;
-	else if (c->type == FCGI_PARAMS && c->content == 0)
+	if (c->id == 0) {
+		/* libfcgi reads no padding after this record's 8 bytes. */
+		if (c->type != FCGI_BEGIN_REQUEST || id == 0 ||
+		    len != sizeof(FCGI_BeginRequestBody) || c->padding != 0)
+			return GATE_DROP;
+		c->id = id;
+		return GATE_WAITING;
+	}
+	if (id != c->id || c->role_len < sizeof(c->role))
+		return GATE_DROP;
+	if (!c->params) {
+		if (c->type != FCGI_PARAMS)
+			return GATE_DROP;
+		if (len > 0)
+			return GATE_WAITING;
+		/* The parameters end between two pairs, or libfcgi fails. */
+		if (c->len_have > 0 || c->value_len || c->pair_left > 0)
+			return GATE_DROP;
 		c->params = true;
-	else if (c->type == FCGI_STDIN && c->content == 0)
-		c->input = true;
-	return c->begun && c->params && c->input ? GATE_WHOLE : GATE_WAITING;
+		return GATE_WAITING;
+	}
+	if (c->type != FCGI_STDIN)
+		return GATE_DROP;
+	c->input = len == 0;
+	return c->input ? GATE_WHOLE : GATE_WAITING;
+}
+
+/* Takes in n bytes of the current record's content. */
+static enum gate_verdict
+gate_content(struct gate_conn *c, const unsigned char *p, size_t n,
+    size_t body_max)
+{
+	int role;
+
+	switch (c->type) {
+	case FCGI_BEGIN_REQUEST:
+		while (n > 0 && c->role_len < sizeof(c->role)) {
+			c->role[c->role_len++] = *p++;
+			n--;
+		}
+		role = c->role[0] << 8 | c->role[1];
+		if (c->role_len == sizeof(c->role) && role != FCGI_RESPONDER &&
+		    role != FCGI_AUTHORIZER && role != FCGI_FILTER)
+			return GATE_DROP;
+		return GATE_WAITING;
+	case FCGI_PARAMS:
+		return gate_pairs(c, p, n) ? GATE_WAITING : GATE_DROP;
+	default:
+		c->body += n;
+		return c->body >= body_max ? GATE_ENOUGH : GATE_WAITING;
+	}
 }
 
 /* Follows n more bytes of the request's records. */
@@ -123,17 +214,14 @@ static enum gate_verdict
 gate_follow(struct gate_conn *c, const unsigned char *p, size_t n,
     size_t body_max)
 {
-	enum gate_verdict v;
+	enum gate_verdict v = GATE_WAITING;
 	size_t take;
 
-	while (n > 0) {
+	while (n > 0 && v == GATE_WAITING) {
 		if (c->content > 0) {
 			take = n < c->content ? n : c->content;
 			c->content -= take;
-			if (c->type == FCGI_STDIN)
-				c->body += take;
-			if (c->begun && c->params && c->body >= body_max)
-				return GATE_ENOUGH;
+			v = gate_content(c, p, take, body_max);
 		} else if (c->padding > 0) {
 			take = n < c->padding ? n : c->padding;
 			c->padding -= take;
@@ -142,15 +230,29 @@ gate_follow(struct gate_conn *c, const unsigned char *p, size_t n,
 			take = n < take ? n : take;
 			memcpy(c->head + c->head_len, p, take);
 			c->head_len += take;
+			if (c->head_len == FCGI_HEADER_LEN)
+				v = gate_header(c);
 		}
 		c->seen += take;
 		p += take;
 		n -= take;
-		if (c->head_len == FCGI_HEADER_LEN &&
-		    (v = gate_header(c)) != GATE_WAITING)
-			return v;
 	}
-	return GATE_WAITING;
+	return v;
+}
+
+/* Makes the next peeks on c start past the c->seen bytes followed: 0, or
+ * -1 having said why. */
+static int
+gate_peek_from(struct gate_conn *c)
+{
+	int off = (int)c->seen;   /* at most GATE_PEEK_BYTES here */
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) != 0) {
+		fprintf(stderr, "numdialer: SO_PEEK_OFF: %s\n", strerror(errno));
+		return -1;
+	}
+	c->peek_off = true;
+	return 0;
 }
 
 /* Peeks at what came on c since the last look. */
@@ -176,37 +278,33 @@ gate_look(struct gate_conn *c, size_t body_max)
 			return v;
 		/* Bounds the looking too: a request is in, or dropped, within
 		 * GATE_REQUEST_MAX + body_max bytes and their headers. */
-		if (c->seen - c->body >= GATE_REQUEST_MAX ||
-		    (!c->params && c->seen >= GATE_REQUEST_MAX)) {
+		if (c->seen - c->body >= GATE_REQUEST_MAX) {
 			fprintf(stderr, "numdialer: a request over %d bytes "
 			    "before its body: dropped\n", GATE_REQUEST_MAX);
 			return GATE_DROP;
 		}
+		/* Most requests are in at the first look, which peeks from
+		 * the start. The others go on from where it stopped. */
+		if (!c->peek_off && gate_peek_from(c) != 0)
+			return GATE_DROP;
 	}
 }
 
-/* Hands a connection whose request has arrived to the request threads;
- * v says whether it came whole. */
+/* Puts a connection whose request has arrived on the ready ring; v says
+ * whether it came whole. */
 static void
-gate_hand(struct gate *g, const struct gate_conn *c, enum gate_verdict v)
+gate_ready(struct gate *g, const struct gate_conn *c, enum gate_verdict v)
 {
-	int second = v == GATE_ENOUGH ? dup(c->fd) : -1;
-
-	if (second >= 0) {
-		g->open[g->open_count].fd = second;
-		g->open[g->open_count++].deadline_ms = c->deadline_ms;
-	} else {
-		/* From now on every read returns what came, then the end. */
+	/* From now on every read returns what came, then the end. */
+	if (v == GATE_WHOLE)
 		shutdown(c->fd, SHUT_RD);
-	}
 	pthread_mutex_lock(&g->lock);
 	g->ready[(g->ready_first + g->ready_count) % GATE_HELD_MAX] = c->fd;
 	g->ready_count++;
-	pthread_cond_signal(&g->taken);
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* Acts on what was seen of c: true when it is done with (handed over or
+/* Acts on what was seen of c: true when it is done with (ready, or
  * closed), false while it waits. */
 static bool
 gate_judge(struct gate *g, struct gate_conn *c, enum gate_verdict v,
@@ -219,14 +317,13 @@ gate_judge(struct gate *g, struct gate_conn *c, enum gate_verdict v,
 		    "connection (%zu bytes came): dropped\n", GATE_REQUEST_MS,
 		    c->seen);
 	if (v == GATE_WHOLE || v == GATE_ENOUGH)
-		gate_hand(g, c, v);
+		gate_ready(g, c, v);
 	else
 		close(c->fd);
 	return true;
 }
 
-/* Looks at every connection poll said has news, hands over the requests
- * arrived and drops the ones past their deadline. */
+/* Looks at every connection poll said has news, and at every deadline. */
 static void
 gate_watch(struct gate *g, int64_t now)
 {
@@ -242,22 +339,6 @@ gate_watch(struct gate *g, int64_t now)
 	}
 }
 
-/* Shuts the read side of the connections handed over open whose deadline
- * has come (all when all). */
-static void
-gate_expire(struct gate *g, int64_t now, bool all)
-{
-	size_t i = g->open_count;
-
-	while (i-- > 0) {
-		if (!all && now < g->open[i].deadline_ms)
-			continue;
-		shutdown(g->open[i].fd, SHUT_RD);
-		close(g->open[i].fd);
-		g->open[i] = g->open[--g->open_count];
-	}
-}
-
 /* Whether accept failed with err for a reason that passes: a connection
  * that went away meanwhile, or no file or memory for now. */
 static bool
@@ -267,21 +348,23 @@ gate_accept_passes(int err)
 	    err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
-/* Accepts the connections waiting, room allowing. */
-static void
+/* Accepts the connections waiting, room allowing, until one has its
+ * request in: the web server writes its request as soon as it connects,
+ * so most often it is all there already. Returns whether one is ready. */
+static bool
 gate_accept(struct gate *g, size_t room, int64_t now)
 {
 	struct gate_conn *c;
-	int off = 0;
+	enum gate_verdict v;
+	int fd;
 
-	while (room > 0) {
-		int fd = accept(g->listen_fd, NULL, NULL);
-
+	for (; room > 0; room--) {
+		fd = accept(g->listen_fd, NULL, NULL);
+		if (fd < 0 && errno == EINTR)
+			continue;
+		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
 		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
 			fprintf(stderr, "numdialer: accept: %s\n",
 			    strerror(errno));
 			if (gate_accept_passes(errno)) {
@@ -290,26 +373,19 @@ gate_accept(struct gate *g, size_t room, int64_t now)
 				g->listen_broken = true;
 				g->broken(g->broken_arg);
 			}
-			return;
-		}
-		/* Each peek starts where the last one stopped. */
-		if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off,
-		    sizeof(off)) != 0) {
-			fprintf(stderr, "numdialer: SO_PEEK_OFF: %s\n",
-			    strerror(errno));
-			close(fd);
-			continue;
+			return false;
 		}
 		c = &g->conns[g->count];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->deadline_ms = now + GATE_REQUEST_MS;
-		room--;
-		/* The web server writes its request as soon as it connects:
-		 * most often it is all there already. */
-		if (!gate_judge(g, c, gate_look(c, g->body_max), now))
+		v = gate_look(c, g->body_max);
+		if (!gate_judge(g, c, v, now))
 			g->count++;
+		else if (v == GATE_WHOLE || v == GATE_ENOUGH)
+			return true;
 	}
+	return false;
 }
 
 /* The poll timeout: until the first deadline, or until accepting again
@@ -323,30 +399,19 @@ gate_timeout(const struct gate *g, bool paused, int64_t now)
 	for (i = 0; i < g->count; i++)
 		if (g->conns[i].deadline_ms < first)
 			first = g->conns[i].deadline_ms;
-	for (i = 0; i < g->open_count; i++)
-		if (g->open[i].deadline_ms < first)
-			first = g->open[i].deadline_ms;
 	if (first == INT64_MAX)
 		return -1;
 	return first <= now ? 0 : (int)(first - now);
 }
 
-/* One turn: poll, then the news. Returns false once the gate stops. */
-static bool
-gate_turn(struct gate *g)
+/* Sets the poll set for a turn: the connections held, the wake-up, and
+ * the listening socket unless there is no room or it must wait. */
+static void
+gate_poll_set(struct gate *g, bool listening)
 {
-	int64_t now = util_mono_ms();
-	bool paused = now < g->accept_after_ms, stopping;
 	struct pollfd *wake = &g->fds[g->count], *listen = wake + 1;
-	size_t held, room, i;
-	uint64_t count;
+	size_t i;
 
-	/* A connection handed over open counts twice until its deadline:
-	 * ready, and open. */
-	pthread_mutex_lock(&g->lock);
-	held = g->count + g->ready_count + g->open_count;
-	pthread_mutex_unlock(&g->lock);
-	room = held < GATE_HELD_MAX ? GATE_HELD_MAX - held : 0;
 	for (i = 0; i < g->count; i++) {
 		g->fds[i].fd = g->conns[i].fd;
 		g->fds[i].events = POLLIN;
@@ -355,66 +420,61 @@ gate_turn(struct gate *g)
 	wake->fd = g->wake;
 	wake->events = POLLIN;
 	wake->revents = 0;
-	/* poll skips a negative descriptor: no accepting while full. */
-	listen->fd = room > 0 && !paused && !g->listen_broken ?
-	    g->listen_fd : -1;
+	/* poll skips a negative descriptor. */
+	listen->fd = listening ? g->listen_fd : -1;
 	listen->events = POLLIN;
 	listen->revents = 0;
-	if (poll(g->fds, g->count + 2, gate_timeout(g, paused, now)) < 0 &&
-	    errno != EINTR) {
-		fprintf(stderr, "numdialer: gate: poll: %s\n", strerror(errno));
-		g->broken(g->broken_arg);
-		return false;
-	}
-	if (wake->revents != 0) {
-		/* Only gate_stop wakes the thread: the count is of no use. */
-		(void)!read(g->wake, &count, sizeof(count));
-		pthread_mutex_lock(&g->lock);
-		stopping = g->stopping;
-		pthread_mutex_unlock(&g->lock);
-		if (stopping)
-			return false;
-	}
-	now = util_mono_ms();
-	gate_expire(g, now, false);
-	/* Before accepting, which adds to conns and moves wake and listen;
-	 * handing over before accepting keeps room right. */
-	gate_watch(g, now);
-	if (listen->revents != 0)
-		gate_accept(g, room, now);
-	return true;
 }
 
-static void *
-gate_run(void *arg)
+/* Leads until a request is ready or the gate stops. */
+static void
+gate_lead(struct gate *g)
 {
-	struct gate *g = arg;
-	size_t i;
+	uint64_t count;
+	bool stop = false, ready = false, incoming;
 
-	while (gate_turn(g))
-		;
-	for (i = 0; i < g->count; i++)
-		close(g->conns[i].fd);
-	g->count = 0;
-	/* A request thread may be reading one: it gets the end at once. */
-	gate_expire(g, 0, true);
-	pthread_mutex_lock(&g->lock);
-	for (i = 0; i < g->ready_count; i++)
-		close(g->ready[(g->ready_first + i) % GATE_HELD_MAX]);
-	g->ready_count = 0;
-	g->stopped = true;
-	pthread_cond_broadcast(&g->taken);
-	pthread_mutex_unlock(&g->lock);
-	return NULL;
+	while (!stop && !ready) {
+		int64_t now = util_mono_ms();
+		bool paused = now < g->accept_after_ms;
+		size_t held, room;
+
+		pthread_mutex_lock(&g->lock);
+		held = g->count + g->ready_count;
+		pthread_mutex_unlock(&g->lock);
+		room = held < GATE_HELD_MAX ? GATE_HELD_MAX - held : 0;
+		gate_poll_set(g, room > 0 && !paused && !g->listen_broken);
+		if (poll(g->fds, g->count + 2, gate_timeout(g, paused, now)) < 0 &&
+		    errno != EINTR) {
+			fprintf(stderr, "numdialer: poll: %s\n", strerror(errno));
+			pthread_mutex_lock(&g->lock);
+			g->stopping = true;
+			pthread_mutex_unlock(&g->lock);
+			g->broken(g->broken_arg);
+			return;
+		}
+		/* Only gate_stop wakes the leader: the count is of no use. */
+		if (g->fds[g->count].revents != 0)
+			(void)!read(g->wake, &count, sizeof(count));
+		incoming = g->fds[g->count + 1].revents != 0;
+		now = util_mono_ms();
+		/* Before accepting, which adds to conns: fds still match. */
+		gate_watch(g, now);
+		if (incoming)
+			ready = gate_accept(g, room, now);
+		pthread_mutex_lock(&g->lock);
+		stop = g->stopping;
+		ready = ready || g->ready_count > 0;
+		pthread_mutex_unlock(&g->lock);
+	}
 }
 
 struct gate *
-gate_start(int listen_fd, size_t body_max, void (*broken)(void *arg),
+gate_new(int listen_fd, size_t body_max, void (*broken)(void *arg),
     void *arg)
 {
 	struct gate *g = calloc(1, sizeof(*g));
 	int flags = fcntl(listen_fd, F_GETFL);
-	bool lock_made = false, cond_made = false;
+	bool lock_made = false;
 
 	if (g == NULL)
 		return NULL;
@@ -424,22 +484,17 @@ gate_start(int listen_fd, size_t body_max, void (*broken)(void *arg),
 	g->broken_arg = arg;
 	g->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	/* Non-blocking: a connection gone between poll and accept must not
-	 * leave the thread waiting in accept. */
+	 * leave the leader waiting in accept. */
 	if (g->wake < 0 || flags < 0 ||
 	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
 		goto fail;
 	if (pthread_mutex_init(&g->lock, NULL) != 0)
 		goto fail;
 	lock_made = true;
-	if (pthread_cond_init(&g->taken, NULL) != 0)
-		goto fail;
-	cond_made = true;
-	if (pthread_create(&g->thread, NULL, gate_run, g) != 0)
+	if (pthread_cond_init(&g->turn, NULL) != 0)
 		goto fail;
 	return g;
 fail:
-	if (cond_made)
-		pthread_cond_destroy(&g->taken);
 	if (lock_made)
 		pthread_mutex_destroy(&g->lock);
 	if (g->wake >= 0)
@@ -449,18 +504,30 @@ fail:
 }
 
 int
-gate_take(struct gate *g)
+gate_next(struct gate *g)
 {
 	int fd = -1;
 
 	pthread_mutex_lock(&g->lock);
-	while (g->ready_count == 0 && !g->stopped)
-		pthread_cond_wait(&g->taken, &g->lock);
-	if (g->ready_count > 0) {
+	while (!g->stopping && g->ready_count == 0) {
+		if (g->led) {
+			pthread_cond_wait(&g->turn, &g->lock);
+			continue;
+		}
+		g->led = true;
+		pthread_mutex_unlock(&g->lock);
+		gate_lead(g);
+		pthread_mutex_lock(&g->lock);
+		g->led = false;
+	}
+	if (!g->stopping) {
 		fd = g->ready[g->ready_first];
 		g->ready_first = (g->ready_first + 1) % GATE_HELD_MAX;
 		g->ready_count--;
 	}
+	/* Someone waiting leads now, or takes what else is ready. */
+	if (!g->led)
+		pthread_cond_signal(&g->turn);
 	pthread_mutex_unlock(&g->lock);
 	return fd;
 }
@@ -472,17 +539,23 @@ gate_stop(struct gate *g)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->stopping = true;
+	pthread_cond_broadcast(&g->turn);
 	pthread_mutex_unlock(&g->lock);
 	(void)!write(g->wake, &(uint64_t){1}, sizeof(uint64_t));
-	pthread_join(g->thread, NULL);
 }
 
 void
 gate_free(struct gate *g)
 {
+	size_t i;
+
 	if (g == NULL)
 		return;
-	pthread_cond_destroy(&g->taken);
+	for (i = 0; i < g->count; i++)
+		close(g->conns[i].fd);
+	for (i = 0; i < g->ready_count; i++)
+		close(g->ready[(g->ready_first + i) % GATE_HELD_MAX]);
+	pthread_cond_destroy(&g->turn);
 	pthread_mutex_destroy(&g->lock);
 	close(g->wake);
 	free(g);

@@ -1,13 +1,13 @@
 /*
- * gate: the thread that accepts every connection and holds it, costing no
- * request thread, until its FastCGI request has arrived (or drops it).
+ * gate: the accept loop, led by the request threads in turn. A connection
+ * is held, costing no thread, until its FastCGI request has arrived.
  */
 #ifndef NUMDIALER_GATE_H
 #define NUMDIALER_GATE_H
 
 #include <stddef.h>
 
-#define GATE_REQUEST_MS 5000          /* from accept to the whole request */
+#define GATE_REQUEST_MS 5000          /* from accept to the request arrived */
 #define GATE_REQUEST_MAX (128 * 1024) /* bytes before the body waited for */
 #define GATE_HELD_MAX 4096            /* connections held at once, waiting
                                          or ready; more wait in the backlog */
@@ -15,31 +15,31 @@
 struct gate;
 
 /*
- * Starts the gate's thread on the listening socket listen_fd (made
- * non-blocking; not owned). A request counts as arrived once every record
- * of it has, or once its parameters and body_max bytes of its body have
- * (no reader takes more). When the listening socket fails for good,
- * broken(arg) is called once, from the gate's thread. NULL on failure.
+ * A gate on the listening socket listen_fd (made non-blocking; not owned).
+ * A request has arrived once every record of it has, or once its
+ * parameters and body_max bytes of its body have (no reader takes more).
+ * When the listening socket fails for good, broken(arg) is called once,
+ * from a request thread. NULL on failure.
  */
-struct gate *gate_start(int listen_fd, size_t body_max,
+struct gate *gate_new(int listen_fd, size_t body_max,
     void (*broken)(void *arg), void *arg);
 
 /*
- * Waits for a connection whose request has arrived and returns it: the
- * caller owns it. Reading the request, and body_max bytes of its body,
- * never waits: a request that came whole has its read side shut down
- * (reads return it, then the end); for one with a longer body, the read
- * side is shut down when GATE_REQUEST_MS have passed since its accept.
- * -1 once the gate is stopped.
+ * Returns the next connection whose request has arrived; the caller owns
+ * it. libfcgi reads and parses that request without waiting and without
+ * failing: its records are well formed, and all of it a reader takes is
+ * in. One that came whole has its read side shut down (reads return it,
+ * then the end). While no request is ready, one caller at a time leads
+ * (accepts, peeks, drops the requests not in GATE_REQUEST_MS after their
+ * accept) and the others wait their turn. -1 once the gate is stopped.
  */
-int gate_take(struct gate *g);
+int gate_next(struct gate *g);
 
-/* Ends the thread and closes the connections it holds; every gate_take
- * returns -1 from now on. NULL is fine. */
+/* Stops the gate: every gate_next returns -1, now and later. */
 void gate_stop(struct gate *g);
 
-/* Frees g (NULL is fine), once gate_stop has returned and no thread is in
- * gate_take. */
+/* Closes the connections still held and frees g (NULL is fine), once no
+ * thread is in gate_next. */
 void gate_free(struct gate *g);
 
 #endif

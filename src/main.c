@@ -239,11 +239,11 @@ main_broken(void *arg)
 /*
  * Has libfcgi read the request on fd, a connection the gate accepted.
  * libfcgi reads from a connection it is handed only as the one kept from a
- * previous request (keepConnection); otherwise it accepts its own. All of
- * the request any route reads has arrived (gate_take), so no read waits.
- * 0, or -1 for a malformed request: libfcgi has closed fd (reading it to
- * its end first, which the gate bounds), and failed to accept another on
- * req's listening socket, which is none (-1).
+ * previous request (keepConnection); otherwise it accepts its own. The
+ * gate has seen that the request is well formed and that all of it any
+ * route reads has arrived (gate_next): no read waits, and none fails but
+ * for memory (libfcgi then closes fd, and fails to accept another on
+ * req's listening socket, which is none: -1).
  */
 static int
 main_read(FCGX_Request *req, int fd)
@@ -272,8 +272,8 @@ main_answer(struct main_requests *r, FCGX_Request *req,
 	outbox_send(r->outbox, fd, id, answer);
 }
 
-/* A request thread: takes each connection whose request the gate has
- * read whole, serves it, and hands its answer to the outbox. */
+/* A request thread: leads the gate in its turn, serves each connection
+ * whose request has arrived, and hands its answer to the outbox. */
 static void *
 main_request_run(void *arg)
 {
@@ -281,7 +281,7 @@ main_request_run(void *arg)
 	FCGX_Request *req = NULL;
 	int fd;
 
-	while ((fd = gate_take(r->gate)) >= 0) {
+	while ((fd = gate_next(r->gate)) >= 0) {
 		struct http_answer answer;
 
 		if (req == NULL) {
@@ -528,9 +528,9 @@ main_requests_start(struct main_requests *r)
 /*
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
- * repainted page. Then the events thread and the outbox's, then the gate,
- * which brings the requests, and the request threads. 0, or -1 having
- * said why.
+ * repainted page. Then the events thread and the outbox's, then the
+ * request threads, which lead the gate in turn. 0, or -1 having said
+ * why.
  */
 static int
 main_threads(struct main_run *m)
@@ -555,10 +555,10 @@ main_threads(struct main_run *m)
 		return -1;
 	}
 	m->req.outbox = m->outbox;
-	m->gate = gate_start(m->req.listen_fd, ROUTES_BODY_READ_MAX,
+	m->gate = gate_new(m->req.listen_fd, ROUTES_BODY_READ_MAX,
 	    main_broken, &m->req);
 	if (m->gate == NULL) {
-		fprintf(stderr, "numdialer: cannot start the gate thread\n");
+		fprintf(stderr, "numdialer: cannot make the gate\n");
 		return -1;
 	}
 	m->req.gate = m->gate;
@@ -589,7 +589,7 @@ static bool
 main_stop(struct main_run *m)
 {
 	/* No more connections: the request threads leave once they have
-	 * served the one they hold. */
+	 * served the one they hold, the leader at once. */
 	gate_stop(m->gate);
 	/* At once, so that a new run can take the path while this one ends. */
 	if (m->own_socket && m->req.listen_fd >= 0)
@@ -601,7 +601,7 @@ main_stop(struct main_run *m)
 		    "stopping anyway\n");
 		return false;
 	}
-	/* Nothing calls gate_take, hub_changed or outbox_send from here on. */
+	/* Nothing calls gate_next, hub_changed or outbox_send from here on. */
 	gate_free(m->gate);
 	m->gate = NULL;
 	outbox_stop(m->outbox);
