@@ -592,6 +592,11 @@ journal_tally(const struct campaign *c, struct journal_replay *out)
 	}
 }
 
+/*
+ * Longer than most: one pass down the file, whose line count, pending
+ * blank line and "another list" flag every error it names shares; split,
+ * that state would travel between the parts.
+ */
 int
 journal_replay(const char *path, struct campaign *c,
     struct journal_replay *out, char *err, size_t errlen)
@@ -709,7 +714,9 @@ journal_list_line(struct json_object *f, char **buf, size_t *len,
 }
 
 /* Reads the header and the list lines of f into out: 0, 1 for a journal
- * with no list, -1 with why (line, when it names one, in *lineno). */
+ * with no list, -1 with why (line, when it names one, in *lineno). One
+ * pass: the header's count and hash are checked against the list its
+ * lines make, so both stay in the one function. */
 static int
 journal_read_list(FILE *f, struct numbers *out, size_t *lineno, char *why,
     size_t whylen)

@@ -142,7 +142,8 @@ main_socket_access(const char *path, const char *group, char *err,
  * exits the process on a bind error with errno as its status, and reads
  * any path with a ':' as host:port. A stale socket file is replaced; a
  * live one (something answers) is an error. Returns the descriptor and
- * the file's identity in *made, or -1 with the reason in err.
+ * the file's identity in *made, or -1 with the reason in err. One
+ * sequence of system calls with one cleanup, hence its length.
  */
 static int
 main_listen(const char *path, const char *group, struct stat *made,

@@ -107,6 +107,8 @@ phones_push(struct numbers *n, size_t *cap, const char *p)
 	return 0;
 }
 
+/* One pass over the lines, with the line count every error names: the
+ * reason for its length. */
 int
 numbers_parse(const char *text, size_t len, const char *name,
     struct numbers *out, char *err, size_t errlen)
