@@ -6,40 +6,41 @@
  * connection until its request has arrived.
  *
  * The request threads take turns (leader and followers): while no request
- * is ready, one of them leads. It accepts every connection and polls them
- * all; for each it peeks at what came (MSG_PEEK, from where the last peek
- * stopped: SO_PEEK_OFF) and follows the FastCGI records by their headers,
- * and the parameters by their name-value lengths, until the empty
- * FCGI_PARAMS and FCGI_STDIN records that end the request are in. Then it
- * wakes another thread to lead and serves that request itself: the common
- * request is served by the thread that accepted it, with no hand-over. A
- * request not in GATE_REQUEST_MS after its accept is dropped, with a line
- * in the log.
+ * is ready, one of them leads. It accepts every connection and watches
+ * them all (epoll: edge-triggered for the connections, whose data stay in
+ * the socket, peeked and unread, so that a level-triggered poll would call
+ * them readable for ever). For each it peeks at what came (MSG_PEEK, past
+ * the first look from where the last one stopped: SO_PEEK_OFF) and
+ * follows the FastCGI records by their headers, and the parameters by
+ * their name-value lengths, until the empty FCGI_PARAMS and FCGI_STDIN
+ * records that end the request are in. Then it wakes another thread to
+ * lead and serves that request itself: the common request is served by
+ * the thread that accepted it, with no hand-over. A request not in
+ * GATE_REQUEST_MS after its accept is dropped, with a line in the log.
  *
  * What libfcgi would fail on, or misread, is dropped here too (another
  * version, a record out of order or of another request, a bad role,
  * name-value lengths past the parameters' end): libfcgi closes a request
  * it fails on itself, and its close reads until the web server's end, in
- * the thread.
- * A request that came whole has its read side shut down, so that no read
- * can wait. One with a long body (lighttpd forwards any size) cannot all
- * wait in the socket's buffer: once its parameters and body_max bytes of
- * body are in, the most any reader takes, it is handed over with its read
- * side open, so that the web server can write the rest (the outbox reads
- * it away after the answer); shut, the web server's writes would fail,
- * and lighttpd may answer 503 for the program's 413.
+ * the thread. A request that came whole has its read side shut down, so
+ * that no read can wait. One with a long body (lighttpd forwards any
+ * size) cannot all wait in the socket's buffer: once its parameters and
+ * body_max bytes of body are in, the most any reader takes, it is handed
+ * over with its read side open, so that the web server can write the rest
+ * (the outbox reads it away after the answer); shut, the web server's
+ * writes would fail, and lighttpd may answer 503 for the program's 413.
  */
 #include "gate.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,10 +52,12 @@
 #define GATE_PEEK_BYTES 16384     /* peeked at a time */
 #define GATE_RETRY_MS 100         /* accepting again after EMFILE and such */
 #define GATE_LEN_LONG 4           /* bytes of a name-value length >= 128 */
+#define GATE_EVENTS 64            /* taken from epoll at a time */
 
 /* Where the records of one connection's request stand. */
 struct gate_conn {
 	int fd;
+	bool news;                    /* epoll said more came */
 	int64_t deadline_ms;          /* CLOCK_MONOTONIC */
 	size_t seen;                  /* bytes of the request followed */
 	size_t body;                  /* of them, FCGI_STDIN content */
@@ -89,6 +92,8 @@ struct gate {
 	int listen_fd;
 	size_t body_max;
 	int wake;                     /* eventfd: the leader's wake-up to stop */
+	int epoll;                    /* the listening socket, the wake-up and
+	                                 the connections held */
 	void (*broken)(void *arg);
 	void *broken_arg;
 	pthread_mutex_t lock;         /* guards ready, led and stopping */
@@ -98,9 +103,10 @@ struct gate {
 	bool led;                     /* a thread leads */
 	bool stopping;
 	/* The leader's, one at a time: */
-	struct gate_conn conns[GATE_HELD_MAX];
+	struct gate_conn *held[GATE_HELD_MAX];  /* each malloc'd; owned */
 	size_t count;
-	struct pollfd fds[GATE_HELD_MAX + 2];
+	struct epoll_event events[GATE_EVENTS];
+	bool listening;               /* epoll watches the listening socket */
 	bool listen_broken;
 	int64_t accept_after_ms;      /* after a passing accept error */
 };
@@ -304,14 +310,11 @@ gate_ready(struct gate *g, const struct gate_conn *c, enum gate_verdict v)
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* Acts on what was seen of c: true when it is done with (ready, or
- * closed), false while it waits. */
-static bool
-gate_judge(struct gate *g, struct gate_conn *c, enum gate_verdict v,
-    int64_t now)
+/* Done with c's connection, for v: ready, or closed (GATE_WAITING: its
+ * deadline passed). */
+static void
+gate_judge(struct gate *g, const struct gate_conn *c, enum gate_verdict v)
 {
-	if (v == GATE_WAITING && now < c->deadline_ms)
-		return false;
 	if (v == GATE_WAITING)
 		fprintf(stderr, "numdialer: a request not in %d ms after its "
 		    "connection (%zu bytes came): dropped\n", GATE_REQUEST_MS,
@@ -320,23 +323,45 @@ gate_judge(struct gate *g, struct gate_conn *c, enum gate_verdict v,
 		gate_ready(g, c, v);
 	else
 		close(c->fd);
-	return true;
 }
 
-/* Looks at every connection poll said has news, and at every deadline. */
+/* Looks at every connection epoll said has news, and at every deadline. */
 static void
 gate_watch(struct gate *g, int64_t now)
 {
 	size_t i = g->count;
 
 	while (i-- > 0) {
-		struct gate_conn *c = &g->conns[i];
-		enum gate_verdict v = g->fds[i].revents != 0 ?
-		    gate_look(c, g->body_max) : GATE_WAITING;
+		struct gate_conn *c = g->held[i];
+		enum gate_verdict v = c->news ? gate_look(c, g->body_max) :
+		    GATE_WAITING;
 
-		if (gate_judge(g, c, v, now))
-			*c = g->conns[--g->count];
+		c->news = false;
+		if (v == GATE_WAITING && now < c->deadline_ms)
+			continue;
+		/* Out of epoll's set before it is handed over or closed. */
+		epoll_ctl(g->epoll, EPOLL_CTL_DEL, c->fd, NULL);
+		gate_judge(g, c, v);
+		free(c);
+		g->held[i] = g->held[--g->count];
 	}
+}
+
+/* Holds c until its request has come: epoll says when more comes, once
+ * per arrival (edge-triggered: what came stays unread, peeked). 0, or -1
+ * (c is not held). */
+static int
+gate_hold(struct gate *g, struct gate_conn *c)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = c;
+	if (epoll_ctl(g->epoll, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+		return -1;
+	g->held[g->count++] = c;
+	return 0;
 }
 
 /* Whether accept failed with err for a reason that passes: a connection
@@ -375,20 +400,28 @@ gate_accept(struct gate *g, size_t room, int64_t now)
 			}
 			return false;
 		}
-		c = &g->conns[g->count];
-		memset(c, 0, sizeof(*c));
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			fprintf(stderr, "numdialer: no memory for a connection\n");
+			close(fd);
+			continue;
+		}
 		c->fd = fd;
 		c->deadline_ms = now + GATE_REQUEST_MS;
 		v = gate_look(c, g->body_max);
-		if (!gate_judge(g, c, v, now))
-			g->count++;
-		else if (v == GATE_WHOLE || v == GATE_ENOUGH)
+		if (v == GATE_WAITING && gate_hold(g, c) == 0)
+			continue;
+		if (v == GATE_WAITING)
+			v = GATE_DROP;
+		gate_judge(g, c, v);
+		free(c);
+		if (v != GATE_DROP)
 			return true;
 	}
 	return false;
 }
 
-/* The poll timeout: until the first deadline, or until accepting again
+/* The wait's timeout: until the first deadline, or until accepting again
  * after a passing error; -1 when nothing is due. */
 static int
 gate_timeout(const struct gate *g, bool paused, int64_t now)
@@ -397,67 +430,83 @@ gate_timeout(const struct gate *g, bool paused, int64_t now)
 	size_t i;
 
 	for (i = 0; i < g->count; i++)
-		if (g->conns[i].deadline_ms < first)
-			first = g->conns[i].deadline_ms;
+		if (g->held[i]->deadline_ms < first)
+			first = g->held[i]->deadline_ms;
 	if (first == INT64_MAX)
 		return -1;
 	return first <= now ? 0 : (int)(first - now);
 }
 
-/* Sets the poll set for a turn: the connections held, the wake-up, and
- * the listening socket unless there is no room or it must wait. */
+/* Has epoll watch the listening socket, or not (no room, or after a
+ * passing error). */
 static void
-gate_poll_set(struct gate *g, bool listening)
+gate_listen(struct gate *g, bool on)
 {
-	struct pollfd *wake = &g->fds[g->count], *listen = wake + 1;
-	size_t i;
+	struct epoll_event ev;
 
-	for (i = 0; i < g->count; i++) {
-		g->fds[i].fd = g->conns[i].fd;
-		g->fds[i].events = POLLIN;
-		g->fds[i].revents = 0;
+	if (on == g->listening)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = on ? EPOLLIN : 0;
+	ev.data.ptr = &g->listen_fd;
+	if (epoll_ctl(g->epoll, EPOLL_CTL_MOD, g->listen_fd, &ev) == 0)
+		g->listening = on;
+}
+
+/* Waits for news and notes it: true when the listening socket has
+ * connections waiting. -1 on a failure of epoll itself. */
+static int
+gate_wait(struct gate *g, int timeout)
+{
+	uint64_t count;
+	int n, i, incoming = 0;
+
+	n = epoll_wait(g->epoll, g->events, GATE_EVENTS, timeout);
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		void *ptr = g->events[i].data.ptr;
+
+		if (ptr == &g->wake)
+			/* Only gate_stop wakes the leader: the count is of no
+			 * use. */
+			(void)!read(g->wake, &count, sizeof(count));
+		else if (ptr == &g->listen_fd)
+			incoming = 1;
+		else
+			((struct gate_conn *)ptr)->news = true;
 	}
-	wake->fd = g->wake;
-	wake->events = POLLIN;
-	wake->revents = 0;
-	/* poll skips a negative descriptor. */
-	listen->fd = listening ? g->listen_fd : -1;
-	listen->events = POLLIN;
-	listen->revents = 0;
+	return incoming;
 }
 
 /* Leads until a request is ready or the gate stops. */
 static void
 gate_lead(struct gate *g)
 {
-	uint64_t count;
-	bool stop = false, ready = false, incoming;
+	bool stop = false, ready = false;
 
 	while (!stop && !ready) {
 		int64_t now = util_mono_ms();
 		bool paused = now < g->accept_after_ms;
 		size_t held, room;
+		int incoming;
 
 		pthread_mutex_lock(&g->lock);
 		held = g->count + g->ready_count;
 		pthread_mutex_unlock(&g->lock);
 		room = held < GATE_HELD_MAX ? GATE_HELD_MAX - held : 0;
-		gate_poll_set(g, room > 0 && !paused && !g->listen_broken);
-		if (poll(g->fds, g->count + 2, gate_timeout(g, paused, now)) < 0 &&
-		    errno != EINTR) {
-			fprintf(stderr, "numdialer: poll: %s\n", strerror(errno));
+		gate_listen(g, room > 0 && !paused && !g->listen_broken);
+		incoming = gate_wait(g, gate_timeout(g, paused, now));
+		if (incoming < 0) {
+			fprintf(stderr, "numdialer: epoll_wait: %s\n",
+			    strerror(errno));
 			pthread_mutex_lock(&g->lock);
 			g->stopping = true;
 			pthread_mutex_unlock(&g->lock);
 			g->broken(g->broken_arg);
 			return;
 		}
-		/* Only gate_stop wakes the leader: the count is of no use. */
-		if (g->fds[g->count].revents != 0)
-			(void)!read(g->wake, &count, sizeof(count));
-		incoming = g->fds[g->count + 1].revents != 0;
 		now = util_mono_ms();
-		/* Before accepting, which adds to conns: fds still match. */
 		gate_watch(g, now);
 		if (incoming)
 			ready = gate_accept(g, room, now);
@@ -466,6 +515,18 @@ gate_lead(struct gate *g)
 		ready = ready || g->ready_count > 0;
 		pthread_mutex_unlock(&g->lock);
 	}
+}
+
+/* Adds fd to epoll's set for reading, level-triggered, noted by ptr. */
+static int
+gate_watch_fd(struct gate *g, int fd, void *ptr)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = ptr;
+	return epoll_ctl(g->epoll, EPOLL_CTL_ADD, fd, &ev);
 }
 
 struct gate *
@@ -483,11 +544,15 @@ gate_new(int listen_fd, size_t body_max, void (*broken)(void *arg),
 	g->broken = broken;
 	g->broken_arg = arg;
 	g->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	/* Non-blocking: a connection gone between poll and accept must not
+	g->epoll = epoll_create1(EPOLL_CLOEXEC);
+	/* Non-blocking: a connection gone between epoll and accept must not
 	 * leave the leader waiting in accept. */
-	if (g->wake < 0 || flags < 0 ||
-	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+	if (g->wake < 0 || g->epoll < 0 || flags < 0 ||
+	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+	    gate_watch_fd(g, g->wake, &g->wake) != 0 ||
+	    gate_watch_fd(g, listen_fd, &g->listen_fd) != 0)
 		goto fail;
+	g->listening = true;
 	if (pthread_mutex_init(&g->lock, NULL) != 0)
 		goto fail;
 	lock_made = true;
@@ -497,6 +562,8 @@ gate_new(int listen_fd, size_t body_max, void (*broken)(void *arg),
 fail:
 	if (lock_made)
 		pthread_mutex_destroy(&g->lock);
+	if (g->epoll >= 0)
+		close(g->epoll);
 	if (g->wake >= 0)
 		close(g->wake);
 	free(g);
@@ -551,12 +618,15 @@ gate_free(struct gate *g)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->count; i++)
-		close(g->conns[i].fd);
+	for (i = 0; i < g->count; i++) {
+		close(g->held[i]->fd);
+		free(g->held[i]);
+	}
 	for (i = 0; i < g->ready_count; i++)
 		close(g->ready[(g->ready_first + i) % GATE_HELD_MAX]);
 	pthread_cond_destroy(&g->turn);
 	pthread_mutex_destroy(&g->lock);
+	close(g->epoll);
 	close(g->wake);
 	free(g);
 }
