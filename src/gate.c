@@ -5,41 +5,45 @@
  * timeout bounds each read, not the request). So no thread reads a
  * connection until its request has arrived.
  *
- * The request threads take turns (leader and followers): while no request
- * is ready, one of them leads. It accepts every connection and polls them
- * all; for each it peeks at what came (MSG_PEEK, from where the last peek
- * stopped: SO_PEEK_OFF) and follows the FastCGI records by their headers,
- * and the parameters by their name-value lengths, until the empty
- * FCGI_PARAMS and FCGI_STDIN records that end the request are in. Then it
- * wakes another thread to lead and serves that request itself: the common
- * request is served by the thread that accepted it, with no hand-over. A
- * request not in GATE_REQUEST_MS after its accept is dropped, with a line
- * in the log.
+ * Every request thread with nothing to do waits in one epoll set: the
+ * listening socket, the connections held, a wake-up for the stop. The
+ * kernel wakes one waiter per event, as it woke one thread blocked in
+ * accept: the thread that accepts a connection, or hears that more of a
+ * held one came, peeks at what came (MSG_PEEK; past the first look, from
+ * where the last one stopped: SO_PEEK_OFF) and follows the FastCGI records
+ * by their headers, and the parameters by their name-value lengths, until
+ * the empty FCGI_PARAMS and FCGI_STDIN records that end the request are
+ * in. Then it serves that request itself; until then the connection is
+ * held, costing no thread. The listening socket is one-shot (re-armed
+ * after each accept), so that a connection wakes one thread, not two; a
+ * held connection is edge-triggered, since what came stays in its socket,
+ * peeked and unread, and a level-triggered wait would call it readable
+ * for ever. A request not in GATE_REQUEST_MS after its accept is dropped,
+ * with a line in the log, by whichever thread next waits.
  *
  * What libfcgi would fail on, or misread, is dropped here too (another
  * version, a record out of order or of another request, a bad role,
  * name-value lengths past the parameters' end): libfcgi closes a request
  * it fails on itself, and its close reads until the web server's end, in
- * the thread.
- * A request that came whole has its read side shut down, so that no read
- * can wait. One with a long body (lighttpd forwards any size) cannot all
- * wait in the socket's buffer: once its parameters and body_max bytes of
- * body are in, the most any reader takes, it is handed over with its read
- * side open, so that the web server can write the rest (the outbox reads
- * it away after the answer); shut, the web server's writes would fail,
- * and lighttpd may answer 503 for the program's 413.
+ * the thread. A request that came whole has its read side shut down, so
+ * that no read can wait. One with a long body (lighttpd forwards any
+ * size) cannot all wait in the socket's buffer: once its parameters and
+ * body_max bytes of body are in, the most any reader takes, it is handed
+ * over with its read side open, so that the web server can write the rest
+ * (the outbox reads it away after the answer); shut, the web server's
+ * writes would fail, and lighttpd may answer 503 for the program's 413.
  */
 #include "gate.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,7 +54,14 @@
 
 #define GATE_PEEK_BYTES 16384     /* peeked at a time */
 #define GATE_RETRY_MS 100         /* accepting again after EMFILE and such */
+#define GATE_TICK_MS 1000         /* the longest a waiting thread sleeps */
 #define GATE_LEN_LONG 4           /* bytes of a name-value length >= 128 */
+/* What an epoll event names: the wake-up, the listening socket, or a held
+ * connection's slot and generation (a slot's generation moves on each
+ * time it is freed, so an event for a connection gone is known stale). */
+#define GATE_KEY_WAKE UINT64_MAX
+#define GATE_KEY_LISTEN (UINT64_MAX - 1)
+#define GATE_KEY(slot, gen) ((uint64_t)(gen) << 32 | (uint32_t)(slot))
 
 /* Where the records of one connection's request stand. */
 struct gate_conn {
@@ -77,6 +88,17 @@ struct gate_conn {
 	bool peek_off;                /* peeks go on from where they stopped */
 };
 
+/* A slot for a connection held; the fields other than conn are guarded
+ * by gate.lock, conn is the busy thread's alone. */
+struct gate_slot {
+	struct gate_conn conn;
+	uint32_t gen;
+	size_t pos;                   /* its place in gate.held */
+	bool used;
+	bool busy;                    /* a thread looks at it */
+	bool again;                   /* more came while it looked */
+};
+
 /* What the records seen so far say of a request. */
 enum gate_verdict {
 	GATE_WAITING,   /* more is to come */
@@ -88,21 +110,21 @@ enum gate_verdict {
 struct gate {
 	int listen_fd;
 	size_t body_max;
-	int wake;                     /* eventfd: the leader's wake-up to stop */
+	int wake;                     /* eventfd, readable once stopping */
+	int epoll;                    /* the listening socket, the wake-up and
+	                                 the connections held */
 	void (*broken)(void *arg);
 	void *broken_arg;
-	pthread_mutex_t lock;         /* guards ready, led and stopping */
-	pthread_cond_t turn;          /* a follower may lead, or take one */
-	int ready[GATE_HELD_MAX];     /* a ring: requests arrived, in order */
-	size_t ready_first, ready_count;
-	bool led;                     /* a thread leads */
-	bool stopping;
-	/* The leader's, one at a time: */
-	struct gate_conn conns[GATE_HELD_MAX];
+	pthread_mutex_t lock;         /* guards all below */
+	struct gate_slot slots[GATE_HELD_MAX];
+	uint32_t free[GATE_HELD_MAX]; /* the slots not used */
+	size_t free_count;
+	uint32_t held[GATE_HELD_MAX]; /* the slots used */
 	size_t count;
-	struct pollfd fds[GATE_HELD_MAX + 2];
+	bool armed;                   /* epoll will say when one connects */
 	bool listen_broken;
 	int64_t accept_after_ms;      /* after a passing accept error */
+	bool stopping;
 };
 
 /* Reads n bytes of the parameters' name-value pairs: false when a length
@@ -290,53 +312,111 @@ gate_look(struct gate_conn *c, size_t body_max)
 	}
 }
 
-/* Puts a connection whose request has arrived on the ready ring; v says
- * whether it came whole. */
-static void
-gate_ready(struct gate *g, const struct gate_conn *c, enum gate_verdict v)
+/* Hands over a connection whose request has arrived: v says whether it
+ * came whole, and then its read side is shut. Returns fd. */
+static int
+gate_ready(int fd, enum gate_verdict v)
 {
 	/* From now on every read returns what came, then the end. */
 	if (v == GATE_WHOLE)
-		shutdown(c->fd, SHUT_RD);
-	pthread_mutex_lock(&g->lock);
-	g->ready[(g->ready_first + g->ready_count) % GATE_HELD_MAX] = c->fd;
-	g->ready_count++;
-	pthread_mutex_unlock(&g->lock);
+		shutdown(fd, SHUT_RD);
+	return fd;
 }
 
-/* Acts on what was seen of c: true when it is done with (ready, or
- * closed), false while it waits. */
-static bool
-gate_judge(struct gate *g, struct gate_conn *c, enum gate_verdict v,
-    int64_t now)
-{
-	if (v == GATE_WAITING && now < c->deadline_ms)
-		return false;
-	if (v == GATE_WAITING)
-		fprintf(stderr, "numdialer: a request not in %d ms after its "
-		    "connection (%zu bytes came): dropped\n", GATE_REQUEST_MS,
-		    c->seen);
-	if (v == GATE_WHOLE || v == GATE_ENOUGH)
-		gate_ready(g, c, v);
-	else
-		close(c->fd);
-	return true;
-}
-
-/* Looks at every connection poll said has news, and at every deadline. */
+/* Re-arms the one-shot wait on the listening socket when there is room
+ * and no reason to wait. Call with g->lock held. */
 static void
-gate_watch(struct gate *g, int64_t now)
+gate_arm(struct gate *g, int64_t now)
 {
-	size_t i = g->count;
+	struct epoll_event ev;
 
-	while (i-- > 0) {
-		struct gate_conn *c = &g->conns[i];
-		enum gate_verdict v = g->fds[i].revents != 0 ?
-		    gate_look(c, g->body_max) : GATE_WAITING;
+	if (g->armed || g->listen_broken || g->stopping ||
+	    g->count == GATE_HELD_MAX || now < g->accept_after_ms)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.u64 = GATE_KEY_LISTEN;
+	if (epoll_ctl(g->epoll, EPOLL_CTL_MOD, g->listen_fd, &ev) == 0)
+		g->armed = true;
+}
 
-		if (gate_judge(g, c, v, now))
-			*c = g->conns[--g->count];
+/* Stops holding slot i: out of epoll's set, its slot free. Returns its
+ * connection's descriptor, which the caller hands over or closes. Call
+ * with g->lock held. */
+static int
+gate_release(struct gate *g, uint32_t i, int64_t now)
+{
+	struct gate_slot *sl = &g->slots[i];
+	int fd = sl->conn.fd;
+
+	/* Out of the set before anyone else may have the descriptor. */
+	epoll_ctl(g->epoll, EPOLL_CTL_DEL, fd, NULL);
+	g->held[sl->pos] = g->held[--g->count];
+	g->slots[g->held[sl->pos]].pos = sl->pos;
+	sl->used = false;
+	sl->gen++;
+	g->free[g->free_count++] = i;
+	gate_arm(g, now);
+	return fd;
+}
+
+/* Holds c until its request has come: epoll says when more comes, once
+ * per arrival. 0, or -1 when there is no room (c not held). Call with
+ * g->lock held. */
+static int
+gate_hold(struct gate *g, const struct gate_conn *c)
+{
+	struct epoll_event ev;
+	struct gate_slot *sl;
+	uint32_t i;
+
+	if (g->free_count == 0)
+		return -1;
+	i = g->free[g->free_count - 1];
+	sl = &g->slots[i];
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.u64 = GATE_KEY(i, sl->gen);
+	if (epoll_ctl(g->epoll, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+		return -1;
+	g->free_count--;
+	sl->conn = *c;
+	sl->used = true;
+	sl->busy = false;
+	sl->again = false;
+	sl->pos = g->count;
+	g->held[g->count++] = i;
+	return 0;
+}
+
+/* Drops the held connections past their deadline that no thread looks
+ * at, and re-arms the listening socket after a passing error. Returns the
+ * wait's timeout: until the first deadline, or the end of that pause, and
+ * GATE_TICK_MS at most (a connection held later by another thread has a
+ * deadline this wait does not know). Call with g->lock held. */
+static int
+gate_sweep(struct gate *g, int64_t now)
+{
+	int64_t first = now + GATE_TICK_MS;
+	size_t k = g->count;
+
+	gate_arm(g, now);
+	if (!g->armed && now < g->accept_after_ms && g->accept_after_ms < first)
+		first = g->accept_after_ms;
+	while (k-- > 0) {
+		uint32_t i = g->held[k];
+		struct gate_slot *sl = &g->slots[i];
+
+		if (!sl->busy && now >= sl->conn.deadline_ms) {
+			fprintf(stderr, "numdialer: a request not in %d ms after "
+			    "its connection (%zu bytes came): dropped\n",
+			    GATE_REQUEST_MS, sl->conn.seen);
+			close(gate_release(g, i, now));
+		} else if (sl->conn.deadline_ms < first) {
+			first = sl->conn.deadline_ms;
+		}
 	}
+	return first <= now ? 0 : (int)(first - now);
 }
 
 /* Whether accept failed with err for a reason that passes: a connection
@@ -348,124 +428,110 @@ gate_accept_passes(int err)
 	    err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
-/* Accepts the connections waiting, room allowing, until one has its
- * request in: the web server writes its request as soon as it connects,
- * so most often it is all there already. Returns whether one is ready. */
-static bool
-gate_accept(struct gate *g, size_t room, int64_t now)
+/* The listening socket said a connection came: accepts one. Returns it
+ * when its request is in already (the web server writes it as soon as it
+ * connects: most often it is), else -1. */
+static int
+gate_accept(struct gate *g)
 {
+	struct gate_conn c;
+	enum gate_verdict v;
+	int64_t now = util_mono_ms();
+	int fd, err;
+
+	fd = accept(g->listen_fd, NULL, NULL);
+	err = errno;
+	pthread_mutex_lock(&g->lock);
+	g->armed = false;
+	if (fd < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+		fprintf(stderr, "numdialer: accept: %s\n", strerror(err));
+		if (gate_accept_passes(err))
+			g->accept_after_ms = now + GATE_RETRY_MS;
+		else
+			g->listen_broken = true;
+	}
+	/* The next connection wakes another thread, while this one looks. */
+	gate_arm(g, now);
+	pthread_mutex_unlock(&g->lock);
+	if (fd < 0) {
+		if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
+		    !gate_accept_passes(err))
+			g->broken(g->broken_arg);
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.deadline_ms = now + GATE_REQUEST_MS;
+	v = gate_look(&c, g->body_max);
+	if (v == GATE_WHOLE || v == GATE_ENOUGH)
+		return gate_ready(fd, v);
+	if (v == GATE_WAITING) {
+		pthread_mutex_lock(&g->lock);
+		if (gate_hold(g, &c) == 0)
+			fd = -1;
+		pthread_mutex_unlock(&g->lock);
+		if (fd < 0)
+			return -1;
+	}
+	close(fd);
+	return -1;
+}
+
+/* epoll said more came on the connection of key: looks at it. Returns it
+ * when its request is in, else -1 (still held, dropped, or the event was
+ * stale). */
+static int
+gate_news(struct gate *g, uint64_t key)
+{
+	uint32_t i = (uint32_t)key;
+	struct gate_slot *sl;
 	struct gate_conn *c;
 	enum gate_verdict v;
-	int fd;
+	int fd = -1;
 
-	for (; room > 0; room--) {
-		fd = accept(g->listen_fd, NULL, NULL);
-		if (fd < 0 && errno == EINTR)
-			continue;
-		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return false;
-		if (fd < 0) {
-			fprintf(stderr, "numdialer: accept: %s\n",
-			    strerror(errno));
-			if (gate_accept_passes(errno)) {
-				g->accept_after_ms = now + GATE_RETRY_MS;
-			} else {
-				g->listen_broken = true;
-				g->broken(g->broken_arg);
-			}
-			return false;
-		}
-		c = &g->conns[g->count];
-		memset(c, 0, sizeof(*c));
-		c->fd = fd;
-		c->deadline_ms = now + GATE_REQUEST_MS;
-		v = gate_look(c, g->body_max);
-		if (!gate_judge(g, c, v, now))
-			g->count++;
-		else if (v == GATE_WHOLE || v == GATE_ENOUGH)
-			return true;
-	}
-	return false;
-}
-
-/* The poll timeout: until the first deadline, or until accepting again
- * after a passing error; -1 when nothing is due. */
-static int
-gate_timeout(const struct gate *g, bool paused, int64_t now)
-{
-	int64_t first = paused ? g->accept_after_ms : INT64_MAX;
-	size_t i;
-
-	for (i = 0; i < g->count; i++)
-		if (g->conns[i].deadline_ms < first)
-			first = g->conns[i].deadline_ms;
-	if (first == INT64_MAX)
+	if (i >= GATE_HELD_MAX)
 		return -1;
-	return first <= now ? 0 : (int)(first - now);
-}
-
-/* Sets the poll set for a turn: the connections held, the wake-up, and
- * the listening socket unless there is no room or it must wait. */
-static void
-gate_poll_set(struct gate *g, bool listening)
-{
-	struct pollfd *wake = &g->fds[g->count], *listen = wake + 1;
-	size_t i;
-
-	for (i = 0; i < g->count; i++) {
-		g->fds[i].fd = g->conns[i].fd;
-		g->fds[i].events = POLLIN;
-		g->fds[i].revents = 0;
-	}
-	wake->fd = g->wake;
-	wake->events = POLLIN;
-	wake->revents = 0;
-	/* poll skips a negative descriptor. */
-	listen->fd = listening ? g->listen_fd : -1;
-	listen->events = POLLIN;
-	listen->revents = 0;
-}
-
-/* Leads until a request is ready or the gate stops. */
-static void
-gate_lead(struct gate *g)
-{
-	uint64_t count;
-	bool stop = false, ready = false, incoming;
-
-	while (!stop && !ready) {
-		int64_t now = util_mono_ms();
-		bool paused = now < g->accept_after_ms;
-		size_t held, room;
-
-		pthread_mutex_lock(&g->lock);
-		held = g->count + g->ready_count;
+	sl = &g->slots[i];
+	c = &sl->conn;
+	pthread_mutex_lock(&g->lock);
+	if (!sl->used || sl->gen != (uint32_t)(key >> 32) || sl->busy) {
+		/* The thread looking at it looks again. */
+		if (sl->used && sl->gen == (uint32_t)(key >> 32))
+			sl->again = true;
 		pthread_mutex_unlock(&g->lock);
-		room = held < GATE_HELD_MAX ? GATE_HELD_MAX - held : 0;
-		gate_poll_set(g, room > 0 && !paused && !g->listen_broken);
-		if (poll(g->fds, g->count + 2, gate_timeout(g, paused, now)) < 0 &&
-		    errno != EINTR) {
-			fprintf(stderr, "numdialer: poll: %s\n", strerror(errno));
-			pthread_mutex_lock(&g->lock);
-			g->stopping = true;
-			pthread_mutex_unlock(&g->lock);
-			g->broken(g->broken_arg);
-			return;
+		return -1;
+	}
+	sl->busy = true;
+	for (;;) {
+		sl->again = false;
+		pthread_mutex_unlock(&g->lock);
+		v = gate_look(c, g->body_max);
+		pthread_mutex_lock(&g->lock);
+		if (v != GATE_WAITING || !sl->again)
+			break;
+	}
+	sl->busy = false;
+	if (v != GATE_WAITING) {
+		fd = gate_release(g, i, util_mono_ms());
+		if (v == GATE_DROP) {
+			close(fd);
+			fd = -1;
 		}
-		/* Only gate_stop wakes the leader: the count is of no use. */
-		if (g->fds[g->count].revents != 0)
-			(void)!read(g->wake, &count, sizeof(count));
-		incoming = g->fds[g->count + 1].revents != 0;
-		now = util_mono_ms();
-		/* Before accepting, which adds to conns: fds still match. */
-		gate_watch(g, now);
-		if (incoming)
-			ready = gate_accept(g, room, now);
-		pthread_mutex_lock(&g->lock);
-		stop = g->stopping;
-		ready = ready || g->ready_count > 0;
-		pthread_mutex_unlock(&g->lock);
 	}
+	pthread_mutex_unlock(&g->lock);
+	return fd >= 0 ? gate_ready(fd, v) : -1;
+}
+
+/* Adds fd to epoll's set, level-triggered, with events and key. */
+static int
+gate_add(struct gate *g, int fd, uint32_t events, uint64_t key)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = key;
+	return epoll_ctl(g->epoll, EPOLL_CTL_ADD, fd, &ev);
 }
 
 struct gate *
@@ -474,7 +540,7 @@ gate_new(int listen_fd, size_t body_max, void (*broken)(void *arg),
 {
 	struct gate *g = calloc(1, sizeof(*g));
 	int flags = fcntl(listen_fd, F_GETFL);
-	bool lock_made = false;
+	uint32_t i;
 
 	if (g == NULL)
 		return NULL;
@@ -482,21 +548,28 @@ gate_new(int listen_fd, size_t body_max, void (*broken)(void *arg),
 	g->body_max = body_max;
 	g->broken = broken;
 	g->broken_arg = arg;
+	for (i = 0; i < GATE_HELD_MAX; i++)
+		g->free[g->free_count++] = GATE_HELD_MAX - 1 - i;
 	g->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	/* Non-blocking: a connection gone between poll and accept must not
-	 * leave the leader waiting in accept. */
-	if (g->wake < 0 || flags < 0 ||
-	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+	g->epoll = epoll_create1(EPOLL_CLOEXEC);
+	/* Non-blocking: a connection gone between the wake-up and accept
+	 * must not leave the thread waiting in accept. */
+	if (g->wake < 0 || g->epoll < 0 || flags < 0 ||
+	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+	    pthread_mutex_init(&g->lock, NULL) != 0)
 		goto fail;
-	if (pthread_mutex_init(&g->lock, NULL) != 0)
+	/* The wake-up stays readable once written: it wakes every waiter. */
+	if (gate_add(g, g->wake, EPOLLIN, GATE_KEY_WAKE) != 0 ||
+	    gate_add(g, listen_fd, EPOLLIN | EPOLLONESHOT,
+	    GATE_KEY_LISTEN) != 0) {
+		pthread_mutex_destroy(&g->lock);
 		goto fail;
-	lock_made = true;
-	if (pthread_cond_init(&g->turn, NULL) != 0)
-		goto fail;
+	}
+	g->armed = true;
 	return g;
 fail:
-	if (lock_made)
-		pthread_mutex_destroy(&g->lock);
+	if (g->epoll >= 0)
+		close(g->epoll);
 	if (g->wake >= 0)
 		close(g->wake);
 	free(g);
@@ -506,30 +579,32 @@ fail:
 int
 gate_next(struct gate *g)
 {
-	int fd = -1;
+	struct epoll_event ev;
+	int timeout, n, fd;
 
-	pthread_mutex_lock(&g->lock);
-	while (!g->stopping && g->ready_count == 0) {
-		if (g->led) {
-			pthread_cond_wait(&g->turn, &g->lock);
-			continue;
-		}
-		g->led = true;
-		pthread_mutex_unlock(&g->lock);
-		gate_lead(g);
+	for (;;) {
 		pthread_mutex_lock(&g->lock);
-		g->led = false;
+		if (g->stopping) {
+			pthread_mutex_unlock(&g->lock);
+			return -1;
+		}
+		timeout = gate_sweep(g, util_mono_ms());
+		pthread_mutex_unlock(&g->lock);
+		n = epoll_wait(g->epoll, &ev, 1, timeout);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "numdialer: epoll_wait: %s\n",
+			    strerror(errno));
+			gate_stop(g);
+			g->broken(g->broken_arg);
+			return -1;
+		}
+		if (n <= 0 || ev.data.u64 == GATE_KEY_WAKE)
+			continue;
+		fd = ev.data.u64 == GATE_KEY_LISTEN ? gate_accept(g) :
+		    gate_news(g, ev.data.u64);
+		if (fd >= 0)
+			return fd;
 	}
-	if (!g->stopping) {
-		fd = g->ready[g->ready_first];
-		g->ready_first = (g->ready_first + 1) % GATE_HELD_MAX;
-		g->ready_count--;
-	}
-	/* Someone waiting leads now, or takes what else is ready. */
-	if (!g->led)
-		pthread_cond_signal(&g->turn);
-	pthread_mutex_unlock(&g->lock);
-	return fd;
 }
 
 void
@@ -539,7 +614,6 @@ gate_stop(struct gate *g)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->stopping = true;
-	pthread_cond_broadcast(&g->turn);
 	pthread_mutex_unlock(&g->lock);
 	(void)!write(g->wake, &(uint64_t){1}, sizeof(uint64_t));
 }
@@ -547,16 +621,14 @@ gate_stop(struct gate *g)
 void
 gate_free(struct gate *g)
 {
-	size_t i;
+	size_t k;
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->count; i++)
-		close(g->conns[i].fd);
-	for (i = 0; i < g->ready_count; i++)
-		close(g->ready[(g->ready_first + i) % GATE_HELD_MAX]);
-	pthread_cond_destroy(&g->turn);
+	for (k = 0; k < g->count; k++)
+		close(g->slots[g->held[k]].conn.fd);
 	pthread_mutex_destroy(&g->lock);
+	close(g->epoll);
 	close(g->wake);
 	free(g);
 }

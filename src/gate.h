@@ -1,5 +1,5 @@
 /*
- * gate: the accept loop, led by the request threads in turn. A connection
+ * gate: the accept loop, in which the request threads wait. A connection
  * is held, costing no thread, until its FastCGI request has arrived.
  */
 #ifndef NUMDIALER_GATE_H
@@ -9,8 +9,8 @@
 
 #define GATE_REQUEST_MS 5000          /* from accept to the request arrived */
 #define GATE_REQUEST_MAX (128 * 1024) /* bytes before the body waited for */
-#define GATE_HELD_MAX 4096            /* connections held at once, waiting
-                                         or ready; more wait in the backlog */
+#define GATE_HELD_MAX 4096            /* connections held at once; more
+                                         wait in the kernel's backlog */
 
 struct gate;
 
@@ -29,9 +29,9 @@ struct gate *gate_new(int listen_fd, size_t body_max,
  * it. libfcgi reads and parses that request without waiting and without
  * failing: its records are well formed, and all of it a reader takes is
  * in. One that came whole has its read side shut down (reads return it,
- * then the end). While no request is ready, one caller at a time leads
- * (accepts, peeks, drops the requests not in GATE_REQUEST_MS after their
- * accept) and the others wait their turn. -1 once the gate is stopped.
+ * then the end). Meanwhile the caller accepts, peeks and drops the
+ * requests not in GATE_REQUEST_MS after their accept, with the others
+ * waiting in the same epoll set. -1 once the gate is stopped.
  */
 int gate_next(struct gate *g);
 

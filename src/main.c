@@ -273,8 +273,8 @@ main_answer(struct main_requests *r, FCGX_Request *req,
 	outbox_send(r->outbox, fd, id, answer);
 }
 
-/* A request thread: leads the gate in its turn, serves each connection
- * whose request has arrived, and hands its answer to the outbox. */
+/* A request thread: waits in the gate, serves each connection whose
+ * request has arrived, and hands its answer to the outbox. */
 static void *
 main_request_run(void *arg)
 {
@@ -530,8 +530,7 @@ main_requests_start(struct main_requests *r)
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
  * repainted page. Then the events thread and the outbox's, then the
- * request threads, which lead the gate in turn. 0, or -1 having said
- * why.
+ * request threads, which wait in the gate. 0, or -1 having said why.
  */
 static int
 main_threads(struct main_run *m)
@@ -590,7 +589,7 @@ static bool
 main_stop(struct main_run *m)
 {
 	/* No more connections: the request threads leave once they have
-	 * served the one they hold, the leader at once. */
+	 * served the one they hold, the waiting ones at once. */
 	gate_stop(m->gate);
 	/* At once, so that a new run can take the path while this one ends. */
 	if (m->own_socket && m->req.listen_fd >= 0)

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withSession, getJSON, postJSON, standInApi, writeNumbers } from './harness.mjs';
 import {
-	drippers, fcgiExchange, fcgiRecords, fcgiSocket, openFiles, probe, slowReader, stalledReaders,
+	cpuMs, drippers, fcgiExchange, fcgiRecords, fcgiSocket, openFiles, probe, slowReader, stalledReaders,
 } from './slow.mjs';
 
 const ROWS = 100000;          // the full answer: about 6.6 MB of JSON
@@ -28,6 +28,8 @@ const BOUND_MS = 3000;        // each probe's answer, during an attack
 const PROBE_MS = 8000;
 const PROBE_EVERY_MS = 200;
 const DROP_WITHIN_MS = 12000; // the program's 5 s, and room for a busy machine
+const CPU_SHARE_MAX = 0.5;    // of one core, the program's during the probes:
+                              // a slow peer must not make it spin
 const phones = (n) => Array.from({ length: n }, (_, i) => `1${String(i).padStart(10, '0')}`);
 
 // A stack over n numbers with its 3 calls placed at a silent stand-in API:
@@ -83,9 +85,12 @@ for (const server of ['lighttpd', 'nginx']) {
 				// Long enough for each to be rendered and to fill the buffers.
 				await sleep(1500);
 				const slow = slowReader(st.port, '/events', { pauseEvery: 1 << 20, pauseMs: 1500 });
+				const cpu0 = cpuMs(pid);
 				const { times, misses } = await probe(kinds, { forMs: PROBE_MS, everyMs: PROBE_EVERY_MS, boundMs: BOUND_MS });
-				t.diagnostic(`during ${STALLED} stalled readers: ${summary(times)}`);
+				const cpu = cpuMs(pid) - cpu0;
+				t.diagnostic(`during ${STALLED} stalled readers: ${summary(times)}; the program used ${cpu} ms of CPU`);
 				assert.deepEqual(misses.slice(0, 5), [], `${misses.length} probes missed their ${BOUND_MS} ms bound`);
+				assert.ok(cpu < PROBE_MS * CPU_SHARE_MAX, `the program used ${cpu} ms of CPU in ${PROBE_MS} ms`);
 
 				const got = await slow;
 				t.diagnostic(`slow reader: ${got.body.length} bytes in ${Math.round(got.ms)} ms, ${got.pauses} pauses of 1.5 s`);
@@ -110,9 +115,12 @@ for (const server of ['lighttpd', 'nginx']) {
 			await withSession(t, async (s) => {
 				const { st, kinds, pid } = await dialing(s, server, api, 100);
 				attack = await drippers(fcgiSocket(st), DRIPPERS, DRIP_EVERY_MS);
+				const cpu0 = cpuMs(pid);
 				const { times, misses } = await probe(kinds, { forMs: PROBE_MS, everyMs: PROBE_EVERY_MS, boundMs: BOUND_MS });
-				t.diagnostic(`during ${DRIPPERS} dripping connections: ${summary(times)}`);
+				const cpu = cpuMs(pid) - cpu0;
+				t.diagnostic(`during ${DRIPPERS} dripping connections: ${summary(times)}; the program used ${cpu} ms of CPU`);
 				assert.deepEqual(misses.slice(0, 5), [], `${misses.length} probes missed their ${BOUND_MS} ms bound`);
+				assert.ok(cpu < PROBE_MS * CPU_SHARE_MAX, `the program used ${cpu} ms of CPU in ${PROBE_MS} ms`);
 
 				const deadline = Date.now() + DROP_WITHIN_MS;
 				while (attack.conns.some((c) => Number.isNaN(c.closedAt)) && Date.now() < deadline) await sleep(100);

@@ -23,6 +23,14 @@ export function fcgiSocket(st) {
 // The descriptors a process has open.
 export const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
+// The CPU time a process has used, in ms (user and system; /proc counts in
+// USER_HZ, 100 a second on Linux).
+export function cpuMs(pid) {
+	const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+	return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 // n clients that each ask the web server at port for pathAndQuery and never
 // read a byte of the answer: once the kernel's buffers between them and the
 // program are full, the program's writes wait on them. close() ends them.
