@@ -21,10 +21,28 @@ struct packed_row {
 	uint32_t version;               /* low bits of its last change's version */
 	uint32_t mark_lo[MARK_COUNT];   /* each mark's low 32 bits... */
 	uint16_t mark_hi[MARK_COUNT];   /* ...and high 16; all 0: not reached */
-	unsigned attempts : 22;
-	unsigned hooked : 1;            /* a webhook came for it */
+	unsigned attempts : 22;         /* POST /call tries of its call */
+	unsigned hooked : 1;            /* a webhook came for its call */
 	unsigned waiting : 1;           /* its POST /call waits for a retry */
 	unsigned status : 8;
+	unsigned calls : 7;             /* calls placed for it */
+	unsigned redial : 1;            /* it waits for its next call */
+};
+
+/*
+ * What the campaign knows of a time zone: whether it is inside its calling
+ * hours, its earliest row never dialed (a cursor that only moves forward:
+ * rows before it in the zone were all dialed or skipped), and its rows
+ * whose redial is due, a min-heap of row numbers.
+ */
+struct zone {
+	size_t next;
+	bool open;
+	int64_t opens_ms;               /* when closed: when it opens */
+	char label[CAMPAIGN_LABEL_MAX + 1];
+	uint32_t *due;
+	size_t due_len;
+	size_t due_cap;
 };
 
 /* One entry of the change log: row changed, making the campaign version
@@ -50,14 +68,38 @@ struct campaign {
 	char *phone_text;        /* every phone, NUL-separated */
 	size_t size;
 
-	size_t next;             /* next row to dial */
 	size_t *flight;          /* rows in flight, limit entries, unordered */
 	size_t in_flight;
 	size_t done;
+	size_t dialed;
+	size_t rows_by[STATUS_COUNT];
+	uint64_t calls;
+	uint64_t ended[STATUS_COUNT];
 	unsigned limit;
 	bool started;
 	bool paused;
+	bool stopped;
 	char pause_reason[CAMPAIGN_REASON_MAX + 1];
+
+	unsigned char *zone_of;  /* per row; NULL: all in zone 0 */
+	struct zone *zones;
+	unsigned zone_count;
+	bool (*blocked)(const char *phone, void *arg);
+	void *blocked_arg;
+
+	unsigned redial_mask;    /* end statuses redialed, bit 1 << status */
+	unsigned redial_calls;   /* calls per row in all */
+	int64_t redial_delay_ms;
+	uint32_t *pending;       /* rows waiting for a redial, in the order
+	                            they ended: their due times grow along it */
+	size_t pending_first;
+	size_t pending_len;      /* entries, from pending_first */
+	size_t pending_cap;
+	size_t redials;          /* rows with the redial bit */
+
+	bool waiting;            /* the last look found no row ready */
+	int64_t waiting_until;
+	char waiting_reason[CAMPAIGN_REASON_MAX + 1];
 	unsigned failure_pause;  /* failed rows in a row that pause; 0: never */
 	unsigned failures;       /* rows failed in a row, none placed between */
 
@@ -182,9 +224,13 @@ campaign_new(const char *const *phones, size_t n, unsigned limit,
 	c->phone_text = malloc(text_len ? text_len : 1);
 	c->flight = calloc(limit, sizeof(*c->flight));
 	c->log = calloc(log_size, sizeof(*c->log));
+	c->zones = calloc(1, sizeof(*c->zones));
 	if (c->rows == NULL || c->keys == NULL || c->phone_text == NULL ||
-	    c->flight == NULL || c->log == NULL)
+	    c->flight == NULL || c->log == NULL || c->zones == NULL)
 		goto fail;
+	c->zone_count = 1;
+	c->zones[0].open = true;
+	c->rows_by[STATUS_IDLE] = n;
 
 	/* calloc left every row idle (STATUS_IDLE is 0), with no marks. */
 	p = c->phone_text;
@@ -216,7 +262,84 @@ campaign_free(struct campaign *c)
 	free(c->phone_text);
 	free(c->flight);
 	free(c->log);
+	for (i = 0; i < c->zone_count; i++)
+		free(c->zones[i].due);
+	free(c->zones);
+	free(c->zone_of);
+	free(c->pending);
 	free(c);
+}
+
+int
+campaign_set_zones(struct campaign *c, const unsigned char *zones,
+    unsigned count)
+{
+	struct zone *z;
+	unsigned char *zone_of = NULL;
+	size_t i;
+
+	if (count < 1 || count > CAMPAIGN_ZONES_MAX || c->started)
+		return -1;
+	if (zones != NULL) {
+		for (i = 0; i < c->size; i++)
+			if (zones[i] >= count)
+				return -1;
+		if ((zone_of = malloc(c->size ? c->size : 1)) == NULL)
+			return -1;
+		memcpy(zone_of, zones, c->size);
+	}
+	if ((z = calloc(count, sizeof(*z))) == NULL) {
+		free(zone_of);
+		return -1;
+	}
+	for (i = 0; i < c->zone_count; i++)
+		free(c->zones[i].due);
+	free(c->zones);
+	free(c->zone_of);
+	for (i = 0; i < count; i++)
+		z[i].open = true;
+	c->zones = z;
+	c->zone_count = count;
+	c->zone_of = zone_of;
+	return 0;
+}
+
+static unsigned
+zone_of(const struct campaign *c, size_t row)
+{
+	return c->zone_of != NULL ? c->zone_of[row] : 0;
+}
+
+void
+campaign_zone_hours(struct campaign *c, unsigned zone, bool open,
+    int64_t opens_ms, const char *label)
+{
+	struct zone *z;
+
+	if (zone >= c->zone_count)
+		return;
+	z = &c->zones[zone];
+	z->open = open;
+	z->opens_ms = opens_ms;
+	snprintf(z->label, sizeof(z->label), "%s", label != NULL ? label : "");
+}
+
+void
+campaign_set_redial(struct campaign *c, unsigned status_mask, unsigned calls,
+    int64_t delay_ms)
+{
+	c->redial_mask = status_mask;
+	c->redial_calls = calls < 1 ? 1 : calls > CAMPAIGN_CALLS_MAX ?
+	    CAMPAIGN_CALLS_MAX : calls;
+	c->redial_delay_ms = delay_ms < 0 ? 0 : delay_ms;
+}
+
+void
+campaign_set_blocked(struct campaign *c,
+    bool (*blocked)(const char *phone, void *arg), void *arg)
+{
+	c->blocked = blocked;
+	c->blocked_arg = arg;
 }
 
 /* Bumps the version for a change to row and logs it, dropping the oldest
@@ -252,6 +375,107 @@ leave_flight(struct campaign *c, size_t row)
 	}
 }
 
+/* Gives row status, keeping the counts by status. */
+static void
+set_status(struct campaign *c, size_t row, enum status status)
+{
+	c->rows_by[c->rows[row].status]--;
+	c->rows_by[status]++;
+	c->rows[row].status = status;
+}
+
+static int64_t
+redial_at(const struct campaign *c, size_t row)
+{
+	return mark_get(&c->rows[row], MARK_ENDED) + c->redial_delay_ms;
+}
+
+/* Queues row for a redial, in the order calls end (due times grow along
+ * the queue, the delay being one). false when out of memory. */
+static bool
+pending_push(struct campaign *c, size_t row)
+{
+	if (c->pending_first > 0 && c->pending_first >= c->pending_len &&
+	    c->pending_first + c->pending_len == c->pending_cap) {
+		memmove(c->pending, c->pending + c->pending_first,
+		    c->pending_len * sizeof(*c->pending));
+		c->pending_first = 0;
+	}
+	if (c->pending_first + c->pending_len == c->pending_cap) {
+		size_t cap = c->pending_cap ? c->pending_cap * 2 : 64;
+		uint32_t *grown = realloc(c->pending, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		c->pending = grown;
+		c->pending_cap = cap;
+	}
+	c->pending[c->pending_first + c->pending_len++] = (uint32_t)row;
+	return true;
+}
+
+/* A zone's due redials: a binary min-heap of row numbers. */
+static bool
+heap_push(struct zone *z, uint32_t row)
+{
+	size_t i;
+
+	if (z->due_len == z->due_cap) {
+		size_t cap = z->due_cap ? z->due_cap * 2 : 16;
+		uint32_t *grown = realloc(z->due, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		z->due = grown;
+		z->due_cap = cap;
+	}
+	for (i = z->due_len++; i > 0 && z->due[(i - 1) / 2] > row;
+	    i = (i - 1) / 2)
+		z->due[i] = z->due[(i - 1) / 2];
+	z->due[i] = row;
+	return true;
+}
+
+static void
+heap_pop(struct zone *z)
+{
+	uint32_t last = z->due[--z->due_len];
+	size_t i = 0, child;
+
+	while ((child = 2 * i + 1) < z->due_len) {
+		if (child + 1 < z->due_len && z->due[child + 1] < z->due[child])
+			child++;
+		if (last <= z->due[child])
+			break;
+		z->due[i] = z->due[child];
+		i = child;
+	}
+	if (z->due_len > 0)
+		z->due[i] = last;
+}
+
+/*
+ * Row's call ended in status (its row was in old before): counts it, and
+ * either the row waits for a redial or it is done.
+ */
+static void
+call_ended(struct campaign *c, size_t row, enum status old,
+    enum status status)
+{
+	struct packed_row *r = &c->rows[row];
+	bool was_call = status_in_flight(old);
+
+	if (was_call && status != STATUS_SKIPPED)
+		c->ended[status]++;
+	if (was_call && !c->stopped && (c->redial_mask >> status & 1) &&
+	    r->calls < c->redial_calls && pending_push(c, row)) {
+		r->redial = 1;
+		c->redials++;
+		return;
+	}
+	c->done++;
+}
+
 /*
  * Moves row to status if it ranks higher than the row's current one. The
  * first terminal status frees the row's slot: a row leaves the flight list
@@ -262,25 +486,39 @@ raise_status(struct campaign *c, size_t row, enum status status,
     int64_t now_ms)
 {
 	struct packed_row *r = &c->rows[row];
+	enum status old = (enum status)r->status;
 	enum mark mark;
 
-	if (status_rank(status) <= status_rank((enum status)r->status))
+	if (status_rank(status) <= status_rank(old))
 		return false;
-	if (status_in_flight((enum status)r->status) && !status_in_flight(status))
+	if (status_in_flight(old) && !status_in_flight(status))
 		leave_flight(c, row);
-	if (status_is_terminal(status))
-		c->done++;
-	r->status = status;
+	set_status(c, row, status);
 	mark = status_mark(status);
 	if (mark < MARK_COUNT && mark_get(r, mark) == 0)
 		mark_set(r, mark, clamp_ms(now_ms));
+	if (status_is_terminal(status))
+		call_ended(c, row, old, status);
 	return true;
+}
+
+/* Whether new calls may be placed: started, neither paused nor stopped. */
+static bool
+dialing(const struct campaign *c)
+{
+	return c->started && !c->paused && !c->stopped;
+}
+
+static bool
+finished(const struct campaign *c)
+{
+	return c->started && c->done == c->size;
 }
 
 int
 campaign_start(struct campaign *c)
 {
-	if (c->started)
+	if (c->started || c->stopped)
 		return -1;
 	c->started = true;
 	c->version++;
@@ -293,21 +531,22 @@ campaign_set_failure_pause(struct campaign *c, unsigned failures)
 	c->failure_pause = failures;
 }
 
-void
+int
 campaign_pause(struct campaign *c, const char *reason)
 {
-	if (c->paused)
-		return;
+	if (!dialing(c) || finished(c))
+		return -1;
 	c->paused = true;
 	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s",
 	    reason != NULL ? reason : "");
 	c->version++;
+	return 0;
 }
 
 int
 campaign_resume(struct campaign *c)
 {
-	if (!c->paused)
+	if (!c->paused || c->stopped)
 		return -1;
 	c->paused = false;
 	c->pause_reason[0] = '\0';
@@ -337,22 +576,272 @@ count_failure(struct campaign *c, const char *reason)
 	campaign_pause(c, why);
 }
 
+/* Puts reason beside row (copied; out of memory leaves none). */
+static void
+set_reason(struct campaign *c, size_t row, const char *reason)
+{
+	c->rows[row].reason = reason != NULL ?
+	    text_add(c, reason, CAMPAIGN_REASON_MAX) : 0;
+}
+
+/* Calls off row's redial: it keeps its last status and is done. */
+static void
+cancel_redial(struct campaign *c, size_t row)
+{
+	c->rows[row].redial = 0;
+	c->redials--;
+	c->done++;
+}
+
+int
+campaign_skip(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms)
+{
+	if (row >= c->size)
+		return -1;
+	if (c->rows[row].status == STATUS_IDLE)
+		raise_status(c, row, STATUS_SKIPPED, now_ms);
+	else if (c->rows[row].redial)
+		cancel_redial(c, row);
+	else
+		return -1;
+	set_reason(c, row, reason);
+	touch(c, row);
+	return 0;
+}
+
+int
+campaign_stop(struct campaign *c, int64_t now_ms)
+{
+	size_t i;
+
+	if (c->stopped || finished(c))
+		return -1;
+	c->stopped = true;
+	c->paused = false;
+	c->pause_reason[0] = '\0';
+	c->waiting = false;
+	for (i = 0; i < c->size; i++) {
+		struct packed_row *r = &c->rows[i];
+
+		/* A POST /call waiting to be sent again placed nothing yet. */
+		if (r->waiting) {
+			r->waiting = 0;
+			raise_status(c, i, STATUS_SKIPPED, now_ms);
+		} else if (r->status == STATUS_IDLE) {
+			raise_status(c, i, STATUS_SKIPPED, now_ms);
+		} else if (r->redial) {
+			cancel_redial(c, i);
+			touch(c, i);
+			continue;
+		} else {
+			continue;
+		}
+		set_reason(c, i, "stopped by the operator");
+		touch(c, i);
+	}
+	c->pending_first = c->pending_len = 0;
+	for (i = 0; i < c->zone_count; i++)
+		c->zones[i].due_len = 0;
+	c->version++;
+	return 0;
+}
+
+enum campaign_state
+campaign_state(const struct campaign *c)
+{
+	if (c->stopped)
+		return CAMPAIGN_STOPPED;
+	if (!c->started)
+		return CAMPAIGN_READY;
+	if (finished(c))
+		return CAMPAIGN_FINISHED;
+	if (c->paused)
+		return CAMPAIGN_PAUSED;
+	return c->waiting ? CAMPAIGN_WAITING : CAMPAIGN_DIALING;
+}
+
+const char *
+campaign_state_name(enum campaign_state s)
+{
+	static const char *const names[] = {
+		[CAMPAIGN_READY] = "ready",
+		[CAMPAIGN_DIALING] = "dialing",
+		[CAMPAIGN_PAUSED] = "paused",
+		[CAMPAIGN_WAITING] = "waiting",
+		[CAMPAIGN_STOPPED] = "stopped",
+		[CAMPAIGN_FINISHED] = "finished",
+	};
+
+	return (unsigned)s < LEN(names) ? names[s] : "unknown";
+}
+
+const char *
+campaign_waiting(const struct campaign *c, int64_t *until_ms)
+{
+	if (campaign_state(c) != CAMPAIGN_WAITING)
+		return NULL;
+	*until_ms = c->waiting_until;
+	return c->waiting_reason;
+}
+
+/* Moves the redials now due from the queue into their zones' heaps. */
+static void
+move_due(struct campaign *c, int64_t now_ms)
+{
+	while (c->pending_len > 0) {
+		uint32_t row = c->pending[c->pending_first];
+
+		if (c->rows[row].redial) {
+			if (redial_at(c, row) > now_ms ||
+			    !heap_push(&c->zones[zone_of(c, row)], row))
+				return;
+		}
+		c->pending_first++;
+		c->pending_len--;
+	}
+	c->pending_first = 0;
+}
+
+/* The zone's earliest row that would be ready were the zone open: its
+ * first row never dialed or its first due redial; SIZE_MAX for none. */
+static size_t
+zone_first(struct campaign *c, unsigned zi)
+{
+	struct zone *z = &c->zones[zi];
+	size_t fresh;
+
+	while (z->next < c->size && (c->rows[z->next].status != STATUS_IDLE ||
+	    zone_of(c, z->next) != zi))
+		z->next++;
+	/* Redials called off (do-not-call) leave their entries behind. */
+	while (z->due_len > 0 && !c->rows[z->due[0]].redial)
+		heap_pop(z);
+	fresh = z->next < c->size ? z->next : SIZE_MAX;
+	if (z->due_len > 0 && z->due[0] < fresh)
+		return z->due[0];
+	return fresh;
+}
+
+/* The earliest ready row, SIZE_MAX for none. */
+static size_t
+earliest_ready(struct campaign *c)
+{
+	size_t best = SIZE_MAX;
+	unsigned zi;
+
+	for (zi = 0; zi < c->zone_count; zi++) {
+		size_t first;
+
+		if (c->zones[zi].open && (first = zone_first(c, zi)) < best)
+			best = first;
+	}
+	return best;
+}
+
+/* No row is ready: notes until when (the first closed zone with rows to
+ * open, or the first redial to fall due), if any row remains at all. */
+static void
+note_waiting(struct campaign *c)
+{
+	const char *label = NULL;
+	int64_t until = INT64_MAX;
+	char why[CAMPAIGN_REASON_MAX + 1];
+	unsigned zi;
+
+	for (zi = 0; zi < c->zone_count; zi++) {
+		struct zone *z = &c->zones[zi];
+
+		if (!z->open && zone_first(c, zi) != SIZE_MAX &&
+		    z->opens_ms < until) {
+			until = z->opens_ms;
+			label = z->label;
+		}
+	}
+	while (c->pending_len > 0 &&
+	    !c->rows[c->pending[c->pending_first]].redial) {
+		c->pending_first++;
+		c->pending_len--;
+	}
+	if (c->pending_len > 0 &&
+	    redial_at(c, c->pending[c->pending_first]) < until) {
+		until = redial_at(c, c->pending[c->pending_first]);
+		label = NULL;
+	}
+	if (until == INT64_MAX) {
+		if (c->waiting)
+			c->version++;
+		c->waiting = false;
+		return;
+	}
+	if (label != NULL)
+		snprintf(why, sizeof(why), "waiting for calling hours (%s)",
+		    label);
+	else
+		snprintf(why, sizeof(why), "waiting for a redial");
+	if (c->waiting && c->waiting_until == until &&
+	    strcmp(c->waiting_reason, why) == 0)
+		return;
+	c->waiting = true;
+	c->waiting_until = until;
+	memcpy(c->waiting_reason, why, sizeof(why));
+	c->version++;
+}
+
+/* Begins row's next call under key: dialing, in flight, one more call. A
+ * redial starts afresh: no id, marks, reason or tries of the last call. */
+static void
+begin_call(struct campaign *c, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms)
+{
+	struct packed_row *r = &c->rows[row];
+
+	if (r->redial) {
+		r->redial = 0;
+		c->redials--;
+		memset(r->mark_lo, 0, sizeof(r->mark_lo));
+		memset(r->mark_hi, 0, sizeof(r->mark_hi));
+		r->call_id = 0;
+		r->reason = 0;
+		r->hooked = 0;
+		r->attempts = 0;
+	}
+	if (r->calls == 0)
+		c->dialed++;
+	if (r->calls < CAMPAIGN_CALLS_MAX)
+		r->calls++;
+	c->calls++;
+	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
+	r->attempts = 1;
+	set_status(c, row, STATUS_DIALING);
+	mark_set(r, MARK_DIALED, clamp_ms(now_ms));
+	c->flight[c->in_flight++] = row;
+	touch(c, row);
+}
+
 int
 campaign_next_dial(struct campaign *c,
     const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row)
 {
 	size_t r;
 
-	if (!c->started || c->paused || c->next >= c->size ||
-	    c->in_flight >= c->limit)
+	if (!dialing(c) || c->in_flight >= c->limit)
 		return -1;
-	r = c->next++;
-	memcpy(c->keys[r], key, CAMPAIGN_KEY_BYTES);
-	if (c->rows[r].attempts < CAMPAIGN_ATTEMPTS_MAX)
-		c->rows[r].attempts++;
-	raise_status(c, r, STATUS_DIALING, now_ms);
-	c->flight[c->in_flight++] = r;
-	touch(c, r);
+	move_due(c, now_ms);
+	while ((r = earliest_ready(c)) != SIZE_MAX && c->blocked != NULL &&
+	    c->blocked(c->phone_text + c->rows[r].phone, c->blocked_arg))
+		campaign_skip(c, r, "do not call", now_ms);
+	if (r == SIZE_MAX) {
+		note_waiting(c);
+		return -1;
+	}
+	if (c->rows[r].redial)
+		heap_pop(&c->zones[zone_of(c, r)]);
+	begin_call(c, r, key, now_ms);
+	if (c->waiting) {
+		c->waiting = false;
+		c->version++;
+	}
 	*row = r;
 	return 0;
 }
@@ -442,14 +931,6 @@ campaign_waiting_row(const struct campaign *c, size_t *row)
 		}
 	}
 	return -1;
-}
-
-/* Puts reason beside row (copied; out of memory leaves none). */
-static void
-set_reason(struct campaign *c, size_t row, const char *reason)
-{
-	c->rows[row].reason = reason != NULL ?
-	    text_add(c, reason, CAMPAIGN_REASON_MAX) : 0;
 }
 
 /* Fails row for reason, freeing its slot: whatever a webhook said, if it
@@ -604,10 +1085,19 @@ campaign_restore_row(struct campaign *c, size_t row,
 	int m;
 
 	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT ||
-	    saved->attempts > CAMPAIGN_ATTEMPTS_MAX)
+	    saved->attempts > CAMPAIGN_ATTEMPTS_MAX ||
+	    saved->calls > CAMPAIGN_CALLS_MAX)
 		return -1;
 	if (saved->waiting && (saved->status != STATUS_DIALING ||
 	    saved->call_id != NULL || saved->hooked))
+		return -1;
+	if (saved->redial && !status_is_terminal(saved->status))
+		return -1;
+	/* Only rows never dialed are idle; every other but a skipped one
+	 * had a call. */
+	if (saved->status == STATUS_IDLE ? saved->calls > 0 ||
+	    saved->attempts > 0 : saved->calls == 0 &&
+	    saved->status != STATUS_SKIPPED)
 		return -1;
 	for (m = 0; m < MARK_COUNT; m++)
 		if (saved->at_ms[m] < 0 || saved->at_ms[m] > CAMPAIGN_MS_MAX)
@@ -625,6 +1115,8 @@ campaign_restore_row(struct campaign *c, size_t row,
 	r->attempts = saved->attempts;
 	r->hooked = saved->hooked;
 	r->waiting = saved->waiting;
+	r->calls = saved->calls;
+	r->redial = saved->redial;
 	for (m = 0; m < MARK_COUNT; m++)
 		mark_set(r, (enum mark)m, saved->at_ms[m]);
 	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
@@ -632,27 +1124,81 @@ campaign_restore_row(struct campaign *c, size_t row,
 	return 0;
 }
 
+/* A redial to queue again after a restore: when it is due, and its row. */
+struct due_row {
+	int64_t at;
+	uint32_t row;
+};
+
+static int
+due_row_cmp(const void *a, const void *b)
+{
+	const struct due_row *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Queues the restored rows' redials again, in the order they fall due. */
+static int
+requeue_redials(struct campaign *c)
+{
+	struct due_row *due;
+	size_t i, n = 0;
+
+	if (c->redials == 0)
+		return 0;
+	if ((due = malloc(c->redials * sizeof(*due))) == NULL)
+		return -1;
+	for (i = 0; i < c->size; i++)
+		if (c->rows[i].redial)
+			due[n++] = (struct due_row){ redial_at(c, i), (uint32_t)i };
+	qsort(due, n, sizeof(*due), due_row_cmp);
+	for (i = 0; i < n; i++) {
+		if (!pending_push(c, due[i].row)) {
+			free(due);
+			return -1;
+		}
+	}
+	free(due);
+	return 0;
+}
+
+/* Counts a restored row into the counters, the flight list and the
+ * redials (calling off one the settings no longer allow). */
+static void
+recount_row(struct campaign *c, size_t row)
+{
+	struct packed_row *r = &c->rows[row];
+	enum status s = (enum status)r->status;
+
+	c->rows_by[s]++;
+	if (r->calls > 0)
+		c->dialed++;
+	if (status_in_flight(s)) {
+		c->flight[c->in_flight++] = row;
+	} else if (r->redial && !c->stopped && (c->redial_mask >> s & 1) &&
+	    r->calls < c->redial_calls) {
+		c->redials++;
+	} else if (status_is_terminal(s)) {
+		r->redial = 0;
+		c->done++;
+	}
+}
+
 int
 campaign_restore_finish(struct campaign *c, bool started)
 {
-	size_t i, flying = 0, next = 0, done = 0;
+	size_t i, flying = 0;
 	size_t *flight;
 
 	for (i = 0; i < c->size; i++) {
-		enum status s = (enum status)c->rows[i].status;
-
-		if (s == STATUS_IDLE)
-			continue;
-		if (i != next || c->rows[i].attempts == 0)
+		if (c->rows[i].calls > 0 && !started)
 			return -1;
-		next = i + 1;
-		if (status_in_flight(s))
+		if (status_in_flight((enum status)c->rows[i].status))
 			flying++;
-		else
-			done++;
 	}
-	if (next > 0 && !started)
-		return -1;
 	/* A smaller limit than the journal's run: room for every call still
 	 * in flight; no new one is placed until they fall below the limit. */
 	if (flying > c->limit) {
@@ -661,15 +1207,31 @@ campaign_restore_finish(struct campaign *c, bool started)
 			return -1;
 		c->flight = flight;
 	}
-	c->in_flight = 0;
-	for (i = 0; i < next; i++)
-		if (status_in_flight((enum status)c->rows[i].status))
-			c->flight[c->in_flight++] = i;
-	c->next = next;
-	c->done = done;
+	c->in_flight = c->done = c->dialed = c->redials = 0;
+	memset(c->rows_by, 0, sizeof(c->rows_by));
+	c->pending_first = c->pending_len = 0;
+	for (i = 0; i < c->zone_count; i++) {
+		c->zones[i].next = 0;
+		c->zones[i].due_len = 0;
+	}
+	for (i = 0; i < c->size; i++)
+		recount_row(c, i);
+	if (requeue_redials(c) != 0)
+		return -1;
 	c->started = started;
 	c->version++;
 	return 0;
+}
+
+void
+campaign_restore_control(struct campaign *c, bool paused, const char *reason,
+    bool stopped)
+{
+	c->paused = paused && !stopped;
+	snprintf(c->pause_reason, sizeof(c->pause_reason), "%s",
+	    c->paused && reason != NULL ? reason : "");
+	c->stopped = stopped;
+	c->version++;
 }
 
 int
@@ -725,6 +1287,8 @@ campaign_row(const struct campaign *c, size_t row)
 	v->attempts = r->attempts;
 	v->hooked = r->hooked;
 	v->waiting = r->waiting;
+	v->calls = r->calls;
+	v->redial = r->redial;
 	return v;
 }
 
@@ -738,12 +1302,17 @@ void
 campaign_counts(const struct campaign *c, struct campaign_counts *out)
 {
 	out->total = c->size;
-	out->dialed = c->next;
+	out->dialed = c->dialed;
 	out->in_flight = c->in_flight;
 	out->done = c->done;
+	out->redials = c->redials;
+	memcpy(out->rows, c->rows_by, sizeof(out->rows));
+	out->calls = c->calls;
+	memcpy(out->ended, c->ended, sizeof(out->ended));
 	out->limit = c->limit;
 	out->started = c->started;
 	out->paused = c->paused;
+	out->stopped = c->stopped;
 }
 
 /* Index in the ring of the oldest entry newer than since (log_len if none):

@@ -1,12 +1,20 @@
 /*
  * campaign: the dialing state machine. Owns the rows (one per number, in
- * list order), the next row to dial, the calls in flight and their limit,
- * a version number and a bounded log of which row changed at which version.
+ * list order), the calls in flight and their limit, the operator's
+ * commands (start, pause, resume, stop), the rules that hold rows back
+ * (calling hours per time zone, do-not-call, redials), a version number
+ * and a bounded log of which row changed at which version.
  * No I/O, no clock, no locks: callers pass the time and hold the lock.
  *
+ * One rule places every call: the earliest row in the list that is ready
+ * is dialed next. A row is ready when it was never dialed (or its redial
+ * is due), it is not blocked (do-not-call), and its zone is inside its
+ * calling hours. With nothing set every row is ready in turn: strict list
+ * order.
+ *
  * Its invariants: calls in flight == rows dialing, ringing or answered
- * <= limit (a replay under a smaller limit aside); dialed rows form a
- * prefix of the list; done == rows in a terminal status.
+ * <= limit (a replay under a smaller limit aside); done == rows in a
+ * terminal status that wait for no redial.
  */
 #ifndef NUMDIALER_CAMPAIGN_H
 #define NUMDIALER_CAMPAIGN_H
@@ -27,6 +35,20 @@
 #define CAMPAIGN_LOG_MAX ((size_t)1 << 30)          /* change log entries */
 #define CAMPAIGN_ATTEMPTS_MAX ((1u << 22) - 1)      /* counted per row */
 #define CAMPAIGN_MS_MAX (((int64_t)1 << 48) - 1)    /* latest mark: year 10889 */
+#define CAMPAIGN_CALLS_MAX 127                      /* calls per row, redials included */
+#define CAMPAIGN_ZONES_MAX 256   /* time zones: 0 the default, 1..255 named */
+#define CAMPAIGN_LABEL_MAX 80    /* a zone's words in a waiting reason */
+
+/* The campaign as the operator sees it (campaign_state). */
+enum campaign_state {
+	CAMPAIGN_READY,     /* Call not pressed yet */
+	CAMPAIGN_DIALING,
+	CAMPAIGN_PAUSED,    /* by the operator, or by itself (failures) */
+	CAMPAIGN_WAITING,   /* rows remain, none is ready: calling hours or
+	                       a redial's delay */
+	CAMPAIGN_STOPPED,   /* for good; calls in flight go on to their end */
+	CAMPAIGN_FINISHED   /* every row ended, none waits for a redial */
+};
 
 /*
  * A row as the renderers and the journal see it (campaign_row), and as a
@@ -43,8 +65,12 @@ struct campaign_row {
 	int64_t at_ms[MARK_COUNT];/* when each mark was reached (epoch ms,
 	                             0..CAMPAIGN_MS_MAX); 0 = not yet */
 	enum status status;
-	unsigned attempts;        /* POST /call attempts made for this row
-	                             (counting stops at CAMPAIGN_ATTEMPTS_MAX) */
+	unsigned attempts;        /* POST /call attempts made for its current
+	                             call (counting stops at
+	                             CAMPAIGN_ATTEMPTS_MAX) */
+	unsigned calls;           /* calls placed for it, redials included */
+	bool redial;              /* it ended and waits for another call, due
+	                             at at_ms[MARK_ENDED] + the redial delay */
 	bool hooked;              /* a webhook for it came: the API has the call */
 	bool waiting;             /* its POST /call waits to be sent again (the
 	                             API certainly did not take it); the row keeps
@@ -64,12 +90,17 @@ enum campaign_result {
 
 struct campaign_counts {
 	size_t total;     /* rows */
-	size_t dialed;    /* rows whose call was placed (or failed to be) */
+	size_t dialed;    /* rows dialed at least once (placed or not) */
 	size_t in_flight; /* rows dialing, ringing or answered */
-	size_t done;      /* rows in a terminal status */
+	size_t done;      /* rows in a terminal status, no redial due */
+	size_t redials;   /* rows waiting for a redial */
+	size_t rows[STATUS_COUNT];      /* rows by status */
+	uint64_t calls;                 /* calls begun, redials included */
+	uint64_t ended[STATUS_COUNT];   /* calls ended, by end status */
 	unsigned limit;
 	bool started;
 	bool paused;      /* no new call until campaign_resume */
+	bool stopped;     /* no new call ever */
 };
 
 struct campaign;
@@ -85,8 +116,72 @@ struct campaign *campaign_new(const char *const *phones, size_t n,
     unsigned limit, size_t log_size);
 void campaign_free(struct campaign *c);
 
-/* Starts dialing: 0 the first time, -1 if it had started already. */
+/*
+ * Each row's time zone (zones[row] < count; NULL: every row in zone 0),
+ * copied, count 1..CAMPAIGN_ZONES_MAX. Every zone starts open. 0, or -1
+ * on a bad argument or out of memory. Call it before dialing starts.
+ */
+int campaign_set_zones(struct campaign *c, const unsigned char *zones,
+    unsigned count);
+
+/*
+ * Whether zone is inside its calling hours now; when closed, opens_ms is
+ * when it opens and label (copied, e.g. "08:00 America/Chicago") says so
+ * in the waiting reason. Rows of a closed zone are not ready; calls in
+ * flight go on.
+ */
+void campaign_zone_hours(struct campaign *c, unsigned zone, bool open,
+    int64_t opens_ms, const char *label);
+
+/*
+ * Redials: a call that ends in a status of status_mask (bit 1 << status)
+ * is followed by another after delay_ms, up to calls calls per row in all
+ * (1..CAMPAIGN_CALLS_MAX). 0 (the default mask) never redials.
+ */
+void campaign_set_redial(struct campaign *c, unsigned status_mask,
+    unsigned calls, int64_t delay_ms);
+
+/*
+ * The do-not-call check asked about each row just before it is dialed:
+ * when blocked(phone, arg) says so the row is skipped (campaign_skip) and
+ * the next ready row taken. NULL: nothing is blocked.
+ */
+void campaign_set_blocked(struct campaign *c,
+    bool (*blocked)(const char *phone, void *arg), void *arg);
+
+/*
+ * Row will never be dialed again (do-not-call): never dialed, it becomes
+ * skipped with reason; waiting for a redial, it keeps its last status and
+ * the redial is called off. 0 when it changed, -1 otherwise (in flight, or
+ * ended for good already).
+ */
+int campaign_skip(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms);
+
+/* Starts dialing: 0 the first time, -1 if it had started already or was
+ * stopped. */
 int campaign_start(struct campaign *c);
+
+/*
+ * Stops for good: no new call is placed; every row never dialed becomes
+ * skipped ("stopped by the operator"), as does a row whose POST /call
+ * waits to be sent again; rows waiting for a redial keep their last
+ * status; calls in flight go on to their end. Allowed before the start.
+ * 0, or -1 when stopped or finished already.
+ */
+int campaign_stop(struct campaign *c, int64_t now_ms);
+
+enum campaign_state campaign_state(const struct campaign *c);
+
+/* The word for s in /events ("ready", "waiting", ...). */
+const char *campaign_state_name(enum campaign_state s);
+
+/*
+ * Why no row is ready while the campaign waits (state CAMPAIGN_WAITING),
+ * and until when (epoch ms) in *until_ms: "waiting for calling hours
+ * (08:00 America/Chicago)" or "waiting for a redial". NULL otherwise.
+ */
+const char *campaign_waiting(const struct campaign *c, int64_t *until_ms);
 
 /*
  * After failures rows in a row whose POST /call failed (the API did not
@@ -96,9 +191,10 @@ int campaign_start(struct campaign *c);
 void campaign_set_failure_pause(struct campaign *c, unsigned failures);
 
 /* Pauses dialing for reason (copied, cut to CAMPAIGN_REASON_MAX): no new
- * call is placed; calls in flight go on. A paused campaign stays so and
- * keeps its first reason. */
-void campaign_pause(struct campaign *c, const char *reason);
+ * call is placed, no POST /call sent again; calls in flight go on. 0, or
+ * -1 when the campaign is not dialing (not started, paused already, which
+ * keeps its first reason, stopped or finished). */
+int campaign_pause(struct campaign *c, const char *reason);
 
 /* Goes on dialing at the next row: 0, or -1 when it was not paused. */
 int campaign_resume(struct campaign *c);
@@ -107,9 +203,11 @@ int campaign_resume(struct campaign *c);
 const char *campaign_pause_reason(const struct campaign *c);
 
 /*
- * Takes the next row in list order when dialing has started, a slot is free
- * and rows remain: marks it dialing under key, counts it in flight, sets
- * *row and returns 0. Returns -1 when there is nothing to dial now.
+ * Takes the earliest ready row when dialing (started, not paused or
+ * stopped) and a slot is free: begins its next call under key (marks it
+ * dialing, counts it in flight), sets *row and returns 0. Returns -1 when
+ * there is nothing to dial now; when rows remain but none is ready, the
+ * campaign is waiting (campaign_waiting says until when).
  */
 int campaign_next_dial(struct campaign *c,
     const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row);
@@ -197,19 +295,25 @@ int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
 /*
  * Restoring a campaign from a journal: campaign_restore_row puts a saved
  * row back as it was (status, attempts, hooked, waiting, call id, reason,
- * marks, key; the strings are copied), then campaign_restore_finish sets
- * started and rebuilds the counters, the next row and the calls in flight
- * from the rows. Both return 0, or -1 for a row out of range, out of
- * memory, a mark outside 0..CAMPAIGN_MS_MAX, more than
- * CAMPAIGN_ATTEMPTS_MAX attempts, a waiting row that is not dialing with
- * no id, or rows that cannot come from one pass (a dialed row after an
- * idle one).
+ * marks, calls, redial, key; the strings are copied), then
+ * campaign_restore_finish sets started and rebuilds the counters, the
+ * calls in flight and the redials due from the rows (a redial the
+ * settings no longer allow is called off). Both return 0, or -1 for a row
+ * out of range, out of memory, a mark outside 0..CAMPAIGN_MS_MAX, more than
+ * CAMPAIGN_ATTEMPTS_MAX attempts or CAMPAIGN_CALLS_MAX calls, a waiting row
+ * that is not dialing with no id, a redial on a row that has not ended, an
+ * idle row with calls, or calls while not started.
  * saved->version is not read: restoring a row is a change of its own.
  */
 int campaign_restore_row(struct campaign *c, size_t row,
     const struct campaign_row *saved,
     const unsigned char key[CAMPAIGN_KEY_BYTES]);
 int campaign_restore_finish(struct campaign *c, bool started);
+
+/* Restores the operator's state a journal saved: paused (with reason) or
+ * not, stopped or not. */
+void campaign_restore_control(struct campaign *c, bool paused,
+    const char *reason, bool stopped);
 
 /*
  * Another call in flight that has id, besides row: 0 with its row in

@@ -44,6 +44,7 @@ struct transfer {
 	size_t row;
 	unsigned attempt;               /* tries for row, this one included */
 	int64_t retry_at_ms;            /* WAITING: when to send again */
+	bool held;                      /* WAITING, due, and dialing paused */
 	unsigned char key[CAMPAIGN_KEY_BYTES]; /* the row's webhook key */
 	char phone[DIALER_PHONE_MAX + 1];
 	char request[DIALER_REQUEST_MAX]; /* the body sent */
@@ -73,6 +74,7 @@ struct dialer {
 	unsigned attempts_max;          /* POST /call tries per row */
 	int64_t retry_delay_ms;         /* wait before a row's first retry */
 	int64_t deadline_ms;            /* next campaign_expire work, or INT64_MAX */
+	int64_t waiting_until;          /* when a row is next ready, if none is */
 	pthread_t thread;
 	bool started;                   /* thread is running */
 	atomic_bool stop;
@@ -266,6 +268,7 @@ resume_wait(struct dialer *d, struct transfer *t, int64_t now)
 	t->attempt = r->attempts;
 	transfer_phone(t, r->phone);
 	t->state = TRANSFER_WAITING;
+	t->held = false;
 	t->retry_at_ms = now;
 }
 
@@ -280,9 +283,10 @@ fill(struct dialer *d)
 	struct transfer *t = &d->post;
 	/* A row waiting for its retry goes first: no later row may be placed
 	 * before it. */
-	bool want = t->state == TRANSFER_FREE, taken = false;
+	bool want = t->state == TRANSFER_FREE, taken = false, moved;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
 	size_t expired;
+	uint64_t version;
 	int64_t now;
 
 	/* The key is drawn before the lock: no system call under it. */
@@ -293,6 +297,7 @@ fill(struct dialer *d)
 
 	hub_lock(h);
 	now = hub_now_ms();
+	version = campaign_version(h->campaign);
 	expired = campaign_expire(h->campaign, now, d->timeout_ms);
 	if (want && campaign_waiting_row(h->campaign, &t->row) == 0) {
 		/* A restored row waits to be sent again: it goes first, now,
@@ -309,6 +314,10 @@ fill(struct dialer *d)
 		taken = true;
 	}
 	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
+	if (campaign_waiting(h->campaign, &d->waiting_until) == NULL)
+		d->waiting_until = INT64_MAX;
+	/* Whatever moved (a call, a wait for calling hours): the pages hear. */
+	moved = campaign_version(h->campaign) != version;
 	hub_unlock(h);
 
 	if (taken) {
@@ -320,13 +329,14 @@ fill(struct dialer *d)
 	if (expired > 0)
 		fprintf(stderr, "numdialer: dialer: %zu call(s) timed out\n",
 		    expired);
-	return expired > 0 || taken;
+	return moved;
 }
 
 /*
  * Sends the POST /call again once its row's wait is over, unless the
- * campaign says the row no longer waits for it (it timed out meanwhile):
- * then the POST is freed. Returns whether the campaign changed.
+ * campaign says the row no longer waits for it (it timed out, or dialing
+ * was stopped): then the POST is freed. A pause holds it, its row keeping
+ * its slot, until the resume. Returns whether the campaign changed.
  */
 static bool
 resend_due(struct dialer *d)
@@ -338,8 +348,11 @@ resend_due(struct dialer *d)
 	if (t->state != TRANSFER_WAITING || t->retry_at_ms > hub_now_ms())
 		return false;
 	hub_lock(h);
-	r = campaign_dial_retry(h->campaign, t->row, hub_now_ms());
+	t->held = campaign_pause_reason(h->campaign) != NULL;
+	r = t->held ? 0 : campaign_dial_retry(h->campaign, t->row, hub_now_ms());
 	hub_unlock(h);
+	if (t->held)
+		return false;
 	t->state = TRANSFER_FREE;
 	if (r == -1) {
 		fprintf(stderr, "numdialer: dialer: row %zu (%s): no longer "
@@ -437,6 +450,7 @@ retry_later(struct dialer *d, struct transfer *t, const struct outcome *o)
 		return;
 	}
 	t->state = TRANSFER_WAITING;
+	t->held = false;
 	t->retry_at_ms = hub_now_ms() + o->wait_ms;
 	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; attempt %u of "
 	    "%u in %" PRId64 " ms\n", t->row, t->phone, o->reason,
@@ -498,8 +512,11 @@ poll_wait_ms(const struct dialer *d)
 {
 	int64_t until = d->deadline_ms, now = hub_now_ms(), wait;
 
-	if (d->post.state == TRANSFER_WAITING && d->post.retry_at_ms < until)
+	if (d->post.state == TRANSFER_WAITING && !d->post.held &&
+	    d->post.retry_at_ms < until)
 		until = d->post.retry_at_ms;
+	if (d->waiting_until < until)
+		until = d->waiting_until;
 	wait = DIALER_POLL_MAX_MS;
 	if (until != INT64_MAX && until - now < wait)
 		wait = until < now ? 0 : until - now;
@@ -559,6 +576,7 @@ dialer_start(struct hub *hub)
 	d->attempts_max = (unsigned)hub->settings->dial_attempts;
 	d->retry_delay_ms = hub->settings->retry_delay_ms;
 	d->deadline_ms = INT64_MAX;
+	d->waiting_until = INT64_MAX;
 	if ((size_t)snprintf(d->call_url, sizeof(d->call_url), "%s/call",
 	    hub->settings->api) >= sizeof(d->call_url))
 		goto fail;

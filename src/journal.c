@@ -49,6 +49,7 @@ struct journal {
 	off_t size;          /* the file up to its last whole line */
 	bool started_written;
 	bool paused_written; /* the pause state the file ends with */
+	bool stopped_written;
 	bool healthy;        /* the last append reached the kernel */
 	struct journal_out out;   /* its buffer is kept between appends */
 };
@@ -193,18 +194,22 @@ journal_started(void)
 	return o;
 }
 
-/* The pause line: {"paused": true, "pause_reason": ...} or
- * {"paused": false}. */
+/* The operator's line: {"paused": true, "pause_reason": ...} or
+ * {"paused": false}, with "stopped": true once stopped. */
 static struct json_object *
 journal_paused(const struct campaign *c)
 {
 	const char *reason = campaign_pause_reason(c);
 	struct json_object *o = json_object_new_object();
+	struct campaign_counts counts;
 	int fail = 0;
 
 	if (o == NULL)
 		return NULL;
+	campaign_counts(c, &counts);
 	fail |= util_json_put(o, "paused", json_object_new_boolean(reason != NULL));
+	if (counts.stopped)
+		fail |= util_json_put(o, "stopped", json_object_new_boolean(1));
 	if (reason != NULL)
 		fail |= util_json_put(o, "pause_reason",
 		    json_object_new_string(reason));
@@ -232,6 +237,9 @@ journal_row(const struct campaign *c, size_t row)
 	    json_object_new_string(status_name(r->status)));
 	fail |= util_json_put(o, "attempts",
 	    json_object_new_uint64(r->attempts));
+	fail |= util_json_put(o, "calls", json_object_new_uint64(r->calls));
+	if (r->redial)
+		fail |= util_json_put(o, "redial", json_object_new_boolean(1));
 	if (r->call_id != NULL)
 		fail |= util_json_put(o, "id",
 		    json_object_new_string(r->call_id));
@@ -440,7 +448,7 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	struct campaign_row saved;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
 	const char *word, *hex, *id, *reason;
-	int64_t row, attempts, at;
+	int64_t row, attempts, calls, at;
 	enum status status;
 	int m;
 
@@ -454,10 +462,17 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	    status == STATUS_IDLE)
 		return util_err(why, whylen, "\"status\" missing or not a status "
 		    "of a dialed row");
-	if (journal_get_int(o, "attempts", true, 1, JOURNAL_ATTEMPTS_MAX,
+	if (journal_get_int(o, "attempts", true, 0, JOURNAL_ATTEMPTS_MAX,
 	    &attempts) != 0)
-		return util_err(why, whylen, "\"attempts\" missing or not 1..%d",
+		return util_err(why, whylen, "\"attempts\" missing or not 0..%d",
 		    JOURNAL_ATTEMPTS_MAX);
+	/* A file from before redials has no count: one call, unless the row
+	 * was never dialed. */
+	calls = status == STATUS_SKIPPED ? 0 : 1;
+	if (journal_get_int(o, "calls", false, 0, CAMPAIGN_CALLS_MAX,
+	    &calls) != 0)
+		return util_err(why, whylen, "\"calls\" not 0..%d",
+		    CAMPAIGN_CALLS_MAX);
 	if (journal_get_str(o, "key", true, 1, JOURNAL_KEY_HEX, &hex) != 0 ||
 	    hex_decode(hex, key, CAMPAIGN_KEY_BYTES) != 0)
 		return util_err(why, whylen, "\"key\" missing or not %d "
@@ -468,9 +483,10 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 		return util_err(why, whylen, "\"id\" or \"reason\" not a string "
 		    "of the allowed length");
 	if (journal_get_bool(o, "hooked", &saved.hooked) != 0 ||
-	    journal_get_bool(o, "waiting", &saved.waiting) != 0)
-		return util_err(why, whylen, "\"hooked\" or \"waiting\" not "
-		    "a boolean");
+	    journal_get_bool(o, "waiting", &saved.waiting) != 0 ||
+	    journal_get_bool(o, "redial", &saved.redial) != 0)
+		return util_err(why, whylen, "\"hooked\", \"waiting\" or "
+		    "\"redial\" not a boolean");
 	for (m = 0; m < MARK_COUNT; m++) {
 		const char *name = status_mark_name((enum mark)m);
 
@@ -485,10 +501,11 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	saved.reason = (char *)reason;
 	saved.status = status;
 	saved.attempts = (unsigned)attempts;
+	saved.calls = (unsigned)calls;
 	if (campaign_restore_row(c, (size_t)row, &saved, key) != 0)
 		return util_err(why, whylen, "row %" PRId64 " cannot be "
-		    "restored (waiting while not dialing, or out of memory)",
-		    row);
+		    "restored (waiting while not dialing, a redial before the "
+		    "end, no call while dialed, or out of memory)", row);
 	return 0;
 }
 
@@ -497,7 +514,8 @@ static int
 journal_restore_pause(struct json_object *o, struct json_object *f,
     struct campaign *c, char *why, size_t whylen)
 {
-	const char *reason;
+	const char *reason = NULL;
+	bool stopped = false;
 
 	if (!json_object_is_type(f, json_type_boolean))
 		return util_err(why, whylen, "\"paused\" is not a boolean");
@@ -505,10 +523,10 @@ journal_restore_pause(struct json_object *o, struct json_object *f,
 	    &reason) != 0)
 		return util_err(why, whylen, "\"pause_reason\" not a string of "
 		    "the allowed length");
-	if (json_object_get_boolean(f))
-		campaign_pause(c, reason);
-	else
-		campaign_resume(c);
+	if (journal_get_bool(o, "stopped", &stopped) != 0)
+		return util_err(why, whylen, "\"stopped\" is not a boolean");
+	campaign_restore_control(c, json_object_get_boolean(f), reason,
+	    stopped);
 	return 0;
 }
 
@@ -880,7 +898,7 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	if (counts.started)
 		journal_out_put(&j->out, journal_started());
 	journal_put_all(&j->out, c);
-	if (counts.paused)
+	if (counts.paused || counts.stopped)
 		journal_out_put(&j->out, journal_paused(c));
 	if (journal_out_flush(&j->out) != 0 || fsync(j->fd) != 0 ||
 	    rename(tmp, j->path) != 0 || journal_sync_dir(j->path) != 0) {
@@ -892,6 +910,7 @@ journal_rewrite(struct journal *j, const struct campaign *c, char *err,
 	j->size = (off_t)j->out.written;
 	j->started_written = counts.started;
 	j->paused_written = counts.paused;
+	j->stopped_written = counts.stopped;
 	return 0;
 }
 
@@ -952,7 +971,8 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 	if (!j->healthy || campaign_changes_since(c, since, journal_put_row,
 	    &walk) != 0)
 		journal_put_all(&j->out, c);
-	pause_line = counts.paused != j->paused_written || !j->healthy;
+	pause_line = counts.paused != j->paused_written ||
+	    counts.stopped != j->stopped_written || !j->healthy;
 	if (pause_line)
 		journal_out_put(&j->out, journal_paused(c));
 	if (journal_out_flush(&j->out) != 0) {
@@ -971,6 +991,7 @@ journal_append(struct journal *j, const struct campaign *c, uint64_t since,
 		j->started_written = true;
 	if (pause_line)
 		j->paused_written = counts.paused;
+	j->stopped_written = counts.stopped;
 	return 0;
 }
 

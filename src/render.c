@@ -162,6 +162,12 @@ render_row(size_t row, void *arg)
 	}
 	render_lit(o, ",\"attempts\":");
 	render_u64(o, r->attempts);
+	if (r->calls > 1) {
+		render_lit(o, ",\"calls\":");
+		render_u64(o, r->calls);
+	}
+	if (r->redial)
+		render_lit(o, ",\"redial\":true");
 	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
 	for (m = 0; m < MARK_COUNT; m++) {
 		if (r->at_ms[m] > 0) {
@@ -174,17 +180,6 @@ render_row(size_t row, void *arg)
 	render_lit(o, "}");
 }
 
-/* The campaign's state as /events names it. */
-static const char *
-render_state(const struct campaign_counts *k)
-{
-	if (!k->started)
-		return "idle";
-	if (k->paused)
-		return "paused";
-	return k->done == k->total ? "done" : "dialing";
-}
-
 /* The envelope: every member but "calls", serialized by json-c; NULL when
  * out of memory. The caller puts it. */
 static struct json_object *
@@ -193,11 +188,14 @@ render_envelope(const struct campaign *c, const char *instance,
 {
 	struct json_object *root = json_object_new_object();
 	struct campaign_counts counts;
+	const char *waiting;
+	int64_t until = 0;
 	int fail = 0;
 
 	if (root == NULL)
 		return NULL;
 	campaign_counts(c, &counts);
+	waiting = campaign_waiting(c, &until);
 	fail |= util_json_put(root, "instance",
 	    json_object_new_string(instance != NULL ? instance : ""));
 	fail |= util_json_put(root, "journal", json_object_new_boolean(journal));
@@ -206,15 +204,23 @@ render_envelope(const struct campaign *c, const char *instance,
 	fail |= util_json_put(root, "full", json_object_new_boolean(full));
 	fail |= util_json_put(root, "started", json_object_new_boolean(counts.started));
 	fail |= util_json_put(root, "state",
-	    json_object_new_string(render_state(&counts)));
+	    json_object_new_string(campaign_state_name(campaign_state(c))));
 	if (campaign_pause_reason(c) != NULL)
 		fail |= util_json_put(root, "pause_reason",
 		    json_object_new_string(campaign_pause_reason(c)));
+	if (waiting != NULL) {
+		fail |= util_json_put(root, "waiting_reason",
+		    json_object_new_string(waiting));
+		fail |= util_json_put(root, "waiting_until",
+		    json_object_new_int64(until));
+	}
 	fail |= util_json_put(root, "total", json_object_new_uint64(counts.total));
 	fail |= util_json_put(root, "dialed", json_object_new_uint64(counts.dialed));
 	fail |= util_json_put(root, "in_flight",
 	    json_object_new_uint64(counts.in_flight));
 	fail |= util_json_put(root, "done", json_object_new_uint64(counts.done));
+	fail |= util_json_put(root, "redials",
+	    json_object_new_uint64(counts.redials));
 	fail |= util_json_put(root, "limit", json_object_new_uint64(counts.limit));
 	if (fail) {
 		json_object_put(root);

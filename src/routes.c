@@ -64,7 +64,9 @@ static enum http_status routes_webhook(struct routes_ctx *x);
 static const struct routes_route routes_table[] = {
 	{"/events", false, "GET", "Allow: GET\r\n", false, routes_events},
 	{"/call", false, "POST", "Allow: POST\r\n", false, routes_command},
+	{"/pause", false, "POST", "Allow: POST\r\n", false, routes_command},
 	{"/resume", false, "POST", "Allow: POST\r\n", false, routes_command},
+	{"/stop", false, "POST", "Allow: POST\r\n", false, routes_command},
 	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", true,
 	    routes_webhook},
 };
@@ -253,22 +255,49 @@ routes_cross_origin(const struct routes_ctx *x)
 	    strcasecmp(origin, own) != 0;
 }
 
+static int
+routes_start(struct campaign *c, int64_t now_ms)
+{
+	(void)now_ms;
+	return campaign_start(c);
+}
+
+static int
+routes_pause(struct campaign *c, int64_t now_ms)
+{
+	(void)now_ms;
+	return campaign_pause(c, "paused by the operator");
+}
+
+static int
+routes_resume(struct campaign *c, int64_t now_ms)
+{
+	(void)now_ms;
+	return campaign_resume(c);
+}
+
 /* An operator's command: what it does to the campaign, the member of its
- * 202 answer, and why it may not apply (409). */
+ * 202 answer, and why it may not apply (409). The table of states and
+ * commands is in docs/ARCHITECTURE.md. */
 static const struct {
 	const char *path;
-	int (*apply)(struct campaign *c);   /* 0, or -1 when it cannot apply */
+	int (*apply)(struct campaign *c, int64_t now_ms); /* 0, or -1 when it
+	                                                      cannot apply */
 	const char *done;
 	const char *conflict;
 } routes_commands[] = {
-	{"/call", campaign_start, "started", "dialing has already started"},
-	{"/resume", campaign_resume, "resumed", "dialing is not paused"},
+	{"/call", routes_start, "started",
+	    "dialing has already started, or was stopped"},
+	{"/pause", routes_pause, "paused",
+	    "dialing is not going on (not started, paused, stopped or finished)"},
+	{"/resume", routes_resume, "resumed", "dialing is not paused"},
+	{"/stop", campaign_stop, "stopped", "dialing is stopped or finished"},
 };
 
 /*
- * POST /call (starts dialing, once) and POST /resume (goes on at the next
- * row after a pause). Any body is ignored. Refused when it comes from
- * another site's page: a form there must not start the calls.
+ * POST /call (starts dialing, once), /pause, /resume (goes on at the next
+ * ready row) and /stop (for good). Any body is ignored. Refused when it
+ * comes from another site's page: a form there must not start the calls.
  */
 static enum http_status
 routes_command(struct routes_ctx *x)
@@ -288,7 +317,7 @@ routes_command(struct routes_ctx *x)
 		return HTTP_FORBIDDEN;
 	}
 	hub_lock(hub);
-	rc = routes_commands[i].apply(hub->campaign);
+	rc = routes_commands[i].apply(hub->campaign, hub_now_ms());
 	hub_unlock(hub);
 	if (rc != 0)
 		return routes_fail(x, HTTP_CONFLICT, routes_commands[i].conflict);

@@ -23,6 +23,7 @@ static const struct {
 	[STATUS_NO_ANSWER] = { "no-answer", RANK_TERMINAL, false, MARK_ENDED },
 	[STATUS_FAILED]    = { "failed",    RANK_TERMINAL, false, MARK_ENDED },
 	[STATUS_CANCELED]  = { "canceled",  RANK_TERMINAL, false, MARK_ENDED },
+	[STATUS_SKIPPED]   = { "skipped",   RANK_TERMINAL, false, MARK_ENDED },
 };
 
 static const char *const mark_names[MARK_COUNT] = {

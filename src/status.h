@@ -21,6 +21,8 @@ enum status {
 	STATUS_NO_ANSWER,
 	STATUS_FAILED,
 	STATUS_CANCELED,
+	STATUS_SKIPPED,   /* never dialed: do-not-call, or stopped by the
+	                     operator; the campaign's word, no provider's */
 	STATUS_COUNT
 };
 

@@ -27,7 +27,7 @@ for (const server of ['lighttpd', 'nginx']) {
 			const st = await s.stack({ server, api: `${sim.url}/wrong`, numbers });
 
 			const idle = (await getJSON(`${st.base}/events`)).json;
-			assert.equal(idle.state, 'idle');
+			assert.equal(idle.state, 'ready');
 			assert.equal((await postJSON(`${st.base}/resume`)).status, 409, 'nothing to resume before the start');
 			assert.equal((await postJSON(`${st.base}/call`)).status, 202);
 
@@ -65,7 +65,7 @@ for (const server of ['lighttpd', 'nginx']) {
 			const fin = await waitAllTerminal(st.base, 20000);
 			assert.equal(fin.rows.length, ROWS);
 			const done = (await getJSON(`${st.base}/events`)).json;
-			assert.equal(done.state, 'done');
+			assert.equal(done.state, 'finished');
 			assert.equal(done.pause_reason, undefined);
 			assert.equal((await postJSON(`${st.base}/resume`)).status, 409, 'not paused: nothing to resume');
 		});
@@ -83,7 +83,7 @@ test('NUMDIALER_FAILURE_PAUSE=0: a failing API fails every row, with no pause', 
 		const fin = await waitAllTerminal(st.base, 20000);
 		for (const r of fin.rows) assert.equal(r.status, 'failed');
 		const ev = (await getJSON(`${st.base}/events`)).json;
-		assert.equal(ev.state, 'done');
+		assert.equal(ev.state, 'finished');
 		t.diagnostic(`${fin.rows.length} rows failed, state ${ev.state}`);
 	});
 });

@@ -458,7 +458,7 @@ test_corrupt_line_is_named_file_and_line(void **state)
 	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"idle\","
 	    "\"attempts\":1}", "\"status\"");
 	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
-	    "\"attempts\":0}", "\"attempts\"");
+	    "\"attempts\":-1}", "\"attempts\"");
 	expect_bad_line(f->path, 5, "{\"row\":0,\"status\":\"dialing\","
 	    "\"attempts\":1,\"key\":\"A0a7aeb5bcc3cad1d8dfe6edf4fb0209\"}",
 	    "\"key\"");
