@@ -19,7 +19,7 @@ export const SCRIPT = path.join(ROOT, 'scripts', 'numdialer');
 export const DEFAULT_NUMBERS = path.join(ROOT, 'conf', 'numbers.txt');
 // The rows of the default list, the one a stack dials unless given another.
 export const DEFAULT_ROWS = readNumbers(DEFAULT_NUMBERS).length;
-export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+export const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled', 'skipped']);
 export const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 
 // A port nothing listens on right now: bind 127.0.0.1:0, read it, close.
