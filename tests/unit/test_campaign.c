@@ -14,7 +14,8 @@
 #include "campaign.h"
 #include "status.h"
 
-#define T0 1000000  /* an arbitrary start of the injected clock, in ms */
+#define T0 1000000
+#define LEN_CELLS(a) (sizeof(a) / sizeof((a)[0]))  /* an arbitrary start of the injected clock, in ms */
 
 static const char *const five[] = {
 	"13018040009", "19842068287", "15512459377", "13018040009", "18582210308",
@@ -921,6 +922,360 @@ test_random_webhooks_keep_the_invariants(void **state)
 	}
 }
 
+/* The command a state allows (0) or refuses (-1), one table cell each. */
+struct command_cell {
+	enum campaign_state state;
+	int start, pause, resume, stop;
+};
+
+/* Brings a fresh five-row campaign (limit 2) to state s. */
+static struct campaign *
+campaign_in(enum campaign_state s)
+{
+	struct campaign *c = campaign_new(five, 5, 2, 64);
+	size_t i, row;
+
+	assert_non_null(c);
+	if (s == CAMPAIGN_READY)
+		return c;
+	if (s == CAMPAIGN_STOPPED) {
+		assert_int_equal(campaign_stop(c, T0), 0);
+		return c;
+	}
+	assert_int_equal(campaign_start(c), 0);
+	if (s == CAMPAIGN_PAUSED)
+		assert_int_equal(campaign_pause(c, "by hand"), 0);
+	if (s == CAMPAIGN_WAITING) {
+		campaign_zone_hours(c, 0, false, T0 + 3600000, "08:00 UTC");
+		assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	}
+	if (s == CAMPAIGN_FINISHED) {
+		for (i = 0; i < 5; i++) {
+			dial(c, i, T0);
+			assert_int_equal(hook(c, i, NULL, STATUS_BUSY, T0),
+			    CAMPAIGN_APPLIED);
+		}
+	}
+	assert_int_equal(campaign_state(c), s);
+	return c;
+}
+
+static int
+command(struct campaign *c, int which)
+{
+	switch (which) {
+	case 0: return campaign_start(c);
+	case 1: return campaign_pause(c, "by hand");
+	case 2: return campaign_resume(c);
+	default: return campaign_stop(c, T0);
+	}
+}
+
+static void
+test_every_command_in_every_state(void **state)
+{
+	static const struct command_cell cells[] = {
+		{ CAMPAIGN_READY,    0, -1, -1, 0 },
+		{ CAMPAIGN_DIALING, -1,  0, -1, 0 },
+		{ CAMPAIGN_WAITING, -1,  0, -1, 0 },
+		{ CAMPAIGN_PAUSED,  -1, -1,  0, 0 },
+		{ CAMPAIGN_STOPPED, -1, -1, -1, -1 },
+		{ CAMPAIGN_FINISHED, -1, -1, -1, -1 },
+	};
+	static const enum campaign_state after[][4] = {
+		/* start, pause, resume, stop, from each state */
+		{ CAMPAIGN_DIALING, CAMPAIGN_READY, CAMPAIGN_READY, CAMPAIGN_STOPPED },
+		{ CAMPAIGN_DIALING, CAMPAIGN_PAUSED, CAMPAIGN_DIALING, CAMPAIGN_STOPPED },
+		{ CAMPAIGN_WAITING, CAMPAIGN_PAUSED, CAMPAIGN_WAITING, CAMPAIGN_STOPPED },
+		{ CAMPAIGN_PAUSED, CAMPAIGN_PAUSED, CAMPAIGN_DIALING, CAMPAIGN_STOPPED },
+		{ CAMPAIGN_STOPPED, CAMPAIGN_STOPPED, CAMPAIGN_STOPPED, CAMPAIGN_STOPPED },
+		{ CAMPAIGN_FINISHED, CAMPAIGN_FINISHED, CAMPAIGN_FINISHED, CAMPAIGN_FINISHED },
+	};
+	size_t i;
+	int which;
+
+	(void)state;
+	for (i = 0; i < LEN_CELLS(cells); i++) {
+		const int want[4] = { cells[i].start, cells[i].pause,
+		    cells[i].resume, cells[i].stop };
+
+		for (which = 0; which < 4; which++) {
+			struct campaign *c = campaign_in(cells[i].state);
+			uint64_t v = campaign_version(c);
+
+			assert_int_equal(command(c, which), want[which]);
+			if (want[which] != 0)
+				assert_int_equal(campaign_version(c), v);
+			assert_int_equal(campaign_state(c), after[i][which]);
+			check_invariants(c);
+			campaign_free(c);
+		}
+	}
+	assert_string_equal(campaign_state_name(CAMPAIGN_WAITING), "waiting");
+	assert_string_equal(campaign_state_name(CAMPAIGN_FINISHED), "finished");
+}
+
+static void
+test_pause_holds_new_calls_and_resume_refills_in_order(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	assert_int_equal(campaign_pause(c, "by hand"), 0);
+	assert_string_equal(campaign_pause_reason(c), "by hand");
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	/* Calls in flight go on to their end. */
+	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	assert_int_equal(campaign_resume(c), 0);
+	assert_null(campaign_pause_reason(c));
+	dial(c, 2, T0);
+	dial(c, 3, T0);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+static void
+test_stop_skips_what_was_never_dialed(void **state)
+{
+	struct campaign *c = started_campaign(5, 3);
+	struct campaign_counts k;
+	size_t row;
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	dial(c, 2, T0);
+	/* Row 2's POST /call waits to be sent again: nothing placed yet. */
+	assert_int_equal(campaign_dial_wait(c, 2), 0);
+	assert_int_equal(campaign_stop(c, T0 + 7), 0);
+	assert_int_equal(campaign_state(c), CAMPAIGN_STOPPED);
+	assert_int_equal(campaign_row(c, 2)->status, STATUS_SKIPPED);
+	assert_int_equal(campaign_dial_retry(c, 2, T0), -1);
+	assert_int_equal(campaign_row(c, 3)->status, STATUS_SKIPPED);
+	assert_string_equal(campaign_row(c, 4)->reason, "stopped by the operator");
+	assert_int_equal(campaign_row(c, 4)->at_ms[MARK_ENDED], T0 + 7);
+	assert_int_equal(campaign_row(c, 4)->calls, 0);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	/* Calls in flight go on, and end as they do. */
+	assert_int_equal(in_flight(c), 2);
+	assert_int_equal(hook(c, 1, "2", STATUS_RINGING, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 1, "2", STATUS_NO_ANSWER, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_state(c), CAMPAIGN_STOPPED);
+	assert_int_equal(campaign_start(c), -1);
+	assert_int_equal(campaign_resume(c), -1);
+	campaign_counts(c, &k);
+	assert_true(k.stopped);
+	assert_int_equal(k.rows[STATUS_SKIPPED], 3);
+	assert_int_equal(k.ended[STATUS_SKIPPED], 0);
+	check_invariants(c);
+	campaign_free(c);
+
+	/* Before Call: everything skipped, nothing dialed. */
+	c = campaign_new(five, 5, 3, 64);
+	assert_non_null(c);
+	assert_int_equal(campaign_stop(c, T0), 0);
+	campaign_counts(c, &k);
+	assert_int_equal(k.rows[STATUS_SKIPPED], 5);
+	assert_int_equal(k.dialed, 0);
+	assert_int_equal(campaign_start(c), -1);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+/* Blocks the phone arg points to. */
+static bool
+blocked_phone(const char *phone, void *arg)
+{
+	return strcmp(phone, arg) == 0;
+}
+
+static void
+test_do_not_call_is_never_dialed(void **state)
+{
+	struct campaign *c = campaign_new(five, 5, 3, 64);
+	char dnc[] = "13018040009";   /* rows 0 and 3 */
+	size_t row;
+
+	(void)state;
+	assert_non_null(c);
+	/* At load: shown skipped from the start, without taking a slot. */
+	assert_int_equal(campaign_skip(c, 0, "do not call", T0), 0);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_SKIPPED);
+	assert_int_equal(campaign_skip(c, 0, "do not call", T0), -1);
+	assert_int_equal(campaign_start(c), 0);
+	dial(c, 1, T0);
+	/* Added during dialing: checked just before each row is dialed. */
+	campaign_set_blocked(c, blocked_phone, dnc);
+	dial(c, 2, T0);
+	dial(c, 4, T0);
+	assert_int_equal(campaign_row(c, 3)->status, STATUS_SKIPPED);
+	assert_string_equal(campaign_row(c, 3)->reason, "do not call");
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	assert_int_equal(in_flight(c), 3);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+static const char *const six[] = {
+	"13018040009", "19842068287", "15512459377", "13018040001",
+	"18582210308", "18582210309",
+};
+
+static void
+test_calling_hours_hold_only_their_zone(void **state)
+{
+	/* Rows 1 and 3 are in zone 1, whose hours are closed. */
+	static const unsigned char zones[] = { 0, 1, 0, 1, 0, 0 };
+	struct campaign *c = campaign_new(six, 6, 2, 64);
+	int64_t until = 0;
+	size_t row;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(campaign_set_zones(c, zones, 2), 0);
+	assert_int_equal(campaign_start(c), 0);
+	campaign_zone_hours(c, 1, false, T0 + 60000, "08:00 America/Chicago");
+	dial(c, 0, T0);
+	dial(c, 2, T0);
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	assert_null(campaign_waiting(c, &until));  /* no slot: dialing */
+	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	dial(c, 4, T0);
+	assert_int_equal(hook(c, 2, "2", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	dial(c, 5, T0);
+	assert_int_equal(hook(c, 4, "3", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	assert_int_equal(hook(c, 5, "4", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
+	/* Only zone 1's rows remain: the campaign waits for its hours. */
+	assert_int_equal(campaign_next_dial(c, key_a, T0, &row), -1);
+	assert_int_equal(campaign_state(c), CAMPAIGN_WAITING);
+	assert_string_equal(campaign_waiting(c, &until),
+	    "waiting for calling hours (08:00 America/Chicago)");
+	assert_int_equal(until, T0 + 60000);
+	/* The zone opens: its rows go, in list order. */
+	campaign_zone_hours(c, 1, true, 0, NULL);
+	dial(c, 1, T0 + 60000);
+	assert_int_equal(campaign_state(c), CAMPAIGN_DIALING);
+	dial(c, 3, T0 + 60000);
+	check_invariants(c);
+	assert_int_equal(campaign_set_zones(c, zones, 2), -1);  /* started */
+	campaign_free(c);
+
+	c = campaign_new(six, 6, 2, 64);
+	assert_non_null(c);
+	assert_int_equal(campaign_set_zones(c, zones, 1), -1);  /* zone 1 >= 1 */
+	assert_int_equal(campaign_set_zones(c, NULL, 0), -1);
+	campaign_free(c);
+}
+
+/* Ends row's call with status at now. */
+static void
+end_call(struct campaign *c, size_t row, enum status s, int64_t now)
+{
+	assert_int_equal(hook(c, row, NULL, s, now), CAMPAIGN_APPLIED);
+}
+
+static void
+test_redials_come_in_order_with_the_delay_and_the_cap(void **state)
+{
+	struct campaign *c = campaign_new(six, 6, 2, 64);
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	int64_t until = 0;
+	size_t row;
+
+	(void)state;
+	assert_non_null(c);
+	campaign_set_redial(c, 1u << STATUS_BUSY | 1u << STATUS_NO_ANSWER, 2,
+	    1000);
+	assert_int_equal(campaign_start(c), 0);
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	end_call(c, 1, STATUS_BUSY, T0 + 10);       /* due at T0 + 1010 */
+	assert_true(campaign_row(c, 1)->redial);
+	dial(c, 2, T0 + 10);
+	end_call(c, 0, STATUS_FAILED, T0 + 20);     /* never redialed */
+	assert_false(campaign_row(c, 0)->redial);
+	dial(c, 3, T0 + 20);
+	end_call(c, 2, STATUS_COMPLETED, T0 + 30);
+	/* Not due yet: the next row in the list goes first. */
+	dial(c, 4, T0 + 30);
+	end_call(c, 3, STATUS_NO_ANSWER, T0 + 40);  /* due at T0 + 1040 */
+	end_call(c, 4, STATUS_COMPLETED, T0 + 50);
+	/* Due now: row 1 comes before row 5, a later row. */
+	dial(c, 1, T0 + 1010);
+	assert_int_equal(campaign_row(c, 1)->calls, 2);
+	assert_int_equal(campaign_row(c, 1)->attempts, 1);
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_DIALING);
+	assert_int_equal(campaign_row(c, 1)->at_ms[MARK_ENDED], 0);
+	/* The first call's key no longer opens the row. */
+	memcpy(key, key_a, CAMPAIGN_KEY_BYTES);
+	key[0] = 99;
+	assert_int_equal(campaign_webhook(c, 1, key, NULL, STATUS_COMPLETED,
+	    T0), CAMPAIGN_BAD_KEY);
+	dial(c, 5, T0 + 1010);
+	end_call(c, 5, STATUS_COMPLETED, T0 + 1020);
+	/* Row 3's redial is not due until T0 + 1040: the campaign waits. */
+	assert_int_equal(campaign_next_dial(c, key_a, T0 + 1020, &row), -1);
+	assert_string_equal(campaign_waiting(c, &until), "waiting for a redial");
+	assert_int_equal(until, T0 + 1040);
+	dial(c, 3, T0 + 1040);
+	/* The cap: two calls in all, so a second busy ends the row. */
+	end_call(c, 1, STATUS_BUSY, T0 + 1100);
+	assert_false(campaign_row(c, 1)->redial);
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_BUSY);
+	end_call(c, 3, STATUS_BUSY, T0 + 1100);
+	assert_int_equal(campaign_state(c), CAMPAIGN_FINISHED);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+static void
+test_stop_and_do_not_call_end_a_pending_redial(void **state)
+{
+	struct campaign *c = campaign_new(six, 6, 2, 64);
+	struct campaign *copy;
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	campaign_set_redial(c, 1u << STATUS_BUSY, 3, 1000);
+	assert_int_equal(campaign_start(c), 0);
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	end_call(c, 0, STATUS_BUSY, T0);
+	end_call(c, 1, STATUS_BUSY, T0);
+	/* A restart keeps both redials pending. */
+	copy = campaign_new(six, 6, 2, 64);
+	assert_non_null(copy);
+	campaign_set_redial(copy, 1u << STATUS_BUSY, 3, 1000);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(campaign_restore_row(copy, i, campaign_row(c, i),
+		    campaign_key(c, i)), 0);
+	assert_int_equal(campaign_restore_finish(copy, true), 0);
+	check_invariants(copy);
+	assert_true(campaign_row(copy, 1)->redial);
+	assert_int_equal(campaign_skip(copy, 1, "do not call", T0), 0);
+	assert_false(campaign_row(copy, 1)->redial);
+	assert_int_equal(campaign_row(copy, 1)->status, STATUS_BUSY);
+	dial(copy, 2, T0);
+	dial(copy, 3, T0);
+	assert_int_equal(campaign_stop(copy, T0), 0);
+	assert_false(campaign_row(copy, 0)->redial);
+	assert_int_equal(campaign_row(copy, 0)->status, STATUS_BUSY);
+	assert_int_equal(campaign_row(copy, 4)->status, STATUS_SKIPPED);
+	check_invariants(copy);
+	/* Stopped rows do not wait for a redial either. */
+	end_call(copy, 2, STATUS_BUSY, T0);
+	assert_false(campaign_row(copy, 2)->redial);
+	check_invariants(copy);
+	campaign_free(copy);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -951,6 +1306,13 @@ main(void)
 		cmocka_unit_test(test_waiting_row),
 		cmocka_unit_test(test_failures_in_a_row_pause),
 		cmocka_unit_test(test_shared_id_in_flight),
+		cmocka_unit_test(test_every_command_in_every_state),
+		cmocka_unit_test(test_pause_holds_new_calls_and_resume_refills_in_order),
+		cmocka_unit_test(test_stop_skips_what_was_never_dialed),
+		cmocka_unit_test(test_do_not_call_is_never_dialed),
+		cmocka_unit_test(test_calling_hours_hold_only_their_zone),
+		cmocka_unit_test(test_redials_come_in_order_with_the_delay_and_the_cap),
+		cmocka_unit_test(test_stop_and_do_not_call_end_a_pending_redial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
