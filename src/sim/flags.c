@@ -124,7 +124,7 @@ static const struct flag flag_table[] = {
 	    SENDER_DELAY_MAX_MS},
 	{"seed", "N", "random seed (from the clock)", flags_seed, 0, 0},
 	{"paths", "LIST", "paths of successive calls, in turn "
-	    "(answer,noanswer,early)", flags_paths, 0, 0},
+	    "(answer,noanswer,early,busy,unanswered)", flags_paths, 0, 0},
 	{"path-for", "PHONE=PATH", "pin a phone's path (repeatable)",
 	    flags_path_for, 0, 0},
 	{"fault", "NAME=WHEN", "inject a fault (repeatable; see below)",

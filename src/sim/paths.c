@@ -8,6 +8,9 @@ static const struct path paths[] = {
 	{"answer", {{"ringing", 0}, {"answered", 0}, {"completed", 1}}, 3, 0},
 	{"noanswer", {{"ringing", 0}, {"completed", 1}}, 2, 0},
 	{"early", {{"completed", 1}, {"ringing", 0}}, 2, 1},
+	/* Ends a provider reports beside completed, for dialers that redial. */
+	{"busy", {{"busy", 1}}, 1, 0},
+	{"unanswered", {{"ringing", 0}, {"no-answer", 1}}, 2, 0},
 };
 
 const struct path *
@@ -36,7 +39,7 @@ paths_plan_turns(struct paths_plan *plan, const char *list, char *err,
 		path = paths_find(p, len);
 		if (path == NULL)
 			return util_err(err, errlen, "--paths: unknown path "
-			    "'%.*s' (answer, noanswer, early)", (int)len, p);
+			    "'%.*s' (answer, noanswer, early, busy, unanswered)", (int)len, p);
 		if (n == PATHS_TURNS_MAX)
 			return util_err(err, errlen, "--paths: more than %d "
 			    "paths", PATHS_TURNS_MAX);
@@ -67,7 +70,7 @@ paths_plan_pin(struct paths_plan *plan, const char *spec, char *err,
 	path = paths_find(eq + 1, strlen(eq + 1));
 	if (path == NULL)
 		return util_err(err, errlen, "--path-for: unknown path '%s' "
-		    "(answer, noanswer, early)", eq + 1);
+		    "(answer, noanswer, early, busy, unanswered)", eq + 1);
 	for (i = 0; i < plan->npins; i++)
 		if (strlen(plan->pins[i].phone) == plen &&
 		    memcmp(plan->pins[i].phone, spec, plen) == 0)
