@@ -112,8 +112,8 @@ hours_zone_name_ok(const char *name, size_t len)
 		if (i < len && name[i] != '/')
 			continue;
 		/* A part ends at i: not empty, not "." or "..". */
-		if (i == part || (i - part == 1 && name[part] == '.') ||
-		    (i - part == 2 && name[part] == '.' && name[part + 1] == '.'))
+		if (i == part || (name[part] == '.' && (i - part == 1 ||
+		    (i - part == 2 && name[part + 1] == '.'))))
 			return false;
 		part = i + 1;
 	}
@@ -225,7 +225,8 @@ next_change(const struct hours *h, int64_t t, bool is_open, int64_t *out)
 		if (offset_at(t, &off) != 0)
 			return -1;
 		local = t + off;
-		c = local - floor_mod(local, HOURS_DAY_S) + (int64_t)target * 60;
+		c = local - floor_mod(local, HOURS_DAY_S) +
+		    (int64_t)target * 60;
 		if (c <= local)
 			c += HOURS_DAY_S;
 		c -= off;

@@ -275,7 +275,8 @@ add_row(struct parse *p, const char *s, size_t elen, size_t line)
 	}
 	if (zlen > 0 && (idx = zone_index(p, zone, zlen, line)) == 0)
 		return -1;
-	if (phones_push(p, phone) == -1 || zone_set(p, (unsigned char)idx) == -1)
+	if (phones_push(p, phone) == -1 ||
+	    zone_set(p, (unsigned char)idx) == -1)
 		return util_err(p->err, p->errlen, "%s: out of memory",
 		    p->name);
 	return 0;

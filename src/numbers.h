@@ -21,7 +21,8 @@
 struct numbers {
 	const char **phones; /* count pointers into text; owned by the struct */
 	size_t count;
-	char *text;          /* the phones and zone names, NUL-separated; owned */
+	char *text;          /* the phones and zone names, NUL-separated;
+	                        owned */
 	unsigned char *zones;/* count zone indexes, row by row (0: the default
 	                        zone); NULL when no line names a zone; owned */
 	const char **zone_names; /* zone_count + 1: [0] NULL (the default
