@@ -27,10 +27,12 @@ TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # The modules the unit tests link: no threads, no sockets, no globals. Most
-# are pure; numbers and settings also read their own files, the journal
-# writes its own, which its test makes in /tmp, and wire writes to a
-# socket its test makes with socketpair.
-PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire
+# are pure; numbers, settings and dnc also read their own files, the journal
+# writes its own, which its test makes in /tmp, wire writes to a socket its
+# test makes with socketpair, and hours reads the tz database under a lock
+# of its own around TZ.
+PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire e164 \
+    hours dnc
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -9,6 +9,7 @@ packages=(
 	build-essential pkg-config curl ca-certificates
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev
 	libcmocka-dev
+	tzdata	# calling hours: the zones of /usr/share/zoneinfo
 	lighttpd lighttpd-mod-deflate nginx-light	# mod_deflate: a Recommends, not pulled in
 	chromium
 	clang libclang-rt-14-dev valgrind	# make fuzz (libFuzzer), make valgrind

@@ -12,11 +12,15 @@
 #include <strings.h>
 
 #include "campaign.h"
+#include "e164.h"
+#include "hours.h"
 #include "settings.h"
+#include "status.h"
 #include "util.h"
 
 #define SETTINGS_FILE_MAX 65536  /* largest conf file read */
 #define SETTINGS_KEY_MAX 64      /* longest key quoted in an error */
+#define SETTINGS_WORD_MAX 16     /* longest status word quoted in an error */
 
 enum kind {
 	KIND_INT,    /* decimal digits only, within [min, max] */
@@ -26,7 +30,11 @@ enum kind {
 	KIND_HOSTS,  /* a comma-separated list of host[:port] */
 	KIND_NAME,   /* a user or group name, or its number */
 	KIND_CHOICE, /* one of words, stored as its index in an enum */
-	KIND_WORD    /* one of words, stored as text */
+	KIND_WORD,   /* one of words, stored as text */
+	KIND_CC,     /* a country code: 1 to 3 digits, not 0 first */
+	KIND_HOURS,  /* calling hours, HH:MM-HH:MM, or empty */
+	KIND_ZONE,   /* a zone of the tz database, or empty */
+	KIND_REDIAL  /* comma-separated end statuses, stored as a bitmask */
 };
 
 struct setting {
@@ -80,7 +88,26 @@ static const struct setting table[] = {
 	{ "NUMDIALER_HOSTS", KIND_HOSTS, 0, 0, FIELD(hosts), NULL, "", NULL },
 	{ "NUMDIALER_LOG_MAX_MB", KIND_INT, 0, SETTINGS_LOG_MAX_MB_MAX,
 	    FIELD(log_max_mb), NULL, "50", NULL },
+	{ "NUMDIALER_COUNTRY_CODE", KIND_CC, 1, 0, FIELD(country_code), NULL,
+	    "1", NULL },
+	{ "NUMDIALER_DNC", KIND_PATH, 0, 0, FIELD(dnc), NULL, "", NULL },
+	{ "NUMDIALER_CALL_HOURS", KIND_HOURS, 0, 0, FIELD(call_hours), NULL,
+	    "", NULL },
+	{ "NUMDIALER_TIMEZONE", KIND_ZONE, 0, 0, FIELD(time_zone), NULL, "",
+	    NULL },
+	{ "NUMDIALER_REDIAL", KIND_REDIAL, 0, 0, FIELD(redial), NULL, "",
+	    NULL },
+	{ "NUMDIALER_REDIAL_ATTEMPTS", KIND_INT, 1,
+	    SETTINGS_REDIAL_ATTEMPTS_MAX, FIELD(redial_attempts), NULL, "3",
+	    NULL },
+	{ "NUMDIALER_REDIAL_DELAY", KIND_INT, 0, SETTINGS_REDIAL_DELAY_MAX,
+	    FIELD(redial_delay), NULL, "300", NULL },
 };
+
+/* The ends NUMDIALER_REDIAL may name: the ones that say for sure that the
+ * call ended unanswered. A failed call may be one whose answer was lost,
+ * and a completed or canceled one was not left unanswered. */
+static const enum status redial_ends[] = { STATUS_BUSY, STATUS_NO_ANSWER };
 
 static const struct setting *
 lookup(const char *key)
@@ -179,6 +206,82 @@ word_index(const struct setting *t, const char *v)
 	return -1;
 }
 
+/* Reads v, the end statuses after which a row is dialed again, comma-
+ * separated, into *out: NULL, or why not (written to buf). */
+static const char *
+parse_redial(const char *v, unsigned *out, char *buf, size_t buflen)
+{
+	unsigned mask = 0;
+	const char *p = v;
+
+	while (*p != '\0' && util_is_blank(*p))
+		p++;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ","), i, n = len;
+		char word[SETTINGS_WORD_MAX + 1];
+		enum status st;
+
+		while (n > 0 && util_is_blank(p[n - 1]))
+			n--;
+		for (i = 0; i < n && util_is_blank(p[i]); i++)
+			;
+		if (i == n)
+			return "an empty entry";
+		snprintf(word, sizeof(word), "%.*s", (int)(n - i), p + i);
+		if (n - i > SETTINGS_WORD_MAX ||
+		    status_from_name(word, &st) != 0) {
+			util_err(buf, buflen, "%s: not a status (busy or "
+			    "no-answer)", word);
+			return buf;
+		}
+		for (i = 0; i < LEN(redial_ends) && redial_ends[i] != st; i++)
+			;
+		if (i == LEN(redial_ends)) {
+			util_err(buf, buflen, "%s: only busy and no-answer say "
+			    "for sure that a call ended unanswered", word);
+			return buf;
+		}
+		mask |= 1u << st;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return "an empty entry";
+	}
+	*out = mask;
+	return NULL;
+}
+
+/* Why text v cannot be the value of t, or NULL: a fixed text, or one
+ * written to buf (buflen bytes). */
+static const char *
+check_text(const struct setting *t, const char *v, char *buf, size_t buflen)
+{
+	struct hours h;
+
+	switch (t->kind) {
+	case KIND_URL:
+		return v[0] == '\0' ? NULL : check_url(v);
+	case KIND_PATH:
+		return bad_chars(v, true);
+	case KIND_HOST:
+		return check_host(v);
+	case KIND_HOSTS:
+		return hosts_add_list(NULL, v, buf, buflen) != 0 ? buf : NULL;
+	case KIND_NAME:
+		return check_name(v);
+	case KIND_CC:
+		return e164_country_code_valid(v) ? NULL :
+		    "must be 1 to 3 digits, the first not 0";
+	case KIND_HOURS:
+		return v[0] == '\0' || hours_parse(v, &h, buf, buflen) == 0 ?
+		    NULL : buf;
+	case KIND_ZONE:
+		return v[0] == '\0' || hours_zone_valid(v) ? NULL :
+		    "not a time zone of the tz database (e.g. America/Chicago)";
+	default:
+		return NULL;
+	}
+}
+
 /* Applies v to the field of t in s, or returns why it cannot: a fixed
  * text, or one written to buf (buflen bytes). */
 static const char *
@@ -187,56 +290,44 @@ apply(struct settings *s, const struct setting *t, const char *v, char *buf,
 {
 	char *field = (char *)s + t->offset;
 	size_t vlen = strlen(v);
-	const char *why = NULL;
+	const char *why;
 	int idx;
 
-	if (t->kind != KIND_INT && t->kind != KIND_CHOICE) {
-		if (t->min > 0 && vlen == 0)
-			return "must not be empty";
-		if (vlen >= t->size)
-			return "too long";
-	}
 	switch (t->kind) {
 	case KIND_INT:
 		return parse_int(t, v, (int *)(void *)field);
-	case KIND_URL:
-		if (vlen == 0)
-			break;
-		why = check_url(v);
-		if (why != NULL)
-			return why;
-		if (v[vlen - 1] == '/')
-			vlen--;
-		break;
-	case KIND_PATH:
-		why = bad_chars(v, true);
-		break;
-	case KIND_HOST:
-		why = check_host(v);
-		break;
-	case KIND_HOSTS:
-		if (hosts_add_list(NULL, v, buf, buflen) != 0)
-			why = buf;
-		break;
-	case KIND_NAME:
-		why = check_name(v);
-		break;
+	case KIND_REDIAL:
+		return parse_redial(v, (unsigned *)(void *)field, buf, buflen);
 	case KIND_CHOICE:
-	case KIND_WORD:
 		idx = word_index(t, v);
 		if (idx < 0)
 			return t->expect;
-		if (t->kind == KIND_CHOICE) {
-			*(enum settings_sim *)(void *)field = (enum settings_sim)idx;
-			return NULL;
-		}
+		*(enum settings_sim *)(void *)field = (enum settings_sim)idx;
+		return NULL;
+	default:
 		break;
 	}
+	if (t->min > 0 && vlen == 0)
+		return "must not be empty";
+	if (vlen >= t->size)
+		return "too long";
+	if (t->kind == KIND_WORD && word_index(t, v) < 0)
+		return t->expect;
+	why = check_text(t, v, buf, buflen);
 	if (why != NULL)
 		return why;
+	/* A URL's one trailing '/' goes: paths are added after it. */
+	if (t->kind == KIND_URL && vlen > 0 && v[vlen - 1] == '/')
+		vlen--;
 	memcpy(field, v, vlen);
 	field[vlen] = '\0';
 	return NULL;
+}
+
+bool
+settings_redials(const struct settings *s, enum status st)
+{
+	return (unsigned)st < STATUS_COUNT && (s->redial & (1u << st)) != 0;
 }
 
 void
@@ -268,6 +359,25 @@ settings_set(struct settings *s, const char *key, const char *value,
 	return 0;
 }
 
+/* Writes key=the statuses of mask, comma-separated, as parse_redial reads
+ * them: what fprintf returned, negative on a write error. */
+static int
+print_redial(FILE *out, const char *key, unsigned mask)
+{
+	const char *sep = "";
+
+	if (fprintf(out, "%s=", key) < 0)
+		return -1;
+	for (size_t i = 0; i < LEN(redial_ends); i++) {
+		if ((mask & (1u << redial_ends[i])) == 0)
+			continue;
+		if (fprintf(out, "%s%s", sep, status_name(redial_ends[i])) < 0)
+			return -1;
+		sep = ",";
+	}
+	return fprintf(out, "\n");
+}
+
 int
 settings_print(const struct settings *s, FILE *out)
 {
@@ -284,6 +394,10 @@ settings_print(const struct settings *s, FILE *out)
 		case KIND_CHOICE:
 			n = fprintf(out, "%s=%s\n", t->key, t->words[
 			    *(const enum settings_sim *)(const void *)field]);
+			break;
+		case KIND_REDIAL:
+			n = print_redial(out, t->key,
+			    *(const unsigned *)(const void *)field);
 			break;
 		default:
 			n = fprintf(out, "%s=%s\n", t->key, field);

@@ -6,10 +6,14 @@
 #ifndef NUMDIALER_SETTINGS_H
 #define NUMDIALER_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
+#include "e164.h"
 #include "hosts.h"
+#include "hours.h"
+#include "status.h"
 
 #define SETTINGS_VALUE_MAX 1024
 #define SETTINGS_URL_MAX 1024
@@ -19,6 +23,9 @@
 #define SETTINGS_RETRY_DELAY_MAX_MS 60000
 #define SETTINGS_FAILURE_PAUSE_MAX 1000000
 #define SETTINGS_LOG_MAX_MB_MAX 100000
+#define SETTINGS_HOURS_MAX 32      /* room for a wrong text to be told */
+#define SETTINGS_REDIAL_ATTEMPTS_MAX 100
+#define SETTINGS_REDIAL_DELAY_MAX 604800   /* a week, in seconds */
 
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
 
@@ -62,11 +69,37 @@ struct settings {
 	                                          page and its routes are reached
 	                                          by, host[:port] comma-separated;
 	                                          empty */
+	char country_code[E164_CC_MAX + 1];    /* NUMDIALER_COUNTRY_CODE: the
+	                                          country of the numbers written
+	                                          without '+', 1 to 3 digits not
+	                                          0 first; 1 (NANP) */
+	char dnc[SETTINGS_PATH_MAX];           /* NUMDIALER_DNC: the do-not-call
+	                                          file; empty: none */
+	char call_hours[SETTINGS_HOURS_MAX];   /* NUMDIALER_CALL_HOURS: HH:MM-HH:MM,
+	                                          as hours_parse reads it; empty:
+	                                          any time */
+	char time_zone[HOURS_ZONE_MAX + 1];    /* NUMDIALER_TIMEZONE: the zone of
+	                                          the calling hours for numbers
+	                                          without one, a tz database name;
+	                                          empty: the machine's */
+	unsigned redial;                       /* NUMDIALER_REDIAL: the ends after
+	                                          which a row is dialed again, bit
+	                                          1u << STATUS_BUSY and/or 1u <<
+	                                          STATUS_NO_ANSWER, written busy,
+	                                          no-answer; empty: none */
+	int redial_attempts;                   /* NUMDIALER_REDIAL_ATTEMPTS: calls
+	                                          per row in all, 1..100, 3 */
+	int redial_delay;                      /* NUMDIALER_REDIAL_DELAY: seconds
+	                                          before a row is dialed again,
+	                                          0..604800, 300 */
 	struct hosts known;                    /* derived by settings_load: every
 	                                          name the server answers to
 	                                          (localhost, the bind address,
 	                                          the public URL's host, hosts) */
 };
+
+/* Whether s dials a row again after a call that ended in st. */
+bool settings_redials(const struct settings *s, enum status st);
 
 /* Fills s with every default. */
 void settings_defaults(struct settings *s);

@@ -1,6 +1,7 @@
 /*
  * test_settings: defaults, the conf file, the environment over it, each bad
- * value with its message, and the derived public URL.
+ * value with its message, the derived public URL, and the dialing rules
+ * (country code, do-not-call file, calling hours and zone, redials).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,9 @@ static const char *const env_keys[] = {
 	"NUMDIALER_DIAL_ATTEMPTS", "NUMDIALER_RETRY_DELAY_MS",
 	"NUMDIALER_FAILURE_PAUSE", "NUMDIALER_PROXY", "NUMDIALER_HOSTS",
 	"NUMDIALER_LOG_MAX_MB", "NUMDIALER_SOCKET_GROUP",
+	"NUMDIALER_COUNTRY_CODE", "NUMDIALER_DNC", "NUMDIALER_CALL_HOURS",
+	"NUMDIALER_TIMEZONE", "NUMDIALER_REDIAL", "NUMDIALER_REDIAL_ATTEMPTS",
+	"NUMDIALER_REDIAL_DELAY",
 };
 
 static int
@@ -72,6 +76,14 @@ test_defaults(void **state)
 	assert_string_equal(s.socket, "");
 	assert_int_equal(s.log_max_mb, 50);
 	assert_string_equal(s.socket_group, "");
+	assert_string_equal(s.country_code, "1");
+	assert_string_equal(s.dnc, "");
+	assert_string_equal(s.call_hours, "");
+	assert_string_equal(s.time_zone, "");
+	assert_int_equal(s.redial, 0);
+	assert_false(settings_redials(&s, STATUS_BUSY));
+	assert_int_equal(s.redial_attempts, 3);
+	assert_int_equal(s.redial_delay, 300);
 
 	/* Loaded with no file and no environment: the defaults, derived. */
 	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
@@ -98,7 +110,12 @@ test_file(void **state)
 	    "NUMDIALER_SERVER=nginx\n"
 	    "NUMDIALER_SOCKET=/tmp/nd/fcgi.sock\n"
 	    "NUMDIALER_SOCKET_GROUP=www-data\n"
-	    "NUMDIALER_BIND=0.0.0.0\n";
+	    "NUMDIALER_BIND=0.0.0.0\n"
+	    "NUMDIALER_COUNTRY_CODE=44   # the United Kingdom\n"
+	    "NUMDIALER_CALL_HOURS=\"09:00-17:30\"\n"
+	    "NUMDIALER_TIMEZONE=Europe/London\n"
+	    "NUMDIALER_REDIAL=\"no-answer, busy\"\n"
+	    "NUMDIALER_REDIAL_ATTEMPTS=2\n";
 	struct settings s;
 	char err[ERR_MAX] = "";
 
@@ -117,6 +134,14 @@ test_file(void **state)
 	assert_string_equal(s.socket, "/tmp/nd/fcgi.sock");
 	assert_string_equal(s.socket_group, "www-data");
 	assert_string_equal(s.bind, "0.0.0.0");
+	assert_string_equal(s.country_code, "44");
+	assert_string_equal(s.call_hours, "09:00-17:30");
+	assert_string_equal(s.time_zone, "Europe/London");
+	assert_true(settings_redials(&s, STATUS_BUSY));
+	assert_true(settings_redials(&s, STATUS_NO_ANSWER));
+	assert_false(settings_redials(&s, STATUS_FAILED));
+	assert_int_equal(s.redial_attempts, 2);
+	assert_int_equal(s.redial_delay, 300);
 }
 
 static void
@@ -181,6 +206,9 @@ test_env_errors(void **state)
 		{ "NUMDIALER_API", "localhost:4830",
 		    "NUMDIALER_API: must start with http:// or https:// "
 		    "(from the environment)" },
+		{ "NUMDIALER_TIMEZONE", "Mars/Olympus",
+		    "NUMDIALER_TIMEZONE: not a time zone of the tz database "
+		    "(e.g. America/Chicago) (from the environment)" },
 	};
 
 	(void)state;
@@ -247,6 +275,50 @@ test_bad_values(void **state)
 		{ "NUMDIALER_COLOR", "blue", "NUMDIALER_COLOR: unknown setting" },
 		{ "PORT", "80", "PORT: unknown setting" },
 		{ "NUMDIALER_API", long_url, "NUMDIALER_API: too long" },
+		{ "NUMDIALER_COUNTRY_CODE", "", "NUMDIALER_COUNTRY_CODE: must not be empty" },
+		{ "NUMDIALER_COUNTRY_CODE", "0",
+		    "NUMDIALER_COUNTRY_CODE: must be 1 to 3 digits, the first not 0" },
+		{ "NUMDIALER_COUNTRY_CODE", "044",
+		    "NUMDIALER_COUNTRY_CODE: must be 1 to 3 digits, the first not 0" },
+		{ "NUMDIALER_COUNTRY_CODE", "+1",
+		    "NUMDIALER_COUNTRY_CODE: must be 1 to 3 digits, the first not 0" },
+		{ "NUMDIALER_COUNTRY_CODE", "4a",
+		    "NUMDIALER_COUNTRY_CODE: must be 1 to 3 digits, the first not 0" },
+		{ "NUMDIALER_COUNTRY_CODE", "1234", "NUMDIALER_COUNTRY_CODE: too long" },
+		{ "NUMDIALER_DNC", "a\tb", "NUMDIALER_DNC: control characters not allowed" },
+		{ "NUMDIALER_CALL_HOURS", "8-20", "NUMDIALER_CALL_HOURS: not "
+		    "HH:MM-HH:MM (00:00 to 23:59, e.g. 08:00-20:00)" },
+		{ "NUMDIALER_CALL_HOURS", "08:00-24:00", "NUMDIALER_CALL_HOURS: not "
+		    "HH:MM-HH:MM (00:00 to 23:59, e.g. 08:00-20:00)" },
+		{ "NUMDIALER_CALL_HOURS", "08:00-08:00",
+		    "NUMDIALER_CALL_HOURS: opens and closes at the same minute" },
+		{ "NUMDIALER_CALL_HOURS", "08:00-20:00:00", "NUMDIALER_CALL_HOURS: not "
+		    "HH:MM-HH:MM (00:00 to 23:59, e.g. 08:00-20:00)" },
+		{ "NUMDIALER_CALL_HOURS", "from eight in the morning to eight",
+		    "NUMDIALER_CALL_HOURS: too long" },
+		{ "NUMDIALER_TIMEZONE", "Mars/Olympus", "NUMDIALER_TIMEZONE: not a "
+		    "time zone of the tz database (e.g. America/Chicago)" },
+		{ "NUMDIALER_TIMEZONE", "../../../etc/passwd", "NUMDIALER_TIMEZONE: "
+		    "not a time zone of the tz database (e.g. America/Chicago)" },
+		{ "NUMDIALER_TIMEZONE", "America", "NUMDIALER_TIMEZONE: not a "
+		    "time zone of the tz database (e.g. America/Chicago)" },
+		{ "NUMDIALER_REDIAL", "failed", "NUMDIALER_REDIAL: failed: only busy "
+		    "and no-answer say for sure that a call ended unanswered" },
+		{ "NUMDIALER_REDIAL", "busy,completed", "NUMDIALER_REDIAL: completed: "
+		    "only busy and no-answer say for sure that a call ended unanswered" },
+		{ "NUMDIALER_REDIAL", "Busy",
+		    "NUMDIALER_REDIAL: Busy: not a status (busy or no-answer)" },
+		{ "NUMDIALER_REDIAL", "busy no-answer",
+		    "NUMDIALER_REDIAL: busy no-answer: not a status (busy or no-answer)" },
+		{ "NUMDIALER_REDIAL", "busy,,no-answer", "NUMDIALER_REDIAL: an empty entry" },
+		{ "NUMDIALER_REDIAL", ",busy", "NUMDIALER_REDIAL: an empty entry" },
+		{ "NUMDIALER_REDIAL", "busy, ", "NUMDIALER_REDIAL: an empty entry" },
+		{ "NUMDIALER_REDIAL", "busy,", "NUMDIALER_REDIAL: an empty entry" },
+		{ "NUMDIALER_REDIAL_ATTEMPTS", "0", "NUMDIALER_REDIAL_ATTEMPTS: out of range" },
+		{ "NUMDIALER_REDIAL_ATTEMPTS", "101", "NUMDIALER_REDIAL_ATTEMPTS: out of range" },
+		{ "NUMDIALER_REDIAL_DELAY", "604801", "NUMDIALER_REDIAL_DELAY: out of range" },
+		{ "NUMDIALER_REDIAL_DELAY", "-1",
+		    "NUMDIALER_REDIAL_DELAY: not a number (digits only)" },
 	};
 	struct settings s, before;
 
@@ -305,6 +377,65 @@ test_good_values(void **state)
 	assert_string_equal(s.socket_group, "");
 }
 
+/* The dialing rules' good values, and what each comes to. */
+static void
+test_dialing_values(void **state)
+{
+	static const struct {
+		const char *key, *value;
+	} good[] = {
+		{ "NUMDIALER_COUNTRY_CODE", "999" },
+		{ "NUMDIALER_COUNTRY_CODE", "7" },
+		{ "NUMDIALER_DNC", "/srv/do not call.txt" },
+		{ "NUMDIALER_DNC", "" },
+		{ "NUMDIALER_CALL_HOURS", "21:00-02:00" },
+		{ "NUMDIALER_CALL_HOURS", "" },
+		{ "NUMDIALER_TIMEZONE", "UTC" },
+		{ "NUMDIALER_TIMEZONE", "America/Chicago" },
+		{ "NUMDIALER_TIMEZONE", "" },
+		{ "NUMDIALER_REDIAL_ATTEMPTS", "1" },
+		{ "NUMDIALER_REDIAL_ATTEMPTS", "100" },
+		{ "NUMDIALER_REDIAL_DELAY", "0" },
+		{ "NUMDIALER_REDIAL_DELAY", "604800" },
+	};
+	static const struct {
+		const char *value;
+		bool busy, no_answer;
+	} redials[] = {
+		{ "", false, false },
+		{ "  ", false, false },
+		{ "busy", true, false },
+		{ "no-answer", false, true },
+		{ " no-answer , busy ", true, true },
+		{ "busy,busy", true, false },
+	};
+	struct settings s;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	settings_defaults(&s);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(settings_set(&s, good[i].key, good[i].value,
+		    err, sizeof(err)), 0);
+	}
+	assert_string_equal(s.country_code, "7");
+	assert_string_equal(s.call_hours, "");
+	assert_string_equal(s.time_zone, "");
+	assert_int_equal(s.redial_attempts, 100);
+	assert_int_equal(s.redial_delay, 604800);
+	for (size_t i = 0; i < sizeof(redials) / sizeof(redials[0]); i++) {
+		s.redial = 1u << STATUS_FAILED;
+		assert_int_equal(settings_set(&s, "NUMDIALER_REDIAL",
+		    redials[i].value, err, sizeof(err)), 0);
+		assert_int_equal(settings_redials(&s, STATUS_BUSY),
+		    redials[i].busy);
+		assert_int_equal(settings_redials(&s, STATUS_NO_ANSWER),
+		    redials[i].no_answer);
+		assert_false(settings_redials(&s, STATUS_FAILED));
+		assert_false(settings_redials(&s, STATUS_COUNT));
+	}
+}
+
 static void
 test_file_errors(void **state)
 {
@@ -331,6 +462,12 @@ test_file_errors(void **state)
 		/* A '#' inside a value is no comment: the URL is refused. */
 		{ "NUMDIALER_PUBLIC_URL=http://dialer.example/#x\n",
 		    "nd.conf:1: NUMDIALER_PUBLIC_URL: must hold no '?' or '#' (paths are added to its end)" },
+		{ "NUMDIALER_REDIAL=busy\nNUMDIALER_REDIAL=busy, failed # lost?\n",
+		    "nd.conf:2: NUMDIALER_REDIAL: failed: only busy and no-answer "
+		    "say for sure that a call ended unanswered" },
+		{ "NUMDIALER_CALL_HOURS=\"08:00 - 20:00\"\n",
+		    "nd.conf:1: NUMDIALER_CALL_HOURS: not HH:MM-HH:MM (00:00 to "
+		    "23:59, e.g. 08:00-20:00)" },
 	};
 
 	(void)state;
@@ -482,6 +619,13 @@ print_parse_back(const struct settings *s)
 	assert_int_equal(back.log_max_mb, s->log_max_mb);
 	assert_int_equal(back.dial_attempts, s->dial_attempts);
 	assert_int_equal(back.retry_delay_ms, s->retry_delay_ms);
+	assert_string_equal(back.country_code, s->country_code);
+	assert_string_equal(back.dnc, s->dnc);
+	assert_string_equal(back.call_hours, s->call_hours);
+	assert_string_equal(back.time_zone, s->time_zone);
+	assert_int_equal(back.redial, s->redial);
+	assert_int_equal(back.redial_attempts, s->redial_attempts);
+	assert_int_equal(back.redial_delay, s->redial_delay);
 	return text;
 }
 
@@ -509,6 +653,13 @@ test_print(void **state)
 		{ "NUMDIALER_FAILURE_PAUSE", "9" },
 		{ "NUMDIALER_HOSTS", "dialer.lan,[fd00::5]:8443" },
 		{ "NUMDIALER_LOG_MAX_MB", "7" },
+		{ "NUMDIALER_COUNTRY_CODE", "44" },
+		{ "NUMDIALER_DNC", "/srv/lists/do not call.txt" },
+		{ "NUMDIALER_CALL_HOURS", "21:00-02:30" },
+		{ "NUMDIALER_TIMEZONE", "America/Chicago" },
+		{ "NUMDIALER_REDIAL", "busy,no-answer" },
+		{ "NUMDIALER_REDIAL_ATTEMPTS", "5" },
+		{ "NUMDIALER_REDIAL_DELAY", "600" },
 	};
 	struct settings s;
 	char err[ERR_MAX] = "";
@@ -521,6 +672,20 @@ test_print(void **state)
 	/* The defaults: the choice as its word, empty texts as bare keys. */
 	assert_non_null(strstr(text, "\nNUMDIALER_SIM=auto\n"));
 	assert_non_null(strstr(text, "\nNUMDIALER_SOCKET=\n"));
+	assert_non_null(strstr(text, "\nNUMDIALER_COUNTRY_CODE=1\n"));
+	assert_non_null(strstr(text, "\nNUMDIALER_REDIAL=\n"));
+	free(text);
+
+	/* One redial end alone, whichever order it was given in. */
+	assert_int_equal(settings_set(&s, "NUMDIALER_REDIAL", "no-answer",
+	    err, sizeof(err)), 0);
+	text = print_parse_back(&s);
+	assert_non_null(strstr(text, "\nNUMDIALER_REDIAL=no-answer\n"));
+	free(text);
+	assert_int_equal(settings_set(&s, "NUMDIALER_REDIAL", "no-answer, busy",
+	    err, sizeof(err)), 0);
+	text = print_parse_back(&s);
+	assert_non_null(strstr(text, "\nNUMDIALER_REDIAL=busy,no-answer\n"));
 	free(text);
 
 	for (size_t i = 0; i < sizeof(changed) / sizeof(changed[0]); i++)
@@ -548,6 +713,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values, clear_env,
 		    clear_env),
 		cmocka_unit_test_setup_teardown(test_good_values, clear_env,
+		    clear_env),
+		cmocka_unit_test_setup_teardown(test_dialing_values, clear_env,
 		    clear_env),
 		cmocka_unit_test_setup_teardown(test_file_errors, clear_env,
 		    clear_env),
