@@ -36,6 +36,7 @@ struct packed_row {
  * whose redial is due, a min-heap of row numbers.
  */
 struct zone {
+	char *name;                     /* NULL: the default zone */
 	size_t next;
 	bool open;
 	int64_t opens_ms;               /* when closed: when it opens */
@@ -247,6 +248,19 @@ fail:
 	return NULL;
 }
 
+/* Frees the zones' names and heaps. */
+static void
+zones_free(struct zone *z, size_t count)
+{
+	size_t i;
+
+	for (i = 0; z != NULL && i < count; i++) {
+		free(z[i].name);
+		free(z[i].due);
+	}
+	free(z);
+}
+
 void
 campaign_free(struct campaign *c)
 {
@@ -262,9 +276,7 @@ campaign_free(struct campaign *c)
 	free(c->phone_text);
 	free(c->flight);
 	free(c->log);
-	for (i = 0; i < c->zone_count; i++)
-		free(c->zones[i].due);
-	free(c->zones);
+	zones_free(c->zones, c->zone_count);
 	free(c->zone_of);
 	free(c->pending);
 	free(c);
@@ -272,7 +284,7 @@ campaign_free(struct campaign *c)
 
 int
 campaign_set_zones(struct campaign *c, const unsigned char *zones,
-    unsigned count)
+    unsigned count, const char *const *names)
 {
 	struct zone *z;
 	unsigned char *zone_of = NULL;
@@ -292,12 +304,17 @@ campaign_set_zones(struct campaign *c, const unsigned char *zones,
 		free(zone_of);
 		return -1;
 	}
-	for (i = 0; i < c->zone_count; i++)
-		free(c->zones[i].due);
-	free(c->zones);
-	free(c->zone_of);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		z[i].open = true;
+		if (names != NULL && names[i] != NULL &&
+		    (z[i].name = strdup(names[i])) == NULL) {
+			zones_free(z, count);
+			free(zone_of);
+			return -1;
+		}
+	}
+	zones_free(c->zones, c->zone_count);
+	free(c->zone_of);
 	c->zones = z;
 	c->zone_count = count;
 	c->zone_of = zone_of;
@@ -308,6 +325,24 @@ static unsigned
 zone_of(const struct campaign *c, size_t row)
 {
 	return c->zone_of != NULL ? c->zone_of[row] : 0;
+}
+
+unsigned
+campaign_zone_count(const struct campaign *c)
+{
+	return c->zone_count;
+}
+
+unsigned
+campaign_zone(const struct campaign *c, size_t row)
+{
+	return row < c->size ? zone_of(c, row) : 0;
+}
+
+const char *
+campaign_zone_name(const struct campaign *c, unsigned z)
+{
+	return z < c->zone_count ? c->zones[z].name : NULL;
 }
 
 void

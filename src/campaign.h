@@ -117,12 +117,21 @@ struct campaign *campaign_new(const char *const *phones, size_t n,
 void campaign_free(struct campaign *c);
 
 /*
- * Each row's time zone (zones[row] < count; NULL: every row in zone 0),
- * copied, count 1..CAMPAIGN_ZONES_MAX. Every zone starts open. 0, or -1
- * on a bad argument or out of memory. Call it before dialing starts.
+ * Each row's time zone (zones[row] < count; NULL: every row in zone 0)
+ * and the zones' names (names[z], NULL for the default zone 0; names
+ * NULL: none), both copied; count 1..CAMPAIGN_ZONES_MAX. Every zone starts
+ * open. 0, or -1 on a bad argument or out of memory. Call it before
+ * dialing starts.
  */
 int campaign_set_zones(struct campaign *c, const unsigned char *zones,
-    unsigned count);
+    unsigned count, const char *const *names);
+
+/* The zones campaign_set_zones gave: how many, and row's (0..count-1). */
+unsigned campaign_zone_count(const struct campaign *c);
+unsigned campaign_zone(const struct campaign *c, size_t row);
+
+/* Zone z's name; NULL for the default zone or a zone out of range. */
+const char *campaign_zone_name(const struct campaign *c, unsigned z);
 
 /*
  * Whether zone is inside its calling hours now; when closed, opens_ms is

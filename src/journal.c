@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "hex.h"
+#include "hours.h"
 #include "status.h"
 #include "util.h"
 
@@ -26,9 +27,11 @@
                                         of about this size */
 #define JOURNAL_PATH_MAX 4096
 #define JOURNAL_HASH_HEX 16          /* FNV-1a, 64 bits, in hex */
+#define JOURNAL_ENTRY_MAX (NUMBERS_PHONE_MAX + 1 + HOURS_ZONE_MAX) /* a
+                                        phone, a blank, its time zone */
 #define JOURNAL_KEY_HEX (CAMPAIGN_KEY_BYTES * 2)
 #define JOURNAL_WORD_MAX 32          /* longest status word */
-#define JOURNAL_LIST_PER_LINE 128    /* phones in one list line: under
+#define JOURNAL_LIST_PER_LINE 32     /* list entries in one line: under
                                         JOURNAL_LINE_MAX with room */
 #define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
 #define JOURNAL_FNV_PRIME UINT64_C(1099511628211)
@@ -60,12 +63,24 @@ struct journal_list_id {
 	char hash[JOURNAL_HASH_HEX + 1];
 };
 
-/* The list hash moved on by one phone and its line end. */
-static uint64_t
-journal_hash_phone(uint64_t h, const char *phone)
+/* A list entry as the journal keeps it: the phone, and its time zone
+ * after a blank when the list names one (the list file's own form). */
+static void
+journal_entry(char buf[JOURNAL_ENTRY_MAX + 1], const char *phone,
+    const char *zone)
 {
-	const unsigned char *p = (const unsigned char *)phone;
+	snprintf(buf, JOURNAL_ENTRY_MAX + 1, "%s%s%s", phone,
+	    zone != NULL ? " " : "", zone != NULL ? zone : "");
+}
 
+/* The list hash moved on by one entry and its line end. */
+static uint64_t
+journal_hash_entry(uint64_t h, const char *phone, const char *zone)
+{
+	char entry[JOURNAL_ENTRY_MAX + 1];
+	const unsigned char *p = (const unsigned char *)entry;
+
+	journal_entry(entry, phone, zone);
 	for (; *p != '\0'; p++)
 		h = (h ^ *p) * JOURNAL_FNV_PRIME;
 	return (h ^ '\n') * JOURNAL_FNV_PRIME;
@@ -79,7 +94,8 @@ journal_list_id(const struct campaign *c, struct journal_list_id *id)
 
 	id->count = campaign_size(c);
 	for (i = 0; i < id->count; i++)
-		h = journal_hash_phone(h, campaign_row(c, i)->phone);
+		h = journal_hash_entry(h, campaign_row(c, i)->phone,
+		    campaign_zone_name(c, campaign_zone(c, i)));
 	snprintf(id->hash, sizeof(id->hash), "%016" PRIx64, h);
 }
 
@@ -91,7 +107,7 @@ journal_numbers_id(const struct numbers *n, struct journal_list_id *id)
 
 	id->count = n->count;
 	for (i = 0; i < n->count; i++)
-		h = journal_hash_phone(h, n->phones[i]);
+		h = journal_hash_entry(h, n->phones[i], numbers_zone(n, i));
 	snprintf(id->hash, sizeof(id->hash), "%016" PRIx64, h);
 }
 
@@ -287,12 +303,17 @@ journal_put_list(struct journal_out *o, const struct campaign *c)
 		size_t end = i + JOURNAL_LIST_PER_LINE < n ?
 		    i + JOURNAL_LIST_PER_LINE : n;
 
-		for (; i < end && phones != NULL; i++)
+		for (; i < end && phones != NULL; i++) {
+			char entry[JOURNAL_ENTRY_MAX + 1];
+
+			journal_entry(entry, campaign_row(c, i)->phone,
+			    campaign_zone_name(c, campaign_zone(c, i)));
 			if (json_object_array_add(phones,
-			    json_object_new_string(campaign_row(c, i)->phone)) != 0) {
+			    json_object_new_string(entry)) != 0) {
 				json_object_put(phones);
 				phones = NULL;
 			}
+		}
 		if (line != NULL && util_json_put(line, "phones", phones) != 0) {
 			json_object_put(line);
 			line = NULL;
@@ -712,9 +733,9 @@ journal_list_line(struct json_object *f, char **buf, size_t *len,
 
 		if (!json_object_is_type(p, json_type_string) ||
 		    (plen = (size_t)json_object_get_string_len(p)) == 0 ||
-		    plen > NUMBERS_PHONE_MAX)
+		    plen > JOURNAL_ENTRY_MAX)
 			return util_err(why, whylen, "a phone of the list is not "
-			    "a string of 1 to %d characters", NUMBERS_PHONE_MAX);
+			    "a string of 1 to %d characters", JOURNAL_ENTRY_MAX);
 		if (*len + plen + 1 > *cap) {
 			size_t grown = *cap ? *cap * 2 : JOURNAL_CHUNK;
 			char *b = realloc(*buf, grown);

@@ -1131,13 +1131,17 @@ test_calling_hours_hold_only_their_zone(void **state)
 {
 	/* Rows 1 and 3 are in zone 1, whose hours are closed. */
 	static const unsigned char zones[] = { 0, 1, 0, 1, 0, 0 };
+	static const char *const chicago[] = { NULL, "America/Chicago" };
 	struct campaign *c = campaign_new(six, 6, 2, 64);
 	int64_t until = 0;
 	size_t row;
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(campaign_set_zones(c, zones, 2), 0);
+	assert_int_equal(campaign_set_zones(c, zones, 2, chicago), 0);
+	assert_string_equal(campaign_zone_name(c, 1), "America/Chicago");
+	assert_null(campaign_zone_name(c, 0));
+	assert_int_equal(campaign_zone(c, 3), 1);
 	assert_int_equal(campaign_start(c), 0);
 	campaign_zone_hours(c, 1, false, T0 + 60000, "08:00 America/Chicago");
 	dial(c, 0, T0);
@@ -1162,13 +1166,13 @@ test_calling_hours_hold_only_their_zone(void **state)
 	assert_int_equal(campaign_state(c), CAMPAIGN_DIALING);
 	dial(c, 3, T0 + 60000);
 	check_invariants(c);
-	assert_int_equal(campaign_set_zones(c, zones, 2), -1);  /* started */
+	assert_int_equal(campaign_set_zones(c, zones, 2, NULL), -1);  /* started */
 	campaign_free(c);
 
 	c = campaign_new(six, 6, 2, 64);
 	assert_non_null(c);
-	assert_int_equal(campaign_set_zones(c, zones, 1), -1);  /* zone 1 >= 1 */
-	assert_int_equal(campaign_set_zones(c, NULL, 0), -1);
+	assert_int_equal(campaign_set_zones(c, zones, 1, NULL), -1);  /* zone 1 >= 1 */
+	assert_int_equal(campaign_set_zones(c, NULL, 0, NULL), -1);
 	campaign_free(c);
 }
 
