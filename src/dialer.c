@@ -59,6 +59,7 @@ struct transfer {
 
 struct dialer {
 	struct hub *hub;
+	struct compliance *rules;       /* do-not-call and calling hours */
 	CURLM *multi;
 	struct curl_slist *headers;     /* the POST's header lines */
 	/*
@@ -283,12 +284,16 @@ fill(struct dialer *d)
 	struct transfer *t = &d->post;
 	/* A row waiting for its retry goes first: no later row may be placed
 	 * before it. */
-	bool want = t->state == TRANSFER_FREE, taken = false, moved;
+	bool want = t->state == TRANSFER_FREE, taken = false;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
 	size_t expired;
 	uint64_t version;
 	int64_t now;
+	bool moved, ruled;
 
+	/* The rules first: a number put on the do-not-call list a moment
+	 * ago is not dialed. They take the lock only to apply a change. */
+	ruled = compliance_refresh(d->rules, h, hub_now_ms());
 	/* The key is drawn before the lock: no system call under it. */
 	if (want && hub_random(key, CAMPAIGN_KEY_BYTES) == -1) {
 		fprintf(stderr, "numdialer: dialer: no random bytes for keys\n");
@@ -329,7 +334,7 @@ fill(struct dialer *d)
 	if (expired > 0)
 		fprintf(stderr, "numdialer: dialer: %zu call(s) timed out\n",
 		    expired);
-	return moved;
+	return moved || ruled;
 }
 
 /*
@@ -517,6 +522,8 @@ poll_wait_ms(const struct dialer *d)
 		until = d->post.retry_at_ms;
 	if (d->waiting_until < until)
 		until = d->waiting_until;
+	if (compliance_next_ms(d->rules) < until)
+		until = compliance_next_ms(d->rules);
 	wait = DIALER_POLL_MAX_MS;
 	if (until != INT64_MAX && until - now < wait)
 		wait = until < now ? 0 : until - now;
@@ -559,7 +566,7 @@ dialer_wake(void *arg)
 }
 
 struct dialer *
-dialer_start(struct hub *hub)
+dialer_start(struct hub *hub, struct compliance *rules)
 {
 	struct dialer *d = NULL;
 
@@ -567,6 +574,7 @@ dialer_start(struct hub *hub)
 	if (d == NULL)
 		goto fail;
 	d->hub = hub;
+	d->rules = rules;
 	atomic_init(&d->stop, false);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto fail;

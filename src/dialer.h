@@ -9,6 +9,7 @@
 #ifndef NUMDIALER_DIALER_H
 #define NUMDIALER_DIALER_H
 
+#include "compliance.h"
 #include "hub.h"
 
 #define DIALER_HTTP_TIMEOUT_MS 10000   /* one POST /call, connect included */
@@ -19,11 +20,12 @@
 struct dialer;
 
 /*
- * Starts the thread over hub (which must outlive it), registered with
- * hub_on_change so that every change makes it look at the campaign again.
- * NULL on failure.
+ * Starts the thread over hub, asking rules (the do-not-call list and the
+ * calling hours) before each look for a row; both must outlive it. It is
+ * registered with hub_on_change so that every change makes it look at the
+ * campaign again. NULL on failure.
  */
-struct dialer *dialer_start(struct hub *hub);
+struct dialer *dialer_start(struct hub *hub, struct compliance *rules);
 
 /* Ends the thread, drops the call being placed, frees d (NULL is fine).
  * Call once nothing else may call hub_changed: the hub keeps d's wake-up. */

@@ -22,6 +22,7 @@
 #include <fcgiapp.h>
 
 #include "campaign.h"
+#include "compliance.h"
 #include "dialer.h"
 #include "events.h"
 #include "gate.h"
@@ -360,7 +361,8 @@ main_check_journal(const struct settings *s, const struct numbers *numbers)
 
 	c = campaign_new(numbers->phones, numbers->count,
 	    (unsigned)s->concurrency, 1);
-	if (c == NULL) {
+	if (c == NULL || campaign_set_zones(c, numbers->zones,
+	    (unsigned)numbers->zone_count + 1, numbers->zone_names) != 0) {
 		fprintf(stderr, "numdialer: out of memory for %zu numbers\n",
 		    numbers->count);
 		goto done;
@@ -384,6 +386,7 @@ struct main_run {
 	bool own_socket;              /* listening on settings->socket */
 	struct stat sock_file;        /* the socket file made, when own_socket */
 	sigset_t stop_signals;
+	struct compliance *rules;     /* do-not-call list, calling hours */
 	struct dialer *dialer;
 	struct events *events;
 	struct outbox *outbox;
@@ -398,6 +401,29 @@ main_log_size(size_t count)
 	    MAIN_LOG_MAX : count * MAIN_LOG_PER_ROW;
 
 	return log_size < MAIN_LOG_MIN ? MAIN_LOG_MIN : log_size;
+}
+
+/*
+ * Stage: the do-not-call list read and its rows skipped, the calling
+ * hours parsed. 0, or -1 having said why (no dialing without the list).
+ */
+static int
+main_rules(struct main_run *m)
+{
+	struct hub *hub = &m->hub;
+	char err[MAIN_ERR_MAX];
+	size_t skipped;
+
+	m->rules = compliance_new(m->settings, err, sizeof(err));
+	if (m->rules == NULL) {
+		fprintf(stderr, "numdialer: %s\n", err);
+		return -1;
+	}
+	skipped = compliance_attach(m->rules, hub->campaign, hub_now_ms());
+	if (m->settings->dnc[0] != '\0')
+		fprintf(stderr, "numdialer: do-not-call list %s: %zu rows "
+		    "skipped\n", m->settings->dnc, skipped);
+	return 0;
 }
 
 /*
@@ -443,8 +469,9 @@ main_campaign(struct main_run *m, struct numbers *numbers)
 	}
 	hub->process.instance = hub->instance;
 	hub->process.journal = hub->journal != NULL;
-	return 0;
+	return main_rules(m);
 }
+
 
 /*
  * Stage: the FastCGI listener, the socket of NUMDIALER_SOCKET or the one
@@ -538,7 +565,7 @@ main_threads(struct main_run *m)
 	const struct settings *settings = m->settings;
 	unsigned serving;
 
-	m->dialer = dialer_start(&m->hub);
+	m->dialer = dialer_start(&m->hub, m->rules);
 	if (m->dialer == NULL) {
 		fprintf(stderr, "numdialer: cannot start the dialer thread\n");
 		return -1;
@@ -616,6 +643,8 @@ main_stop(struct main_run *m)
 	m->hub.journal = NULL;
 	campaign_free(m->hub.campaign);
 	m->hub.campaign = NULL;
+	compliance_free(m->rules);
+	m->rules = NULL;
 	return true;
 }
 
@@ -745,9 +774,16 @@ main(int argc, char **argv)
 	if (main_numbers(&settings, check, &numbers) != 0)
 		return 1;
 	if (check) {
+		struct compliance *rules = compliance_new(&settings, err,
+		    sizeof(err));
 		int bad = settings.journal[0] != '\0' &&
 		    main_check_journal(&settings, &numbers) != 0;
 
+		if (rules == NULL) {
+			fprintf(stderr, "numdialer: %s\n", err);
+			bad = 1;
+		}
+		compliance_free(rules);
 		numbers_free(&numbers);
 		if (bad)
 			return 1;

@@ -4,6 +4,9 @@
 #include "paths.h"
 #include "util.h"
 
+/* The first PATHS_DEFAULT_TURNS take turns when no --paths is given. */
+#define PATHS_DEFAULT_TURNS 3
+
 static const struct path paths[] = {
 	{"answer", {{"ringing", 0}, {"answered", 0}, {"completed", 1}}, 3, 0},
 	{"noanswer", {{"ringing", 0}, {"completed", 1}}, 2, 0},
@@ -96,6 +99,6 @@ paths_choose(const struct paths_plan *plan, const char *phone,
 		if (strcmp(plan->pins[i].phone, phone) == 0)
 			return plan->pins[i].path;
 	if (plan->nturns == 0)
-		return &paths[index % LEN(paths)];
+		return &paths[index % PATHS_DEFAULT_TURNS];
 	return plan->turns[index % plan->nturns];
 }
