@@ -30,7 +30,7 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # are pure; numbers and settings also read their own files, the journal
 # writes its own, which its test makes in /tmp, and wire writes to a
 # socket its test makes with socketpair.
-PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire
+PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire exposition
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
