@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what NumDialer needs and is missing: Debian packages to build,
-# run and test it, and the browser-test driver from npm. Safe to run again:
+# run and test it, and the tests' packages from npm. Safe to run again:
 # it installs nothing that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,10 @@ fi
 # port 80 where an init system runs; NumDialer starts its own instances and
 # needs none of theirs, so nothing is done about them here.
 
-if [ "${NUMDIALER_SKIP_NPM:-}" != 1 ] && [ ! -d tests/node_modules/playwright-core ]; then
-	echo "install-deps: installing the browser-test driver (npm)"
+# The tests' npm packages: the browser-test driver, and the Prometheus
+# text-format parser of the metrics test.
+if [ "${NUMDIALER_SKIP_NPM:-}" != 1 ] && { [ ! -d tests/node_modules/playwright-core ] ||
+    [ ! -d tests/node_modules/parse-prometheus-text-format ]; }; then
+	echo "install-deps: installing the tests' npm packages"
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
 fi

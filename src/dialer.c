@@ -20,6 +20,7 @@
 
 #include "dialer.h"
 #include "hex.h"
+#include "metrics.h"
 #include "numbers.h"
 #include "outcome.h"
 #include "util.h"
@@ -318,6 +319,9 @@ fill(struct dialer *d)
 		transfer_phone(t, phone);
 		taken = true;
 	}
+	/* The refill latency: which freed slot this row fills, if any. */
+	if (want)
+		metrics_refill_take(taken);
 	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
 	if (campaign_waiting(h->campaign, &d->waiting_until) == NULL)
 		d->waiting_until = INT64_MAX;
@@ -487,6 +491,7 @@ harvest(struct dialer *d)
 		report(t, msg->data.result, &rep);
 		policy.attempt = t->attempt;
 		outcome_judge(&rep, &policy, &o);
+		metrics_api(o.kind, t->easy);  /* GET /metrics: result, time */
 		/* The handle leaves the multi before it is sent again or
 		 * reused; msg is invalid from here on. */
 		curl_multi_remove_handle(d->multi, t->easy);
@@ -547,6 +552,7 @@ run(void *arg)
 		changed |= fill(d);
 		/* The POST leaves first; the pages can hear of it a moment later. */
 		curl_multi_perform(d->multi, &running);
+		metrics_refill_sent();  /* a refill's POST has left */
 		if (changed)
 			hub_changed(d->hub);
 		if (harvest(d))

@@ -298,6 +298,17 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 	return 0;
 }
 
+size_t
+events_waiting(struct events *e)
+{
+	size_t n;
+
+	pthread_mutex_lock(&e->lock);
+	n = e->count;
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
 void
 events_stop(struct events *e)
 {

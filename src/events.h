@@ -8,6 +8,7 @@
 #ifndef NUMDIALER_EVENTS_H
 #define NUMDIALER_EVENTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <fcgiapp.h>
@@ -45,6 +46,9 @@ struct events *events_start(struct hub *hub);
  * taken).
  */
 int events_park(struct events *e, FCGX_Request *req, uint64_t since);
+
+/* Watchers parked now (for GET /metrics). Takes the module's lock. */
+size_t events_waiting(struct events *e);
 
 /* Answers every parked watcher with the current state, ends the thread,
  * frees e (NULL is fine). Call once nothing else may call hub_changed: the

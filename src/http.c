@@ -17,7 +17,7 @@
  * server's, on every answer: sent here too, they would arrive twice. */
 #define HTTP_HEAD_FORMAT \
 	"Status: %d %s\r\n" \
-	"Content-Type: application/json\r\n" \
+	"Content-Type: %s\r\n" \
 	"Content-Length: %zu\r\n" \
 	"Cache-Control: no-store\r\n" \
 	"%s\r\n"
@@ -53,32 +53,40 @@ http_status_text(enum http_status status)
 	return "Unknown";
 }
 
-/* Writes the head of an answer of status with a body of len bytes. */
+/* Writes the head of an answer of status with a body of len bytes, of
+ * content type type. */
 static void
-http_head(struct http_answer *a, enum http_status status,
+http_head(struct http_answer *a, enum http_status status, const char *type,
     const char *extra_headers, size_t len)
 {
 	int n;
 
 	n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT, (int)status,
-	    http_status_text(status), len,
+	    http_status_text(status), type, len,
 	    extra_headers != NULL ? extra_headers : "");
 	/* Without the extra headers the head always fits: a status, its
-	 * phrase and a length are a few dozen bytes. */
+	 * phrase, a type of ours and a length are a few dozen bytes. */
 	if (n < 0 || (size_t)n >= sizeof(a->head))
 		n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT,
-		    (int)status, http_status_text(status), len, "");
+		    (int)status, http_status_text(status), type, len, "");
 	a->head_len = n > 0 ? (size_t)n : 0;
+}
+
+void
+http_answer_body(struct http_answer *a, enum http_status status,
+    const char *type, const char *extra_headers, char *body, size_t len)
+{
+	memset(a, 0, sizeof(*a));
+	http_head(a, status, type, extra_headers, len);
+	a->body = a->owned = body;
+	a->len = len;
 }
 
 void
 http_answer_json(struct http_answer *a, enum http_status status,
     const char *extra_headers, char *body, size_t len)
 {
-	memset(a, 0, sizeof(*a));
-	http_head(a, status, extra_headers, len);
-	a->body = a->owned = body;
-	a->len = len;
+	http_answer_body(a, status, HTTP_JSON, extra_headers, body, len);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * http: the statuses the program answers with, and its answers as the web
  * server reads them on FCGI_STDOUT: the CGI head (status, headers) and a
- * JSON body. Every answer the program gives is made here; wire.c sends it.
+ * JSON body (GET /metrics' alone is text). Every answer the program
+ * gives is made here; wire.c sends it.
  */
 #ifndef NUMDIALER_HTTP_H
 #define NUMDIALER_HTTP_H
@@ -10,6 +11,7 @@
 
 #define HTTP_HEAD_MAX 512  /* the status line and every header, blank line
                               included */
+#define HTTP_JSON "application/json"  /* every answer's type but /metrics' */
 
 /* Every status the program answers with; a route handler returns one. */
 enum http_status {
@@ -50,6 +52,11 @@ const char *http_status_text(enum http_status status);
  */
 void http_answer_json(struct http_answer *a, enum http_status status,
     const char *extra_headers, char *body, size_t len);
+
+/* Makes *a as http_answer_json does, with a body of content type type (a
+ * constant: "text/plain; version=0.0.4; charset=utf-8"). */
+void http_answer_body(struct http_answer *a, enum http_status status,
+    const char *type, const char *extra_headers, char *body, size_t len);
 
 /* Makes *a: status with {"error": message}; extra_headers as above. */
 void http_answer_error(struct http_answer *a, enum http_status status,

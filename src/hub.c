@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "metrics.h"
 #include "util.h"
 
 #define HUB_ERR_MAX 1024
@@ -76,6 +77,7 @@ hub_journal(struct hub *h)
 
 	while (journal_append(h->journal, h->campaign, h->locked_version, err,
 	    sizeof(err)) != 0) {
+		metrics_journal_write(false);
 		if (failures++ == 0) {
 			fprintf(stderr, "numdialer: %s; everything waits, "
 			    "trying again every %d ms\n", err,
@@ -84,6 +86,7 @@ hub_journal(struct hub *h)
 		}
 		nanosleep(&pause, NULL);
 	}
+	metrics_journal_write(true);
 	if (failures > 0) {
 		hub_set_stuck(h, "");
 		fprintf(stderr, "numdialer: journal %s: written again after %u "

@@ -30,6 +30,7 @@
 #include "http.h"
 #include "hub.h"
 #include "journal.h"
+#include "metrics.h"
 #include "numbers.h"
 #include "outbox.h"
 #include "routes.h"
@@ -657,6 +658,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	rlim_t fds;
 	int status = 1, sig = 0;
 
+	metrics_start();
 	memset(&m, 0, sizeof(m));
 	m.settings = settings;
 	m.own_socket = settings->socket[0] != '\0';

@@ -15,8 +15,10 @@
 
 #include "events.h"
 #include "hex.h"
+#include "exposition.h"
 #include "hosts.h"
 #include "http.h"
+#include "metrics.h"
 #include "render.h"
 #include "status.h"
 #include "util.h"
@@ -42,8 +44,11 @@ struct routes_ctx {
 	char *body;                       /* malloc'd JSON; NULL until made */
 	size_t len;
 	const char *headers;              /* extra header lines, or NULL */
+	const char *type;                 /* a success's content type; NULL:
+	                                     JSON */
 	char reason[ROUTES_REASON_MAX];
 	bool parked;                      /* req went to the events module */
+	const struct routes_route *route; /* the route found; NULL: none */
 };
 
 struct routes_route {
@@ -58,6 +63,7 @@ struct routes_route {
 static enum http_status routes_events(struct routes_ctx *x);
 static enum http_status routes_command(struct routes_ctx *x);
 static enum http_status routes_webhook(struct routes_ctx *x);
+static enum http_status routes_metrics(struct routes_ctx *x);
 
 /* Webhooks alone take any Host: the telephony API may know this server by
  * a name of its own (a proxy's, a tunnel's), and each carries its key. */
@@ -69,6 +75,7 @@ static const struct routes_route routes_table[] = {
 	{"/stop", false, "POST", "Allow: POST\r\n", false, routes_command},
 	{ROUTES_WEBHOOK_PREFIX, true, "POST", "Allow: POST\r\n", true,
 	    routes_webhook},
+	{"/metrics", false, "GET", "Allow: GET\r\n", false, routes_metrics},
 };
 
 /* Sets the error's message and returns status, for
@@ -473,6 +480,10 @@ routes_webhook_apply(struct routes_ctx *x, const struct routes_webhook_req *w)
 	version = campaign_version(hub->campaign);
 	if (res == CAMPAIGN_APPLIED || res == CAMPAIGN_UNCHANGED)
 		after = campaign_row(hub->campaign, w->row)->status;
+	/* The first end status frees the call's slot: its time is noted in
+	 * this hold of the lock, before the dialer can take the slot. */
+	if (res == CAMPAIGN_APPLIED && status_is_terminal(after))
+		metrics_slot_freed();
 	hub_unlock(hub);
 
 	/*
@@ -513,6 +524,16 @@ routes_webhook(struct routes_ctx *x)
 	if (status != HTTP_OK)
 		return status;
 	return routes_webhook_apply(x, &w);
+}
+
+/* GET /metrics: the counters, in Prometheus's text format. */
+static enum http_status
+routes_metrics(struct routes_ctx *x)
+{
+	if (metrics_render(x->hub, &x->body, &x->len) != 0)
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	x->type = EXPOSITION_CONTENT_TYPE;
+	return HTTP_OK;
 }
 
 /* Copies the path part of the request into x->path: 0, or -1 if too long. */
@@ -625,6 +646,8 @@ routes_dispatch(struct routes_ctx *x)
 	const struct routes_route *r = routes_find(x);
 	enum http_status status;
 
+	x->route = r;
+
 	if (r == NULL || !r->any_host) {
 		status = routes_check_host(x);
 		if (status != HTTP_OK)
@@ -664,13 +687,18 @@ routes_serve(struct hub *hub, FCGX_Request *req, struct http_answer *answer)
 	if (status < HTTP_BAD_REQUEST && x.body == NULL)
 		status = routes_fail(&x, HTTP_INTERNAL_SERVER_ERROR,
 		    "no answer was made");
+	/* Every webhook's answer is counted, a 405 or a 500 as much as a 200. */
+	if (x.route != NULL && x.route->handler == routes_webhook)
+		metrics_webhook((int)status);
 	if (status >= HTTP_BAD_REQUEST) {
 		routes_log(&x, status);
 		http_answer_error(answer, status, x.headers,
 		    x.reason[0] != '\0' ? x.reason : http_status_text(status));
 		free(x.body);
 	} else {
-		http_answer_json(answer, status, x.headers, x.body, x.len);
+		http_answer_body(answer, status,
+		    x.type != NULL ? x.type : HTTP_JSON, x.headers, x.body,
+		    x.len);
 	}
 	return ROUTES_ANSWERED;
 }

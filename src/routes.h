@@ -1,7 +1,7 @@
 /*
  * routes: the table of what the web server forwards (POST /call,
- * POST /resume, POST /webhook/ROW/KEY, GET /events) and the handlers behind
- * it. Handlers touch memory only: parse, lock, change, unlock, answer.
+ * POST /resume, POST /webhook/ROW/KEY, GET /events, GET /metrics) and the
+ * handlers behind it. Handlers touch memory only: parse, lock, change, unlock, answer.
  */
 #ifndef NUMDIALER_ROUTES_H
 #define NUMDIALER_ROUTES_H
