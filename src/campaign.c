@@ -500,7 +500,9 @@ call_ended(struct campaign *c, size_t row, enum status old,
 	struct packed_row *r = &c->rows[row];
 	bool was_call = status_in_flight(old);
 
-	if (was_call && status != STATUS_SKIPPED)
+	/* A call stopped while its POST /call waited counts as ended
+	 * skipped: every call begun ends once. */
+	if (was_call)
 		c->ended[status]++;
 	if (was_call && !c->stopped && (c->redial_mask >> status & 1) &&
 	    r->calls < c->redial_calls && pending_push(c, row)) {
