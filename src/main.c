@@ -424,6 +424,15 @@ main_rules(struct main_run *m)
 	if (m->settings->dnc[0] != '\0')
 		fprintf(stderr, "numdialer: do-not-call list %s: %zu rows "
 		    "skipped\n", m->settings->dnc, skipped);
+	if (m->settings->call_hours[0] != '\0')
+		fprintf(stderr, "numdialer: calling hours %s (%s), in each "
+		    "row's time zone\n", m->settings->call_hours,
+		    m->settings->time_zone[0] != '\0' ?
+		    m->settings->time_zone : "local time");
+	if (m->settings->redial != 0)
+		fprintf(stderr, "numdialer: redials: up to %d calls a row, %d s "
+		    "apart\n", m->settings->redial_attempts,
+		    m->settings->redial_delay);
 	return 0;
 }
 
@@ -442,14 +451,20 @@ main_campaign(struct main_run *m, struct numbers *numbers)
 
 	hub->campaign = campaign_new(numbers->phones, count,
 	    (unsigned)settings->concurrency, main_log_size(count));
-	numbers_free(numbers);
-	if (hub->campaign == NULL) {
+	if (hub->campaign == NULL || campaign_set_zones(hub->campaign,
+	    numbers->zones, (unsigned)numbers->zone_count + 1,
+	    numbers->zone_names) != 0) {
+		numbers_free(numbers);
 		fprintf(stderr, "numdialer: out of memory for %zu numbers\n",
 		    count);
 		return -1;
 	}
+	numbers_free(numbers);
 	campaign_set_failure_pause(hub->campaign,
 	    (unsigned)settings->failure_pause);
+	campaign_set_redial(hub->campaign, settings->redial,
+	    (unsigned)settings->redial_attempts,
+	    (int64_t)settings->redial_delay * 1000);
 	if (hub_random(rnd, sizeof(rnd)) != 0) {
 		fprintf(stderr, "numdialer: getrandom: %s\n", strerror(errno));
 		return -1;
