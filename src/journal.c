@@ -461,6 +461,26 @@ journal_check_header(struct json_object *o, const struct campaign *c,
 	return 0;
 }
 
+/* Reads a row line's time marks into saved: 0, or -1 with why. */
+static int
+journal_get_marks(struct json_object *o, struct campaign_row *saved,
+    char *why, size_t whylen)
+{
+	int64_t at;
+	int m;
+
+	for (m = 0; m < MARK_COUNT; m++) {
+		const char *name = status_mark_name((enum mark)m);
+
+		at = 0;
+		if (journal_get_int(o, name, false, 1, INT64_MAX - 1, &at) != 0)
+			return util_err(why, whylen, "\"%s\" not a positive time "
+			    "in ms", name);
+		saved->at_ms[m] = at;
+	}
+	return 0;
+}
+
 /* Restores the row a record line describes. why gets the reason. */
 static int
 journal_restore(struct json_object *o, struct campaign *c, char *why,
@@ -469,9 +489,8 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	struct campaign_row saved;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
 	const char *word, *hex, *id, *reason;
-	int64_t row, attempts, calls, at;
+	int64_t row, attempts, calls;
 	enum status status;
-	int m;
 
 	memset(&saved, 0, sizeof(saved));
 	if (journal_get_int(o, "row", true, 0, (int64_t)campaign_size(c) - 1,
@@ -508,15 +527,8 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	    journal_get_bool(o, "redial", &saved.redial) != 0)
 		return util_err(why, whylen, "\"hooked\", \"waiting\" or "
 		    "\"redial\" not a boolean");
-	for (m = 0; m < MARK_COUNT; m++) {
-		const char *name = status_mark_name((enum mark)m);
-
-		at = 0;
-		if (journal_get_int(o, name, false, 1, INT64_MAX - 1, &at) != 0)
-			return util_err(why, whylen, "\"%s\" not a positive time "
-			    "in ms", name);
-		saved.at_ms[m] = at;
-	}
+	if (journal_get_marks(o, &saved, why, whylen) != 0)
+		return -1;
 	/* campaign_restore_row copies them. */
 	saved.call_id = (char *)id;
 	saved.reason = (char *)reason;
