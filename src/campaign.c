@@ -1326,6 +1326,7 @@ campaign_row(const struct campaign *c, size_t row)
 	v->waiting = r->waiting;
 	v->calls = r->calls;
 	v->redial = r->redial;
+	v->redial_at_ms = r->redial ? redial_at(c, row) : 0;
 	return v;
 }
 

@@ -69,8 +69,8 @@ struct campaign_row {
 	                             call (counting stops at
 	                             CAMPAIGN_ATTEMPTS_MAX) */
 	unsigned calls;           /* calls placed for it, redials included */
-	bool redial;              /* it ended and waits for another call, due
-	                             at at_ms[MARK_ENDED] + the redial delay */
+	bool redial;              /* it ended and waits for another call... */
+	int64_t redial_at_ms;     /* ...due then (epoch ms); 0 when none */
 	bool hooked;              /* a webhook for it came: the API has the call */
 	bool waiting;             /* its POST /call waits to be sent again (the
 	                             API certainly did not take it); the row keeps

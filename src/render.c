@@ -166,8 +166,10 @@ render_row(size_t row, void *arg)
 		render_lit(o, ",\"calls\":");
 		render_u64(o, r->calls);
 	}
-	if (r->redial)
-		render_lit(o, ",\"redial\":true");
+	if (r->redial) {
+		render_lit(o, ",\"redial\":true,\"redial_at\":");
+		render_u64(o, (uint64_t)r->redial_at_ms);
+	}
 	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
 	for (m = 0; m < MARK_COUNT; m++) {
 		if (r->at_ms[m] > 0) {

@@ -157,6 +157,7 @@ for (const server of ['lighttpd', 'nginx']) {
 			const waiting = await eventsUntil(st.base, (ev) => ev.state === 'waiting', 20000, 'waiting for a redial');
 			assert.equal(waiting.waiting_reason, 'waiting for a redial');
 			assert.ok(waiting.calls[1].redial, 'row 1 waits for its redial');
+			assert.equal(waiting.calls[1].redial_at, waiting.calls[1].ended_at + 2000, 'due 2 s after its end');
 			// Rows waiting for a redial are not done: finished comes after.
 			const ev = await eventsUntil(st.base, (e) => e.state === 'finished', 60000, 'the end');
 			await waitSimSettled(sim, 100);
