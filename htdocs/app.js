@@ -207,11 +207,13 @@
 			phoneCell: cell(tr, 'td', 'phone'),
 			statusCell: cell(tr, 'td', 'status'),
 			badge: document.createElement('span'),
+			callsCell: cell(tr, 'td', 'calls'),
 			idCell: cell(tr, 'td', 'id'),
 			timeCell: cell(tr, 'td', 'time'),
 			reasonCell: cell(tr, 'td', 'reason'),
 			phone: '',
 			status: '',
+			calls: '',
 			id: '',
 			at: 0,
 			reason: '',
@@ -252,6 +254,16 @@
 		    pad(d.getSeconds());
 	}
 
+	/* Which call of its row this is (redials counted) when not the first,
+	 * and whether another will follow. */
+	function callsOf(call) {
+		const calls = Number.isInteger(call.calls) && call.calls > 1 ?
+		    'call ' + call.calls : '';
+		if (call.redial !== true)
+			return calls;
+		return calls === '' ? 'redial pending' : calls + ', redial pending';
+	}
+
 	/* Writes call's fields into row's cells, touching only what differs. */
 	function paint(row, call) {
 		const phone = call.phone == null ? '' : String(call.phone);
@@ -275,6 +287,11 @@
 			} else {
 				row.timeCell.replaceChildren();
 			}
+		}
+		const calls = callsOf(call);
+		if (calls !== row.calls) {
+			row.calls = calls;
+			row.callsCell.textContent = calls;
 		}
 		const reason = call.reason == null ? '' : String(call.reason);
 		if (reason !== row.reason) {

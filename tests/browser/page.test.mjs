@@ -556,3 +556,63 @@ test('a refused command says why for a moment, and the page follows /events', { 
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 	});
 });
+
+// What the settings cannot bring about yet (calling hours, redials, a
+// do-not-call list): the real page on the real stack, its GET /events
+// answered by the test with such a campaign.
+test('the waiting state, a row\'s later call, a pending redial and skipped rows are shown', { timeout: 60000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 100, seed: 37 });
+		const st = await s.stack({ api: sim.url });
+		const now = Date.now();
+		const until = now + 3 * 3600 * 1000;
+		const at = (ago) => now - ago;
+		const calls = [
+			{ row: 0, phone: '13018300000', status: 'completed', id: '1234', attempts: 1, calls: 2,
+			    dialed_at: at(60000), ringing_at: at(59000), answered_at: at(58000), ended_at: at(50000) },
+			{ row: 1, phone: '13018300001', status: 'busy', id: '1235', attempts: 1, redial: true,
+			    dialed_at: at(40000), ended_at: at(39000) },
+			{ row: 2, phone: '13018300002', status: 'no-answer', id: '1236', attempts: 1, calls: 2, redial: true,
+			    dialed_at: at(30000), ringing_at: at(29000), ended_at: at(20000) },
+			{ row: 3, phone: '13018300003', status: 'skipped', reason: 'do not call', attempts: 0, ended_at: at(70000) },
+			{ row: 4, phone: '13018300004', status: 'idle', attempts: 0 },
+		];
+		const envelope = { instance: 'feedc0de00000001', journal: false, version: 40, started: true,
+			state: 'waiting', waiting_reason: 'waiting for calling hours (08:00 America/Chicago)', waiting_until: until,
+			total: 5, dialed: 3, in_flight: 0, done: 2, redials: 2, limit: 3 };
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems);
+		await page.route('**/events*', async (route) => {
+			const full = !new URL(route.request().url()).searchParams.has('since');
+			// A long-poll with nothing new waits, as the server's would.
+			if (!full) await sleep(5000);
+			await route.fulfill({ contentType: 'application/json',
+			    body: JSON.stringify({ ...envelope, full, calls: full ? calls : [] }) }).catch(() => {});
+		});
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 5, null, { timeout: 10000 });
+		await waitState(page, /^Waiting/);
+		const d = new Date(until);
+		const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+		const words = await stateWords(page);
+		t.diagnostic(`state: ${words}`);
+		assert.match(words, new RegExp(`^Waiting for calling hours \\(08:00 America/Chicago\\), until ([A-Z][a-z]{2} )?${hm}\\.$`));
+		assert.equal(await page.getAttribute('#state', 'data-state'), 'waiting');
+		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'enabled', resume: 'hidden', stop: 'enabled' });
+
+		const cellsOf = (sel) => page.$$eval(`tr[data-row] ${sel}`, (tds) => tds.map((td) => td.textContent.trim()));
+		assert.deepEqual(await statuses(page), ['completed', 'busy', 'no-answer', 'skipped', 'idle']);
+		assert.deepEqual(await cellsOf('td.calls'), ['call 2', 'redial pending', 'call 2, redial pending', '', '']);
+		assert.deepEqual(await cellsOf('td.reason'), ['', '', '', 'do not call', '']);
+		// A skipped row looks ended, not like an idle one.
+		const look = (row) => page.$eval(`tr[data-row="${row}"] .badge`, (b) => getComputedStyle(b).backgroundColor);
+		assert.notEqual(await look(3), await look(4), 'skipped and idle differ');
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-waiting.png'), fullPage: true });
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
