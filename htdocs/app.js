@@ -37,6 +37,15 @@
 	 * before they are cleared, so a page left open does not grow. */
 	const MEASURES_MAX = 1000;
 
+	/* The summary's rates: calls per hour over the calls ended in the
+	 * last RATE_WINDOW_MS, figured again every RATES_EVERY_MS (never per
+	 * row or per answer). A campaign younger than the window is measured
+	 * over its age, RATE_SPAN_MIN_MS at least. */
+	const RATE_WINDOW_MS = 10 * 60 * 1000;
+	const RATE_SPAN_MIN_MS = 60 * 1000;
+	const RATES_EVERY_MS = 1000;
+	const HOUR_MS = 3600 * 1000;
+	const NONE = '\u2014';
 	/* A command's refusal or failure is shown this long. */
 	const MESSAGE_MS = 5000;
 	/* After a command's answer its buttons wait for GET /events to show
@@ -93,6 +102,9 @@
 		restartedText: $('restarted-text'),
 		dismiss: $('dismiss'),
 		summary: $('summary'),
+		answerRate: $('answer-rate'),
+		callRate: $('call-rate'),
+		endsAt: $('ends-at'),
 		progress: $('progress'),
 		table: $('numbers'),
 		headRow: $('head-row'),
@@ -111,6 +123,18 @@
 		/* The campaign's state as /events last named it: 'unknown'
 		 * until the first answer, then a key of APPLIES. */
 		phase: 'unknown',
+	};
+
+	/* What the rates are figured from, kept as rows change: rows whose
+	 * call ended (a skipped row had none), those of them answered, and
+	 * the calls ended per second of the window (seconds before since are
+	 * forgotten). */
+	const tally = {
+		ended: 0,
+		answered: 0,
+		ends: new Map(),	/* epoch second -> calls ended in it */
+		since: 0,
+		first: Infinity,	/* the earliest dialed_at: dialing began */
 	};
 
 	/* The operator's command under way, and what follows it. */
@@ -148,15 +172,45 @@
 		state.counts.set(status, (state.counts.get(status) || 0) + delta);
 	}
 
+	/* Counts call in the rates' figures (delta +1), or takes it out (-1).
+	 * Answered: completed (answered and ended), or marked answered. */
+	function tallyCall(call, delta) {
+		if (!call)
+			return;
+		if (delta > 0 && typeof call.dialed_at === 'number' &&
+		    call.dialed_at < tally.first)
+			tally.first = call.dialed_at;
+		const status = statusOf(call);
+		if (!TERMINAL.has(status) || status === 'skipped')
+			return;
+		tally.ended += delta;
+		if (status === 'completed' || typeof call.answered_at === 'number')
+			tally.answered += delta;
+		if (typeof call.ended_at !== 'number')
+			return;
+		const second = Math.floor(call.ended_at / 1000);
+		if (second < tally.since)
+			return;
+		const n = (tally.ends.get(second) || 0) + delta;
+		if (n > 0)
+			tally.ends.set(second, n);
+		else
+			tally.ends.delete(second);
+	}
+
 	/* Takes a full list as the model. */
 	function setModel(calls) {
 		state.calls = new Array(calls.length);
 		state.counts = new Map();
+		tally.ended = tally.answered = tally.since = 0;
+		tally.ends = new Map();
+		tally.first = Infinity;
 		for (let i = 0; i < calls.length; i++) {
 			const c = calls[i];
 			const index = Number.isInteger(c.row) ? c.row : i;
 			state.calls[index] = c;
 			countStatus(statusOf(c), +1);
+			tallyCall(c, +1);
 		}
 	}
 
@@ -175,6 +229,8 @@
 			const before = statusOf(old);
 			const after = statusOf(c);
 			state.calls[c.row] = c;
+			tallyCall(old, -1);
+			tallyCall(c, +1);
 			if (before !== after) {
 				countStatus(before, -1);
 				countStatus(after, +1);
@@ -471,18 +527,85 @@
 		return s;
 	}
 
-	function renderSummary() {
+	/* The server's totals, else the page's own count. */
+	function totals() {
 		const local = localTotals();
 		const t = {};
 		for (const k of ['total', 'dialed', 'in_flight', 'done']) {
 			const v = state.totals && state.totals[k];
 			t[k] = Number.isInteger(v) ? v : local[k];
 		}
-		ui.summary.replaceChildren(num(t.dialed), ' dialed, ',
-		    num(t.in_flight), ' in flight, ', num(t.done), ' done, of ',
-		    num(t.total));
+		const redials = state.totals && state.totals.redials;
+		t.redials = Number.isInteger(redials) ? redials : 0;
+		return t;
+	}
+
+	function renderSummary() {
+		const t = totals();
+		const skipped = state.counts.get('skipped') || 0;
+		const parts = [num(t.dialed), ' dialed, ', num(t.in_flight),
+		    ' in flight, ', num(t.done), ' done'];
+		if (skipped > 0)
+			parts.push(' (', num(skipped), ' skipped)');
+		if (t.redials > 0)
+			parts.push(', ', num(t.redials), ' waiting for a redial');
+		parts.push(', of ', num(t.total));
+		ui.summary.replaceChildren(...parts);
 		ui.progress.max = Math.max(t.total, 1);
 		ui.progress.value = t.done;
+	}
+
+	function setText(el, text) {
+		if (el.textContent !== text)
+			el.textContent = text;
+	}
+
+	/* Calls per hour over the window, or null before any call ended. */
+	function callsPerHour(now) {
+		const since = Math.floor((now - RATE_WINDOW_MS) / 1000);
+		if (since > tally.since) {
+			for (const second of tally.ends.keys())
+				if (second < since)
+					tally.ends.delete(second);
+			tally.since = since;
+		}
+		if (tally.ended === 0)
+			return null;
+		let recent = 0;
+		for (const n of tally.ends.values())
+			recent += n;
+		const age = tally.first < Infinity ? now - tally.first :
+		    RATE_WINDOW_MS;
+		const span = Math.min(RATE_WINDOW_MS, Math.max(RATE_SPAN_MIN_MS,
+		    age));
+		return recent * HOUR_MS / span;
+	}
+
+	/* When dialing goes on: now, or once the wait is over. */
+	function resumesAt(now) {
+		const until = state.totals && state.totals.waiting_until;
+		return state.phase === 'waiting' && typeof until === 'number' &&
+		    until > now ? until : now;
+	}
+
+	/* The answer rate, calls per hour and the time the list should end
+	 * at that rate (while dialing goes on, counted from the end of a
+	 * wait); a dash when unknown. */
+	function renderRates() {
+		const now = Date.now();
+		setText(ui.answerRate, tally.ended === 0 ? NONE :
+		    Math.round(100 * tally.answered / tally.ended) + '% (' +
+		    tally.answered.toLocaleString('en-US') + ' of ' +
+		    tally.ended.toLocaleString('en-US') + ')');
+		const perHour = callsPerHour(now);
+		setText(ui.callRate, perHour === null ? NONE :
+		    Math.round(perHour).toLocaleString('en-US'));
+		const t = totals();
+		const left = t.total - t.done;
+		const going = state.phase === 'dialing' || state.phase === 'waiting';
+		setText(ui.endsAt, going && left > 0 && perHour > 0 ?
+		    'about ' + when(resumesAt(now) + left / perHour * HOUR_MS) :
+		    NONE);
 	}
 
 	function capital(text) {
@@ -726,6 +849,8 @@
 		state.totals = ev;
 		renderSummary();
 		renderState(ev);
+		if (ev.full)
+			renderRates();
 		if (!first && !restarted)
 			announce(changed);
 		return true;
@@ -947,5 +1072,6 @@
 	window.addEventListener('scroll', () => schedulePlace(false),
 	    { passive: true });
 	window.addEventListener('resize', () => schedulePlace(true));
+	window.setInterval(renderRates, RATES_EVERY_MS);
 	poll();
 })();

@@ -83,6 +83,11 @@ async function waitButtons(page, want, timeout = 10000) {
 	}
 }
 
+// The summary's rates as shown.
+const rates = (page) => page.evaluate(() => ({ answer: document.getElementById('answer-rate').textContent,
+	perHour: document.getElementById('call-rate').textContent, endsAt: document.getElementById('ends-at').textContent }));
+const NONE = '\u2014';
+
 const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
 
 test('the page dials the list and shows it live', { timeout: 90000 }, async (t) => {
@@ -388,6 +393,7 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, N, { timeout: 10000 });
 		await waitState(page, /^Ready/);
 		assert.deepEqual(await buttons(page), { call: 'enabled', pause: 'hidden', resume: 'hidden', stop: 'enabled' });
+		assert.deepEqual(await rates(page), { answer: NONE, perHour: NONE, endsAt: NONE }, 'no figures before a call ends');
 
 		await page.click('button#call');
 		await waitState(page, /^Dialing/);
@@ -419,6 +425,9 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		await waitButtons(page, { call: 'disabled', pause: 'enabled', resume: 'hidden', stop: 'enabled' });
 		assert.equal(await page.evaluate(() => document.activeElement?.id), 'pause', 'focus follows to Pause');
 		await eventsUntil(st.base, (ev) => ev.dialed >= calm.dialed + 3, 20000, 'dialing going on after Resume');
+		await page.waitForFunction(() => /^about /.test(document.getElementById('ends-at').textContent), null,
+		    { timeout: 5000 });
+		t.diagnostic(`dialing again: ${JSON.stringify(await rates(page))}`);
 
 		// Stop, confirmed: every row not dialed is skipped, for good.
 		await page.click('button#stop');
@@ -450,6 +459,15 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		const skippedRows = await page.$$eval('tr[data-status="skipped"] td.reason', (tds) => tds.map((td) => td.textContent));
 		assert.equal(skippedRows.length, N - stopped.dialed);
 		assert.ok(skippedRows.every((r) => r === 'stopped by the operator'));
+		// The figures of the calls made; no end to foresee.
+		const ended = stopped.calls.filter((c) => c.dialed_at !== undefined);
+		const answered = ended.filter((c) => c.status === 'completed' || c.answered_at !== undefined);
+		await page.waitForFunction((want) => document.getElementById('answer-rate').textContent === want,
+		    `${Math.round(100 * answered.length / ended.length)}% (${answered.length} of ${ended.length})`, { timeout: 5000 });
+		await page.waitForFunction((none) => document.getElementById('ends-at').textContent === none, NONE, { timeout: 5000 });
+		const r = await rates(page);
+		t.diagnostic(`stopped: ${JSON.stringify(r)}`);
+		assert.match(r.perHour, /^[1-9][\d,]*$/, 'calls per hour, from the calls just ended');
 		const settled = await waitSimSettled(sim, 1600);
 		assert.equal(settled.calls_placed, stopped.dialed, 'no call placed after the stop');
 		await page.screenshot({ path: path.join(ARTIFACTS, 'page-stopped.png'), fullPage: true });
@@ -559,8 +577,11 @@ test('a refused command says why for a moment, and the page follows /events', { 
 
 // What the settings cannot bring about yet (calling hours, redials, a
 // do-not-call list): the real page on the real stack, its GET /events
-// answered by the test with such a campaign.
-test('the waiting state, a row\'s later call, a pending redial and skipped rows are shown', { timeout: 60000 }, async (t) => {
+// answered by the test with such a campaign. Its figures are known: three
+// calls ended, one answered, all in the last 10 minutes of a campaign
+// older than that (18 an hour), three rows left: 10 minutes of calls once
+// the calling hours begin.
+test('the waiting state, a row\'s later call, a pending redial, skipped rows and the rates are shown', { timeout: 60000 }, async (t) => {
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	let browser;
 	t.after(() => browser?.close());
@@ -572,7 +593,7 @@ test('the waiting state, a row\'s later call, a pending redial and skipped rows 
 		const at = (ago) => now - ago;
 		const calls = [
 			{ row: 0, phone: '13018300000', status: 'completed', id: '1234', attempts: 1, calls: 2,
-			    dialed_at: at(60000), ringing_at: at(59000), answered_at: at(58000), ended_at: at(50000) },
+			    dialed_at: at(20 * 60000), ringing_at: at(59000), answered_at: at(58000), ended_at: at(50000) },
 			{ row: 1, phone: '13018300001', status: 'busy', id: '1235', attempts: 1, redial: true,
 			    dialed_at: at(40000), ended_at: at(39000) },
 			{ row: 2, phone: '13018300002', status: 'no-answer', id: '1236', attempts: 1, calls: 2, redial: true,
@@ -612,6 +633,16 @@ test('the waiting state, a row\'s later call, a pending redial and skipped rows 
 		// A skipped row looks ended, not like an idle one.
 		const look = (row) => page.$eval(`tr[data-row="${row}"] .badge`, (b) => getComputedStyle(b).backgroundColor);
 		assert.notEqual(await look(3), await look(4), 'skipped and idle differ');
+		assert.match(await page.textContent('#summary'), /^3 dialed, 0 in flight, 2 done \(1 skipped\), 2 waiting for a redial, of 5$/);
+		const r = await rates(page);
+		t.diagnostic(`rates: ${JSON.stringify(r)}`);
+		assert.equal(r.answer, '33% (1 of 3)', 'answered over ended, the skipped row left out');
+		assert.equal(r.perHour, '18');
+		const m = /^about (?:[A-Z][a-z]{2} )?(\d\d):(\d\d)$/.exec(r.endsAt);
+		assert.ok(m, `the end's time (${r.endsAt})`);
+		const end = new Date(until + 10 * 60000);
+		const off = Math.abs((Number(m[1]) * 60 + Number(m[2])) - (end.getHours() * 60 + end.getMinutes()));
+		assert.ok(off <= 1 || off >= 24 * 60 - 1, `the list ends 10 minutes into the calling hours (${r.endsAt})`);
 		await page.screenshot({ path: path.join(ARTIFACTS, 'page-waiting.png'), fullPage: true });
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 	});
