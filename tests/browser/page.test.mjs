@@ -53,20 +53,27 @@ async function dialFirstRow(page) {
 	    null, { timeout: 10000 });
 }
 
-// The state line's words, and waits for words matching re (a timeout
-// says what the page shows, the words beside the buttons included).
+// The state line's words, and waits for words matching re. A command
+// the page says it could not send ends the wait at once, unless refused
+// is true (a refusal expected); a timeout says what the page shows.
 const stateWords = async (page) => (await page.textContent('#state')).trim();
-async function waitState(page, re, timeout = 15000) {
+async function waitState(page, re, { timeout = 15000, refused = false } = {}) {
+	const shown = () => page.evaluate(() => [document.querySelector('#state')?.textContent.trim(),
+		document.querySelector('#call-status')?.textContent.trim()]).catch(() => []);
 	try {
-		await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#state')?.textContent.trim() || ''),
-		    re.source, { timeout });
+		await page.waitForFunction(({ src, refused }) => {
+			const said = document.querySelector('#call-status')?.textContent || '';
+			return new RegExp(src).test(document.querySelector('#state')?.textContent.trim() || '') ||
+			    (!refused && /^Could not /.test(said));
+		}, { src: re.source, refused }, { timeout });
 	} catch (e) {
-		const shown = await page.evaluate(() => [document.querySelector('#state')?.textContent,
-			document.querySelector('#call-status')?.textContent]).catch(() => []);
-		e.message += ` (waiting for ${re}; the state line says ${JSON.stringify(shown[0])}, ` +
-		    `beside the buttons ${JSON.stringify(shown[1])})`;
+		const [words, said] = await shown();
+		e.message += ` (waiting for ${re}; the state line says ${JSON.stringify(words)}, ` +
+		    `beside the buttons ${JSON.stringify(said)})`;
 		throw e;
 	}
+	const [words, said] = await shown();
+	assert.match(words, re, `the state line, while beside the buttons the page says ${JSON.stringify(said)}`);
 }
 
 // Each command button: hidden, disabled or enabled.
@@ -554,7 +561,8 @@ test('a refused command says why for a moment, and the page follows /events', { 
 		await waitState(page, /^Ready/);
 		held = new Promise((r) => { release = r; });
 		// Someone else stops the campaign; the page still says Ready.
-		assert.equal((await postJSON(`${st.base}/stop`)).status, 202);
+		const stop = await postJSON(`${st.base}/stop`);
+		assert.equal(stop.status, 202, `POST /stop through the web server: ${stop.status} ${stop.text.trim()}`);
 		await sleep(300);
 		assert.match(await stateWords(page), /^Ready/);
 		await page.click('button#call');
@@ -565,7 +573,7 @@ test('a refused command says why for a moment, and the page follows /events', { 
 		assert.match(said, /^Could not start: dialing has already started, or was stopped\.$/);
 		assert.equal(await page.isDisabled('button#call'), true, 'Call waits for /events');
 		release();
-		await waitState(page, /^Stopped by the operator before dialing began/);
+		await waitState(page, /^Stopped by the operator before dialing began/, { refused: true });
 		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
 		// Said for a moment, then gone.
 		await page.waitForFunction(() => document.querySelector('#call-status').textContent === '', null,
