@@ -1,9 +1,11 @@
 /*
  * NumDialer's page: the number list with each call's status, kept current by
- * a long-poll on GET /events, and the Call button (POST /call). Plain DOM, no
- * framework. Every row lives in a JS array (the model); a long list puts in
- * the DOM only the rows near the viewport, so 100,000 numbers render and
- * update as fast as nine.
+ * a long-poll on GET /events; the campaign's state in words, and the
+ * operator's commands (POST /call, /pause, /resume, /stop), each button shown
+ * only in the states where its command applies. Plain DOM, no framework.
+ * Every row lives in a JS array (the model); a long list puts in the DOM only
+ * the rows near the viewport, so 100,000 numbers render and update as fast
+ * as nine.
  */
 'use strict';
 
@@ -35,27 +37,74 @@
 	 * before they are cleared, so a page left open does not grow. */
 	const MEASURES_MAX = 1000;
 
+	/* The summary's rates: calls per hour over the calls ended in the
+	 * last RATE_WINDOW_MS, figured again every RATES_EVERY_MS (never per
+	 * row or per answer). A campaign younger than the window is measured
+	 * over its age, RATE_SPAN_MIN_MS at least. */
+	const RATE_WINDOW_MS = 10 * 60 * 1000;
+	const RATE_SPAN_MIN_MS = 60 * 1000;
+	const RATES_EVERY_MS = 1000;
+	const HOUR_MS = 3600 * 1000;
+	const NONE = '\u2014';
+	/* A command's refusal or failure is shown this long. */
+	const MESSAGE_MS = 5000;
+	/* After a command's answer its buttons wait for GET /events to show
+	 * what it did, at most this long. */
+	const HOLD_MS = 3000;
+
 	const IN_FLIGHT = new Set(['dialing', 'ringing', 'answered']);
 	const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed',
-		'canceled']);
-	const ALL_DONE = 'Every number has been dialed.';
+		'canceled', 'skipped']);
+	/* The operator's commands: the route, and the words while it is sent
+	 * and when it is refused. */
+	const COMMANDS = {
+		call: { path: '/call', doing: 'Starting\u2026',
+		    failed: 'Could not start' },
+		pause: { path: '/pause', doing: 'Pausing\u2026',
+		    failed: 'Could not pause' },
+		resume: { path: '/resume', doing: 'Resuming\u2026',
+		    failed: 'Could not resume' },
+		stop: { path: '/stop', doing: 'Stopping\u2026',
+		    failed: 'Could not stop' },
+	};
+	/* The commands that apply in each state /events names. */
+	const APPLIES = {
+		unknown: [],
+		ready: ['call', 'stop'],
+		dialing: ['pause', 'stop'],
+		waiting: ['pause', 'stop'],
+		paused: ['resume', 'stop'],
+		stopped: [],
+		finished: [],
+	};
+	/* Where focus goes when the button pressed leaves: its counterpart,
+	 * else the state line. */
+	const FOCUS_NEXT = { call: 'pause', pause: 'resume', resume: 'pause',
+		stop: null };
+	const STOP_QUESTION = 'Stop dialing for good? Every number not ' +
+	    'dialed yet will be skipped and no new call placed; calls in ' +
+	    'flight go on to their end. This cannot be undone.';
 	const RESTARTED = 'The dialer restarted: its earlier state is gone. ' +
 	    'The list below is the new run\u2019s.';
 
 	const $ = (id) => document.getElementById(id);
 	const ui = {
 		call: $('call'),
+		pause: $('pause'),
+		resume: $('resume'),
+		stop: $('stop'),
 		callStatus: $('call-status'),
+		state: $('state'),
 		notice: $('notice'),
 		noticeText: $('notice-text'),
 		retry: $('retry'),
-		paused: $('paused'),
-		pausedText: $('paused-text'),
-		resume: $('resume'),
 		restarted: $('restarted'),
 		restartedText: $('restarted-text'),
 		dismiss: $('dismiss'),
 		summary: $('summary'),
+		answerRate: $('answer-rate'),
+		callRate: $('call-rate'),
+		endsAt: $('ends-at'),
 		progress: $('progress'),
 		table: $('numbers'),
 		headRow: $('head-row'),
@@ -71,9 +120,31 @@
 		calls: [],
 		counts: new Map(),	/* status word -> rows in it */
 		totals: null,		/* the server's total/dialed/in_flight/done */
-		/* 'unknown' until the first answer, then 'ready', 'sending' or
-		 * 'started'; only 'ready' enables the button. */
-		call: 'unknown',
+		/* The campaign's state as /events last named it: 'unknown'
+		 * until the first answer, then a key of APPLIES. */
+		phase: 'unknown',
+	};
+
+	/* What the rates are figured from, kept as rows change: rows whose
+	 * call ended (a skipped row had none), those of them answered, and
+	 * the calls ended per second of the window (seconds before since are
+	 * forgotten). */
+	const tally = {
+		ended: 0,
+		answered: 0,
+		ends: new Map(),	/* epoch second -> calls ended in it */
+		since: 0,
+		first: Infinity,	/* the earliest dialed_at: dialing began */
+	};
+
+	/* The operator's command under way, and what follows it. */
+	const cmd = {
+		busy: null,		/* the command sent, until its answer */
+		since: null,		/* the version known when it was sent */
+		holdUntil: 0,		/* until then, or a newer version, the
+					 * buttons wait for /events */
+		pressed: null,		/* its button, for focus to follow */
+		messageTimer: null,
 	};
 
 	/* What the DOM shows: rows [first, end) of the model, each through a
@@ -101,15 +172,45 @@
 		state.counts.set(status, (state.counts.get(status) || 0) + delta);
 	}
 
+	/* Counts call in the rates' figures (delta +1), or takes it out (-1).
+	 * Answered: completed (answered and ended), or marked answered. */
+	function tallyCall(call, delta) {
+		if (!call)
+			return;
+		if (delta > 0 && typeof call.dialed_at === 'number' &&
+		    call.dialed_at < tally.first)
+			tally.first = call.dialed_at;
+		const status = statusOf(call);
+		if (!TERMINAL.has(status) || status === 'skipped')
+			return;
+		tally.ended += delta;
+		if (status === 'completed' || typeof call.answered_at === 'number')
+			tally.answered += delta;
+		if (typeof call.ended_at !== 'number')
+			return;
+		const second = Math.floor(call.ended_at / 1000);
+		if (second < tally.since)
+			return;
+		const n = (tally.ends.get(second) || 0) + delta;
+		if (n > 0)
+			tally.ends.set(second, n);
+		else
+			tally.ends.delete(second);
+	}
+
 	/* Takes a full list as the model. */
 	function setModel(calls) {
 		state.calls = new Array(calls.length);
 		state.counts = new Map();
+		tally.ended = tally.answered = tally.since = 0;
+		tally.ends = new Map();
+		tally.first = Infinity;
 		for (let i = 0; i < calls.length; i++) {
 			const c = calls[i];
 			const index = Number.isInteger(c.row) ? c.row : i;
 			state.calls[index] = c;
 			countStatus(statusOf(c), +1);
+			tallyCall(c, +1);
 		}
 	}
 
@@ -128,6 +229,8 @@
 			const before = statusOf(old);
 			const after = statusOf(c);
 			state.calls[c.row] = c;
+			tallyCall(old, -1);
+			tallyCall(c, +1);
 			if (before !== after) {
 				countStatus(before, -1);
 				countStatus(after, +1);
@@ -160,11 +263,13 @@
 			phoneCell: cell(tr, 'td', 'phone'),
 			statusCell: cell(tr, 'td', 'status'),
 			badge: document.createElement('span'),
+			callsCell: cell(tr, 'td', 'calls'),
 			idCell: cell(tr, 'td', 'id'),
 			timeCell: cell(tr, 'td', 'time'),
 			reasonCell: cell(tr, 'td', 'reason'),
 			phone: '',
 			status: '',
+			calls: '',
 			id: '',
 			at: 0,
 			reason: '',
@@ -205,6 +310,16 @@
 		    pad(d.getSeconds());
 	}
 
+	/* Which call of its row this is (redials counted) when not the first,
+	 * and whether another will follow. */
+	function callsOf(call) {
+		const calls = Number.isInteger(call.calls) && call.calls > 1 ?
+		    'call ' + call.calls : '';
+		if (call.redial !== true)
+			return calls;
+		return calls === '' ? 'redial pending' : calls + ', redial pending';
+	}
+
 	/* Writes call's fields into row's cells, touching only what differs. */
 	function paint(row, call) {
 		const phone = call.phone == null ? '' : String(call.phone);
@@ -228,6 +343,11 @@
 			} else {
 				row.timeCell.replaceChildren();
 			}
+		}
+		const calls = callsOf(call);
+		if (calls !== row.calls) {
+			row.calls = calls;
+			row.callsCell.textContent = calls;
 		}
 		const reason = call.reason == null ? '' : String(call.reason);
 		if (reason !== row.reason) {
@@ -395,8 +515,10 @@
 			else if (TERMINAL.has(status))
 				done += n;
 		}
-		return { total: state.calls.length, dialed: inFlight + done,
-		    in_flight: inFlight, done: done };
+		const skipped = state.counts.get('skipped') || 0;
+		return { total: state.calls.length,
+		    dialed: inFlight + done - skipped, in_flight: inFlight,
+		    done: done };
 	}
 
 	function num(n) {
@@ -405,40 +527,231 @@
 		return s;
 	}
 
-	function renderSummary() {
+	/* The server's totals, else the page's own count. */
+	function totals() {
 		const local = localTotals();
 		const t = {};
 		for (const k of ['total', 'dialed', 'in_flight', 'done']) {
 			const v = state.totals && state.totals[k];
 			t[k] = Number.isInteger(v) ? v : local[k];
 		}
-		ui.summary.replaceChildren(num(t.dialed), ' dialed, ',
-		    num(t.in_flight), ' in flight, ', num(t.done), ' done, of ',
-		    num(t.total));
+		const redials = state.totals && state.totals.redials;
+		t.redials = Number.isInteger(redials) ? redials : 0;
+		return t;
+	}
+
+	function renderSummary() {
+		const t = totals();
+		const skipped = state.counts.get('skipped') || 0;
+		const parts = [num(t.dialed), ' dialed, ', num(t.in_flight),
+		    ' in flight, ', num(t.done), ' done'];
+		if (skipped > 0)
+			parts.push(' (', num(skipped), ' skipped)');
+		if (t.redials > 0)
+			parts.push(', ', num(t.redials), ' waiting for a redial');
+		parts.push(', of ', num(t.total));
+		ui.summary.replaceChildren(...parts);
 		ui.progress.max = Math.max(t.total, 1);
 		ui.progress.value = t.done;
 	}
 
-	function setCall(next, message) {
-		state.call = next;
-		ui.call.disabled = next !== 'ready';
-		if (message !== undefined)
-			ui.callStatus.textContent = message;
+	function setText(el, text) {
+		if (el.textContent !== text)
+			el.textContent = text;
 	}
 
-	/* The dialer paused by itself (a failing API) or was paused: why, and
-	 * the way on. Shown while /events says "paused". */
-	function renderPause(ev) {
-		const paused = ev.state === 'paused';
-		const text = paused ? 'Dialing is paused: ' +
-		    String(ev.pause_reason || 'no reason given') +
-		    '. Calls in flight go on; no new call is placed.' : '';
-		if (ui.pausedText.textContent !== text)
-			ui.pausedText.textContent = text;
-		if (ui.paused.hidden === paused) {
-			ui.paused.hidden = !paused;
-			ui.resume.disabled = false;
+	/* Calls per hour over the window, or null before any call ended. */
+	function callsPerHour(now) {
+		const since = Math.floor((now - RATE_WINDOW_MS) / 1000);
+		if (since > tally.since) {
+			for (const second of tally.ends.keys())
+				if (second < since)
+					tally.ends.delete(second);
+			tally.since = since;
 		}
+		if (tally.ended === 0)
+			return null;
+		let recent = 0;
+		for (const n of tally.ends.values())
+			recent += n;
+		const age = tally.first < Infinity ? now - tally.first :
+		    RATE_WINDOW_MS;
+		const span = Math.min(RATE_WINDOW_MS, Math.max(RATE_SPAN_MIN_MS,
+		    age));
+		return recent * HOUR_MS / span;
+	}
+
+	/* When dialing goes on: now, or once the wait is over. */
+	function resumesAt(now) {
+		const until = state.totals && state.totals.waiting_until;
+		return state.phase === 'waiting' && typeof until === 'number' &&
+		    until > now ? until : now;
+	}
+
+	/* The answer rate, calls per hour and the time the list should end
+	 * at that rate (while dialing goes on, counted from the end of a
+	 * wait); a dash when unknown. */
+	function renderRates() {
+		const now = Date.now();
+		setText(ui.answerRate, tally.ended === 0 ? NONE :
+		    Math.round(100 * tally.answered / tally.ended) + '% (' +
+		    tally.answered.toLocaleString('en-US') + ' of ' +
+		    tally.ended.toLocaleString('en-US') + ')');
+		const perHour = callsPerHour(now);
+		setText(ui.callRate, perHour === null ? NONE :
+		    Math.round(perHour).toLocaleString('en-US'));
+		const t = totals();
+		const left = t.total - t.done;
+		const going = state.phase === 'dialing' || state.phase === 'waiting';
+		setText(ui.endsAt, going && left > 0 && perHour > 0 ?
+		    'about ' + when(resumesAt(now) + left / perHour * HOUR_MS) :
+		    NONE);
+	}
+
+	function capital(text) {
+		return text.charAt(0).toUpperCase() + text.slice(1);
+	}
+
+	/* A moment to come, on the local clock: its time of day, with its day
+	 * when it is not today. */
+	function when(ms) {
+		const d = new Date(ms);
+		const hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
+		const now = new Date();
+		if (d.toDateString() === now.toDateString())
+			return hm;
+		const days = (ms - now.getTime()) / 86400000;
+		const day = days > -1 && days < 6 ? { weekday: 'short' } :
+		    { month: 'short', day: 'numeric' };
+		return d.toLocaleDateString('en-US', day) + ' ' + hm;
+	}
+
+	/* The campaign's state as /events names it (an older server names
+	 * none: started or not). */
+	function phaseOf(ev) {
+		if (typeof ev.state === 'string' && APPLIES[ev.state])
+			return ev.state;
+		return ev.started === true ? 'dialing' : 'ready';
+	}
+
+	/* A reason the server gives, as the end of a sentence. */
+	function reasonOf(value, none) {
+		const text = value == null ? '' : String(value).replace(/\.+$/, '');
+		return text === '' ? none : text;
+	}
+
+	function pausedWords(ev) {
+		const why = reasonOf(ev.pause_reason, 'no reason given');
+		return [/^paused\b/i.test(why) ? capital(why) : 'Paused: ' + why,
+		    'Calls in flight go on; no new call is placed.'];
+	}
+
+	function waitingWords(ev) {
+		const why = capital(reasonOf(ev.waiting_reason, 'waiting'));
+		const until = ev.waiting_until;
+		return [why + (typeof until === 'number' && until > 0 ?
+		    ', until ' + when(until) : ''), ''];
+	}
+
+	/* The state in words: what it is, then what it means, if anything. */
+	function stateWords(ev) {
+		switch (state.phase) {
+		case 'ready':
+			return ['Ready', 'Press Call to start dialing.'];
+		case 'dialing':
+			return ['Dialing', Number.isInteger(ev.limit) && ev.limit > 0 ?
+			    'Up to ' + ev.limit + ' calls at a time.' : ''];
+		case 'paused':
+			return pausedWords(ev);
+		case 'waiting':
+			return waitingWords(ev);
+		case 'stopped':
+			return ev.started === true ? ['Stopped by the operator',
+			    'No new call is placed; every number not dialed is ' +
+			    'skipped.'] : ['Stopped by the operator before dialing ' +
+			    'began', 'Every number is skipped.'];
+		case 'finished':
+			return ['Finished', 'No number is left to dial.'];
+		}
+		return ['Connecting to the dialer', ''];
+	}
+
+	/* The state line, a polite live region: written only when its words
+	 * change, so a state is announced once. */
+	function renderState(ev) {
+		state.phase = phaseOf(ev);
+		const [head, detail] = stateWords(ev);
+		const text = head + '.' + (detail ? ' ' + detail : '');
+		if (ui.state.dataset.state !== state.phase)
+			ui.state.dataset.state = state.phase;
+		if (ui.state.textContent !== text) {
+			const strong = document.createElement('strong');
+			strong.textContent = head + '.';
+			ui.state.replaceChildren(...(detail ? [strong, ' ' + detail] :
+			    [strong]));
+		}
+		renderControls();
+	}
+
+	/* Whether a command answered lately waits for /events to show what
+	 * it did. */
+	function held() {
+		return cmd.holdUntil > Date.now() && state.version !== null &&
+		    cmd.since !== null && state.version <= cmd.since;
+	}
+
+	function applies(name) {
+		return APPLIES[state.phase].includes(name);
+	}
+
+	/* Call is always there, enabled only while it applies; the other
+	 * buttons are there only while theirs applies. While a command is
+	 * under way every button waits. */
+	function renderControls() {
+		const wait = cmd.busy !== null || held();
+		for (const name of ['pause', 'resume', 'stop']) {
+			const hide = !applies(name);
+			if (ui[name].hidden !== hide)
+				ui[name].hidden = hide;
+			ui[name].disabled = wait;
+		}
+		ui.call.disabled = wait || !applies('call');
+		if (!wait)
+			followFocus();
+	}
+
+	/* Once a command has had its effect, keeps the keyboard where it was:
+	 * on the button pressed if it is still there, else its counterpart
+	 * (Pause and Resume take turns), else the state line. Unless the
+	 * operator has moved on meanwhile. */
+	function followFocus() {
+		const pressed = cmd.pressed;
+		cmd.pressed = null;
+		if (pressed === null)
+			return;
+		const at = document.activeElement;
+		if (at !== null && at !== document.body && at !== ui[pressed])
+			return;
+		const usable = (name) => name !== null && !ui[name].hidden &&
+		    !ui[name].disabled;
+		const next = FOCUS_NEXT[pressed];
+		const to = usable(pressed) ? ui[pressed] :
+		    usable(next) ? ui[next] : ui.state;
+		if (to !== at)
+			to.focus();
+	}
+
+	/* Shows text beside the buttons; a brief one goes after MESSAGE_MS. */
+	function showMessage(text, brief) {
+		window.clearTimeout(cmd.messageTimer);
+		cmd.messageTimer = null;
+		ui.callStatus.textContent = text;
+		if (brief && text !== '')
+			cmd.messageTimer = window.setTimeout(() => {
+				cmd.messageTimer = null;
+				if (ui.callStatus.textContent === text)
+					ui.callStatus.textContent = '';
+			}, MESSAGE_MS);
 	}
 
 	/* Stays until the operator dismisses it: the earlier run's calls are
@@ -509,8 +822,9 @@
 			if (ev.journal !== true)
 				showRestarted();
 			pending = new Set();
-			state.call = 'unknown';
-			ui.callStatus.textContent = '';
+			cmd.since = null;
+			cmd.holdUntil = 0;
+			showMessage('', false);
 		}
 		if (ev.full) {
 			const same = !restarted && instance === state.instance &&
@@ -534,18 +848,11 @@
 		state.version = ev.version;
 		state.totals = ev;
 		renderSummary();
-		renderPause(ev);
+		renderState(ev);
+		if (ev.full)
+			renderRates();
 		if (!first && !restarted)
 			announce(changed);
-		if (ev.started === true && state.call !== 'started')
-			setCall('started', ui.callStatus.textContent ||
-			    'Dialing is under way.');
-		else if (ev.started === false && state.call === 'unknown')
-			setCall('ready');
-		if (ev.started === true && state.calls.length > 0 &&
-		    localTotals().done === state.calls.length &&
-		    ui.callStatus.textContent !== ALL_DONE)
-			ui.callStatus.textContent = ALL_DONE;
 		return true;
 	}
 
@@ -689,58 +996,82 @@
 		}
 	}
 
-	/* ---- the Call button ---- */
+	/* ---- the operator's commands ---- */
 
-	async function onCall() {
-		if (state.call !== 'ready')
-			return;
-		setCall('sending', 'Starting\u2026');
-		let res;
-		try {
-			res = await fetch('/call', { method: 'POST', cache: 'no-store',
-			    headers: { Accept: 'application/json' } });
-		} catch (err) {
-			/* Nothing reached the server: nothing started, try again. */
-			setCall('ready', 'Could not reach the server. Try again.');
-			return;
-		}
-		/* The server heard the request: the button stays disabled. */
-		if (res.status === 202)
-			setCall('started', 'Dialing started.');
-		else if (res.status === 409)
-			setCall('started', 'Dialing had already started.');
-		else
-			setCall('started', 'The server answered ' + res.status +
-			    '. Reload the page to try again.');
+	/* After an answer: the buttons wait for /events to show what the
+	 * command did (a newer version), HOLD_MS at most. */
+	function hold() {
+		cmd.holdUntil = Date.now() + HOLD_MS;
+		window.setTimeout(renderControls, HOLD_MS + 50);
 	}
 
-	/* ---- the Resume button ---- */
-
-	async function onResume() {
-		ui.resume.disabled = true;
+	/* What the server said when it refused. */
+	async function errorOf(res) {
 		try {
-			const res = await fetch('/resume', { method: 'POST',
-			    cache: 'no-store', headers: { Accept: 'application/json' } });
-			/* 409: not paused any more; the next answer hides it. */
-			if (res.status !== 202 && res.status !== 409)
-				ui.resume.disabled = false;
+			const body = await res.json();
+			if (body && typeof body.error === 'string')
+				return body.error;
+		} catch (e) { /* no explanation */ }
+		return '';
+	}
+
+	/* Sends a command (a key of COMMANDS) if it applies now; Stop only
+	 * once the operator confirms it. A refusal (409) is shown briefly;
+	 * either way the buttons then follow /events. */
+	async function send(name) {
+		if (cmd.busy !== null || !applies(name))
+			return;
+		if (name === 'stop' && !window.confirm(STOP_QUESTION))
+			return;
+		const c = COMMANDS[name];
+		cmd.busy = name;
+		cmd.since = state.version;
+		cmd.pressed = name;
+		showMessage(c.doing, false);
+		renderControls();
+		let res = null;
+		let said = '';
+		try {
+			res = await fetch(c.path, { method: 'POST', cache: 'no-store',
+			    headers: { Accept: 'application/json' } });
+			if (res.status !== 202)
+				said = await errorOf(res);
 		} catch (err) {
-			ui.resume.disabled = false;
+			res = null;
 		}
+		cmd.busy = null;
+		if (res === null) {
+			/* Nothing reached the server: nothing changed. */
+			showMessage(c.failed + ': the server could not be ' +
+			    'reached. Try again.', true);
+		} else {
+			hold();
+			if (res.status === 202)
+				showMessage('', false);
+			else if (res.status === 409)
+				showMessage(c.failed + ': ' + reasonOf(said,
+				    'the dialer is not in a state for it') + '.', true);
+			else
+				showMessage(c.failed + ': the server answered ' +
+				    res.status + (said ? ' (' + said + ')' : '') + '.',
+				    true);
+		}
+		renderControls();
 		if (wake)
 			wake();
 	}
 
-	ui.call.addEventListener('click', onCall);
-	ui.resume.addEventListener('click', onResume);
+	for (const name of Object.keys(COMMANDS))
+		ui[name].addEventListener('click', () => send(name));
 	ui.retry.addEventListener('click', () => { if (wake) wake(); });
 	ui.dismiss.addEventListener('click', () => {
 		ui.restarted.hidden = true;
-		ui.call.focus();
+		(ui.call.disabled ? ui.state : ui.call).focus();
 	});
 	window.addEventListener('online', () => { if (wake) wake(); });
 	window.addEventListener('scroll', () => schedulePlace(false),
 	    { passive: true });
 	window.addEventListener('resize', () => schedulePlace(true));
+	window.setInterval(renderRates, RATES_EVERY_MS);
 	poll();
 })();

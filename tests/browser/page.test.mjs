@@ -2,14 +2,15 @@
 // idle, one click on Call, statuses moving without a reload, all completed,
 // the same after a reload, no console errors; a long list rendered
 // windowed; the notice after the FastCGI program restarts without a
-// journal.
+// journal; the state line and the Pause, Resume and Stop buttons.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import {
-	withSession, getJSON, waitSimSettled, writeNumbers, DEFAULT_ROWS, TERMINAL, ARTIFACTS,
+	withSession, getJSON, postJSON, eventsUntil, waitSimSettled, writeNumbers, DEFAULT_ROWS, TERMINAL, ARTIFACTS,
 } from '../system/harness.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-quic', '--disable-gpu', '--disable-background-networking',
@@ -51,6 +52,48 @@ async function dialFirstRow(page) {
 	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
 	    null, { timeout: 10000 });
 }
+
+// The state line's words, and waits for words matching re. A command
+// the page says it could not send ends the wait at once, unless refused
+// is true (a refusal expected); a timeout says what the page shows.
+const stateWords = async (page) => (await page.textContent('#state')).trim();
+async function waitState(page, re, { timeout = 15000, refused = false } = {}) {
+	const shown = () => page.evaluate(() => [document.querySelector('#state')?.textContent.trim(),
+		document.querySelector('#call-status')?.textContent.trim()]).catch(() => []);
+	try {
+		await page.waitForFunction(({ src, refused }) => {
+			const said = document.querySelector('#call-status')?.textContent || '';
+			return new RegExp(src).test(document.querySelector('#state')?.textContent.trim() || '') ||
+			    (!refused && /^Could not /.test(said));
+		}, { src: re.source, refused }, { timeout });
+	} catch (e) {
+		const [words, said] = await shown();
+		e.message += ` (waiting for ${re}; the state line says ${JSON.stringify(words)}, ` +
+		    `beside the buttons ${JSON.stringify(said)})`;
+		throw e;
+	}
+	const [words, said] = await shown();
+	assert.match(words, re, `the state line, while beside the buttons the page says ${JSON.stringify(said)}`);
+}
+
+// Each command button: hidden, disabled or enabled.
+const buttons = (page) => page.evaluate(() => Object.fromEntries(['call', 'pause', 'resume', 'stop'].map((id) => {
+	const b = document.getElementById(id);
+	return [id, b.hidden || !b.checkVisibility() ? 'hidden' : b.disabled ? 'disabled' : 'enabled'];
+})));
+async function waitButtons(page, want, timeout = 10000) {
+	for (const deadline = Date.now() + timeout; ;) {
+		const got = await buttons(page);
+		if (JSON.stringify(got) === JSON.stringify(want)) return;
+		if (Date.now() > deadline) assert.deepEqual(got, want, 'the buttons shown');
+		await sleep(50);
+	}
+}
+
+// The summary's rates as shown.
+const rates = (page) => page.evaluate(() => ({ answer: document.getElementById('answer-rate').textContent,
+	perHour: document.getElementById('call-rate').textContent, endsAt: document.getElementById('ends-at').textContent }));
+const NONE = '\u2014';
 
 const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
 
@@ -286,7 +329,7 @@ test('a restart with a journal resyncs silently', { timeout: 60000 }, async (t) 
 	});
 });
 
-test('a pause is shown with its reason and a Resume button that goes on', { timeout: 60000 }, async (t) => {
+test('an automatic pause is said in the state line, with the one Resume button that goes on', { timeout: 60000 }, async (t) => {
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	let browser;
 	t.after(() => browser?.close());
@@ -304,12 +347,16 @@ test('a pause is shown with its reason and a Resume button that goes on', { time
 		await page.goto(st.base + '/', { waitUntil: 'load' });
 		await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, list.length,
 		    { timeout: 10000 });
-		assert.equal(await page.locator('#paused').isVisible(), false);
+		await waitState(page, /^Ready/);
+		assert.deepEqual(await buttons(page), { call: 'enabled', pause: 'hidden', resume: 'hidden', stop: 'enabled' });
 		await page.click('button#call');
-		await page.locator('#paused').waitFor({ state: 'visible', timeout: 15000 });
-		const text = await page.locator('#paused-text').textContent();
-		t.diagnostic(`notice: ${text}`);
-		assert.match(text, /Dialing is paused: 5 calls in a row could not be placed; the last: api answered HTTP 404/);
+		await waitState(page, /^Paused: /);
+		const text = await stateWords(page);
+		t.diagnostic(`state: ${text}`);
+		assert.match(text, /^Paused: 5 calls in a row could not be placed; the last: api answered HTTP 404/);
+		assert.equal(await page.getAttribute('#state', 'role'), 'status', 'the state line is a polite live region');
+		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'enabled', stop: 'enabled' });
+		assert.equal(await page.locator('button:has-text("Resume")').count(), 1, 'one way to resume');
 		await page.screenshot({ path: path.join(ARTIFACTS, 'paused.png'), fullPage: true });
 		const failed = () => page.$$eval('tr[data-row] td.status',
 		    (tds) => tds.filter((td) => td.textContent.trim() === 'failed').length);
@@ -318,12 +365,293 @@ test('a pause is shown with its reason and a Resume button that goes on', { time
 		await page.click('button#resume');
 		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === 10, null, { timeout: 15000 });
-		await page.locator('#paused').waitFor({ state: 'visible', timeout: 15000 });
+		await waitState(page, /^Paused: /);
 		await page.waitForFunction(() => !document.querySelector('#resume').disabled, null, { timeout: 5000 });
 		await page.click('button#resume');
 		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === n, list.length, { timeout: 15000 });
-		await page.locator('#paused').waitFor({ state: 'hidden', timeout: 15000 });
+		await waitState(page, /^Finished/);
+		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
 		assert.deepEqual(problems, []);
+	});
+});
+
+// A list long enough, and webhooks slow enough (up to 1.5 s each, a call
+// 2 to 3 of them), that the operator's commands land mid-list.
+test('Pause holds new calls, Resume goes on, Stop skips every number not dialed', { timeout: 120000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	const N = 80;
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = Array.from({ length: N }, (_, i) => `1301820${String(i).padStart(4, '0')}`);
+		const numbers = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ delayMaxMs: 1500, seed: 23, numbers });
+		const st = await s.stack({ api: sim.url, numbers });
+		const events = async () => (await getJSON(`${st.base}/events`)).json;
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems);
+		const dialogs = [];
+		page.on('dialog', (d) => { dialogs.push(d.message()); d.accept(); });
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, N, { timeout: 10000 });
+		await waitState(page, /^Ready/);
+		assert.deepEqual(await buttons(page), { call: 'enabled', pause: 'hidden', resume: 'hidden', stop: 'enabled' });
+		assert.deepEqual(await rates(page), { answer: NONE, perHour: NONE, endsAt: NONE }, 'no figures before a call ends');
+
+		await page.click('button#call');
+		await waitState(page, /^Dialing/);
+		await waitButtons(page, { call: 'disabled', pause: 'enabled', resume: 'hidden', stop: 'enabled' });
+		await eventsUntil(st.base, (ev) => ev.dialed >= 4, 20000, 'four rows dialed');
+
+		// Pause: Resume takes Pause's place (and the keyboard's focus),
+		// the calls in flight end, and no row is dialed after them.
+		await page.click('button#pause');
+		await waitState(page, /^Paused by the operator/);
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'enabled', stop: 'enabled' });
+		t.diagnostic(`paused: ${await stateWords(page)}`);
+		assert.equal(await page.evaluate(() => document.activeElement?.id), 'resume', 'focus follows to Resume');
+		assert.equal(dialogs.length, 0, 'Pause asks nothing');
+		const calm = await eventsUntil(st.base, (ev) => ev.state === 'paused' && ev.in_flight === 0, 20000,
+		    'the calls in flight at the pause ended');
+		t.diagnostic(`paused with ${calm.dialed} rows dialed`);
+		assert.ok(calm.dialed < N, `the pause lands mid-list (${calm.dialed} of ${N} dialed)`);
+		await sleep(2000);
+		const still = await events();
+		assert.equal(still.state, 'paused');
+		assert.equal(still.dialed, calm.dialed, 'no row dialed while paused');
+		assert.equal(still.in_flight, 0);
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		    .filter((td) => td.textContent.trim() !== 'idle').length === n, calm.dialed, { timeout: 5000 });
+
+		await page.click('button#resume');
+		await waitState(page, /^Dialing/);
+		await waitButtons(page, { call: 'disabled', pause: 'enabled', resume: 'hidden', stop: 'enabled' });
+		assert.equal(await page.evaluate(() => document.activeElement?.id), 'pause', 'focus follows to Pause');
+		await eventsUntil(st.base, (ev) => ev.dialed >= calm.dialed + 3, 20000, 'dialing going on after Resume');
+		await page.waitForFunction(() => /^about /.test(document.getElementById('ends-at').textContent), null,
+		    { timeout: 5000 });
+		t.diagnostic(`dialing again: ${JSON.stringify(await rates(page))}`);
+
+		// Stop, confirmed: every row not dialed is skipped, for good.
+		await page.click('button#stop');
+		await waitState(page, /^Stopped by the operator/);
+		assert.equal(dialogs.length, 1, 'Stop asks first');
+		assert.match(dialogs[0], /Stop dialing for good\?/);
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
+		const stopped = await eventsUntil(st.base, (ev) => ev.state === 'stopped' && ev.in_flight === 0, 20000,
+		    'the calls in flight at the stop ended');
+		t.diagnostic(`stopped with ${stopped.dialed} rows dialed; state: ${await stateWords(page)}`);
+		assert.equal(stopped.started, true);
+		assert.ok(stopped.dialed > calm.dialed && stopped.dialed < N,
+		    `the stop lands mid-list (${stopped.dialed} of ${N} dialed)`);
+		assert.equal(stopped.done, N, 'every row is done');
+		const expected = stopped.calls.map((c) => c.status);
+		for (const c of stopped.calls) {
+			if (c.dialed_at === undefined) {
+				assert.equal(c.status, 'skipped', `row ${c.row}, never dialed, is skipped`);
+				assert.equal(c.reason, 'stopped by the operator');
+			} else {
+				assert.ok(TERMINAL.has(c.status) && c.status !== 'skipped', `row ${c.row} keeps its call (${c.status})`);
+			}
+		}
+		assert.equal(expected.filter((x) => x === 'skipped').length, N - stopped.dialed);
+		await page.waitForFunction((want) => {
+			const got = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
+			return JSON.stringify(got) === JSON.stringify(want);
+		}, expected, { timeout: 10000 });
+		const skippedRows = await page.$$eval('tr[data-status="skipped"] td.reason', (tds) => tds.map((td) => td.textContent));
+		assert.equal(skippedRows.length, N - stopped.dialed);
+		assert.ok(skippedRows.every((r) => r === 'stopped by the operator'));
+		// The figures of the calls made; no end to foresee.
+		const ended = stopped.calls.filter((c) => c.dialed_at !== undefined);
+		const answered = ended.filter((c) => c.status === 'completed' || c.answered_at !== undefined);
+		await page.waitForFunction((want) => document.getElementById('answer-rate').textContent === want,
+		    `${Math.round(100 * answered.length / ended.length)}% (${answered.length} of ${ended.length})`, { timeout: 5000 });
+		await page.waitForFunction((none) => document.getElementById('ends-at').textContent === none, NONE, { timeout: 5000 });
+		const r = await rates(page);
+		t.diagnostic(`stopped: ${JSON.stringify(r)}`);
+		assert.match(r.perHour, /^[1-9][\d,]*$/, 'calls per hour, from the calls just ended');
+		const settled = await waitSimSettled(sim, 1600);
+		assert.equal(settled.calls_placed, stopped.dialed, 'no call placed after the stop');
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-stopped.png'), fullPage: true });
+
+		await page.reload({ waitUntil: 'load' });
+		await waitState(page, /^Stopped by the operator/);
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
+		await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, N, { timeout: 10000 });
+		assert.deepEqual(await statuses(page), expected, 'the same after a reload');
+		assert.equal(dialogs.length, 1);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+test('Stop before Call skips every row and leaves Call disabled for good', { timeout: 60000 }, async (t) => {
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 100, seed: 29 });
+		const st = await s.stack({ api: sim.url });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems);
+		const posts = [];
+		page.on('request', (r) => { if (r.method() === 'POST') posts.push(new URL(r.url()).pathname); });
+		await openDefault(page, st.base);
+		await waitState(page, /^Ready/);
+
+		// Said no to: nothing is sent, nothing changes.
+		page.once('dialog', (d) => d.dismiss());
+		await page.click('button#stop');
+		await sleep(500);
+		assert.deepEqual(posts, [], 'a Stop not confirmed sends nothing');
+		assert.match(await stateWords(page), /^Ready/);
+		assert.deepEqual(await buttons(page), { call: 'enabled', pause: 'hidden', resume: 'hidden', stop: 'enabled' });
+
+		page.once('dialog', (d) => d.accept());
+		await page.click('button#stop');
+		await waitState(page, /^Stopped by the operator before dialing began/);
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		    .every((td) => td.textContent.trim() === 'skipped'), null, { timeout: 5000 });
+		assert.deepEqual(posts, ['/stop']);
+		const ev = (await getJSON(`${st.base}/events`)).json;
+		assert.equal(ev.state, 'stopped');
+		assert.equal(ev.started, false);
+		assert.deepEqual(ev.calls.map((c) => c.status), Array(DEFAULT_ROWS).fill('skipped'));
+
+		await page.reload({ waitUntil: 'load' });
+		await waitState(page, /^Stopped by the operator before dialing began/);
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
+		assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('skipped'));
+		assert.equal((await sim.stats()).calls_placed, 0);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+test('a refused command says why for a moment, and the page follows /events', { timeout: 60000 }, async (t) => {
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 100, seed: 31 });
+		const st = await s.stack({ api: sim.url });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems, [/^HTTP 409 for POST .*\/call$/, /^console error: .*status of 409/]);
+		// The page's long-polls go through here; while held, their
+		// answers wait, so the page does not know what another did.
+		let release = null;
+		let held = Promise.resolve();
+		await page.route('**/events*', async (route) => {
+			try {
+				const res = await route.fetch({ timeout: 40000 });
+				await held;
+				await route.fulfill({ response: res });
+			} catch {
+				// The stack or the page went away at the end.
+				await route.abort().catch(() => {});
+			}
+		});
+		await openDefault(page, st.base);
+		await waitState(page, /^Ready/);
+		held = new Promise((r) => { release = r; });
+		// Someone else stops the campaign; the page still says Ready.
+		const stop = await postJSON(`${st.base}/stop`);
+		assert.equal(stop.status, 202, `POST /stop through the web server: ${stop.status} ${stop.text.trim()}`);
+		await sleep(300);
+		assert.match(await stateWords(page), /^Ready/);
+		await page.click('button#call');
+		await page.waitForFunction(() => /^Could not start: /.test(document.querySelector('#call-status').textContent),
+		    null, { timeout: 5000 });
+		const said = (await page.textContent('#call-status')).trim();
+		t.diagnostic(`said: ${said}`);
+		assert.match(said, /^Could not start: dialing has already started, or was stopped\.$/);
+		assert.equal(await page.isDisabled('button#call'), true, 'Call waits for /events');
+		release();
+		await waitState(page, /^Stopped by the operator before dialing began/, { refused: true });
+		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
+		// Said for a moment, then gone.
+		await page.waitForFunction(() => document.querySelector('#call-status').textContent === '', null,
+		    { timeout: 10000 });
+		assert.equal((await sim.stats()).calls_placed, 0);
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+// What the settings cannot bring about yet (calling hours, redials, a
+// do-not-call list): the real page on the real stack, its GET /events
+// answered by the test with such a campaign. Its figures are known: three
+// calls ended, one answered, all in the last 10 minutes of a campaign
+// older than that (18 an hour), three rows left: 10 minutes of calls once
+// the calling hours begin.
+test('the waiting state, a row\'s later call, a pending redial, skipped rows and the rates are shown', { timeout: 60000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 100, seed: 37 });
+		const st = await s.stack({ api: sim.url });
+		const now = Date.now();
+		const until = now + 3 * 3600 * 1000;
+		const at = (ago) => now - ago;
+		const calls = [
+			{ row: 0, phone: '13018300000', status: 'completed', id: '1234', attempts: 1, calls: 2,
+			    dialed_at: at(20 * 60000), ringing_at: at(59000), answered_at: at(58000), ended_at: at(50000) },
+			{ row: 1, phone: '13018300001', status: 'busy', id: '1235', attempts: 1, redial: true,
+			    dialed_at: at(40000), ended_at: at(39000) },
+			{ row: 2, phone: '13018300002', status: 'no-answer', id: '1236', attempts: 1, calls: 2, redial: true,
+			    dialed_at: at(30000), ringing_at: at(29000), ended_at: at(20000) },
+			{ row: 3, phone: '13018300003', status: 'skipped', reason: 'do not call', attempts: 0, ended_at: at(70000) },
+			{ row: 4, phone: '13018300004', status: 'idle', attempts: 0 },
+		];
+		const envelope = { instance: 'feedc0de00000001', journal: false, version: 40, started: true,
+			state: 'waiting', waiting_reason: 'waiting for calling hours (08:00 America/Chicago)', waiting_until: until,
+			total: 5, dialed: 3, in_flight: 0, done: 2, redials: 2, limit: 3 };
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage();
+		const problems = [];
+		watch(page, problems);
+		await page.route('**/events*', async (route) => {
+			const full = !new URL(route.request().url()).searchParams.has('since');
+			// A long-poll with nothing new waits, as the server's would.
+			if (!full) await sleep(5000);
+			await route.fulfill({ contentType: 'application/json',
+			    body: JSON.stringify({ ...envelope, full, calls: full ? calls : [] }) }).catch(() => {});
+		});
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length === 5, null, { timeout: 10000 });
+		await waitState(page, /^Waiting/);
+		const d = new Date(until);
+		const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+		const words = await stateWords(page);
+		t.diagnostic(`state: ${words}`);
+		assert.match(words, new RegExp(`^Waiting for calling hours \\(08:00 America/Chicago\\), until ([A-Z][a-z]{2} )?${hm}\\.$`));
+		assert.equal(await page.getAttribute('#state', 'data-state'), 'waiting');
+		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'enabled', resume: 'hidden', stop: 'enabled' });
+
+		const cellsOf = (sel) => page.$$eval(`tr[data-row] ${sel}`, (tds) => tds.map((td) => td.textContent.trim()));
+		assert.deepEqual(await statuses(page), ['completed', 'busy', 'no-answer', 'skipped', 'idle']);
+		assert.deepEqual(await cellsOf('td.calls'), ['call 2', 'redial pending', 'call 2, redial pending', '', '']);
+		assert.deepEqual(await cellsOf('td.reason'), ['', '', '', 'do not call', '']);
+		// A skipped row looks ended, not like an idle one.
+		const look = (row) => page.$eval(`tr[data-row="${row}"] .badge`, (b) => getComputedStyle(b).backgroundColor);
+		assert.notEqual(await look(3), await look(4), 'skipped and idle differ');
+		assert.match(await page.textContent('#summary'), /^3 dialed, 0 in flight, 2 done \(1 skipped\), 2 waiting for a redial, of 5$/);
+		const r = await rates(page);
+		t.diagnostic(`rates: ${JSON.stringify(r)}`);
+		assert.equal(r.answer, '33% (1 of 3)', 'answered over ended, the skipped row left out');
+		assert.equal(r.perHour, '18');
+		const m = /^about (?:[A-Z][a-z]{2} )?(\d\d):(\d\d)$/.exec(r.endsAt);
+		assert.ok(m, `the end's time (${r.endsAt})`);
+		const end = new Date(until + 10 * 60000);
+		const off = Math.abs((Number(m[1]) * 60 + Number(m[2])) - (end.getHours() * 60 + end.getMinutes()));
+		assert.ok(off <= 1 || off >= 24 * 60 - 1, `the list ends 10 minutes into the calling hours (${r.endsAt})`);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-waiting.png'), fullPage: true });
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 	});
 });
