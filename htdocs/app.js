@@ -317,7 +317,9 @@
 		    'call ' + call.calls : '';
 		if (call.redial !== true)
 			return calls;
-		return calls === '' ? 'redial pending' : calls + ', redial pending';
+		const next = Number.isFinite(call.redial_at) ?
+		    'next call at ' + clock(call.redial_at) : 'redial pending';
+		return calls === '' ? next : calls + ', ' + next;
 	}
 
 	/* Writes call's fields into row's cells, touching only what differs. */
