@@ -176,3 +176,33 @@ for (const server of ['lighttpd', 'nginx']) {
 		});
 	});
 }
+
+test('with a journal, a pending redial and the list\'s time zones survive a restart', { timeout: 90000 }, async (t) => {
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = phones('1301812', 6);
+		const now = Date.now();
+		const hours = `${hhmm(new Date(now - 3600000))}-${hhmm(new Date(now + 3600000))}`;
+		const numbers = path.join(dir, 'numbers.txt');
+		await fs.writeFile(numbers, list.map((p, i) => (i === 3 ? `${p} Etc/GMT+6` : `${p} UTC`)).join('\n') + '\n');
+		const sim = await s.apisim({ delayMaxMs: 50, seed: 29, numbers: await writeNumbers(dir, 'sim.txt', list),
+		    paths: 'answer', extra: ['--path-for', `${list[1]}=busy`] });
+		const st = await s.stack({ api: sim.url, numbers, env: {
+			NUMDIALER_JOURNAL: path.join(dir, 'journal'), NUMDIALER_CALL_HOURS: hours,
+			NUMDIALER_REDIAL: 'busy', NUMDIALER_REDIAL_ATTEMPTS: '2', NUMDIALER_REDIAL_DELAY: '4',
+		} });
+		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+		const before = await eventsUntil(st.base, (ev) => ev.calls[1].redial === true && ev.in_flight === 0 &&
+		    ev.calls[5].status === 'completed', 20000, 'row 1 waiting for its redial');
+		process.kill(await st.fcgiPid(), 'SIGKILL');
+		const back = await eventsUntil(st.base, (ev) => ev.instance !== before.instance, 20000, 'the program back');
+		assert.equal(back.calls[1].redial, true, 'still waiting for its redial');
+		assert.equal(back.calls[1].redial_at, before.calls[1].redial_at);
+		assert.equal(back.calls[3].status, 'idle', 'the closed zone\'s row still waits');
+		const end = await eventsUntil(st.base, (ev) => ev.calls[1].calls === 2 && ev.calls[1].status === 'busy' &&
+		    ev.state === 'waiting', 30000, 'the redial placed and ended');
+		assert.match(end.waiting_reason, /Etc\/GMT\+6/);
+		await waitSimSettled(sim, 100);
+		assert.deepEqual((await sim.stats()).dialed, [list[0], list[1], list[2], list[4], list[5], list[1]]);
+	});
+});
