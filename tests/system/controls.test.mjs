@@ -151,3 +151,59 @@ test('with a journal, paused and stopped survive a restart', { timeout: 90000 },
 		assert.equal((await sim.stats()).calls_placed, before.dialed);
 	});
 });
+
+// Waits until the simulator has refused n POST /call.
+async function refusedBySim(sim, n) {
+	for (const deadline = Date.now() + 10000; ;) {
+		if ((await sim.stats()).calls_refused >= n) return;
+		if (Date.now() > deadline) throw new Error(`the simulator did not refuse ${n} POST /call in 10 s`);
+		await sleep(20);
+	}
+}
+
+test('a pause during a POST /call\'s retry wait holds the retry; a stop cancels it', { timeout: 60000 }, async (t) => {
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = phones(6);
+		const numbers = await writeNumbers(dir, 'numbers.txt', list);
+		// The first three POST /call are answered 503 with Retry-After: 1.
+		const sim = await s.apisim({ delayMaxMs: 50, seed: 31, numbers, extra: ['--fault', 'call-503=first:3'] });
+		const st = await s.stack({ api: sim.url, numbers });
+		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+		await refusedBySim(sim, 1);
+		assert.equal((await postJSON(`${st.base}/pause`)).status, 202);
+		await sleep(2500);
+		const held = await sim.stats();
+		assert.equal(held.calls_refused, 1, 'the retry due after 1 s was not sent while paused');
+		assert.equal(held.calls_placed, 0);
+		const ev = await events(st.base);
+		assert.equal(ev.state, 'paused');
+		assert.equal(ev.calls[0].status, 'dialing', 'row 0 keeps its slot');
+		assert.equal(ev.dialed, 1);
+		assert.equal((await postJSON(`${st.base}/resume`)).status, 202);
+		await eventsUntil(st.base, (e) => e.state === 'finished', 30000, 'the end');
+		await waitSimSettled(sim, 100);
+		const stats = await sim.stats();
+		assert.equal(stats.calls_refused, 3);
+		assert.deepEqual(stats.dialed, list, 'row 0 first, then the rest in order');
+	});
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = phones(6);
+		const numbers = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ delayMaxMs: 50, seed: 31, numbers, extra: ['--fault', 'call-503=first:3'] });
+		const st = await s.stack({ api: sim.url, numbers });
+		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+		await refusedBySim(sim, 1);
+		assert.equal((await postJSON(`${st.base}/stop`)).status, 202);
+		const ev = await events(st.base);
+		assert.equal(ev.state, 'stopped');
+		assert.equal(ev.in_flight, 0, 'the waiting row left its slot');
+		assert.deepEqual(ev.calls.map((c) => c.status), Array(6).fill('skipped'));
+		assert.equal(ev.calls[0].reason, 'stopped by the operator');
+		await sleep(2000);
+		const stats = await sim.stats();
+		assert.equal(stats.calls_refused, 1, 'the retry was not sent');
+		assert.equal(stats.calls_placed, 0);
+	});
+});
