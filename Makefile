@@ -3,6 +3,8 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
+# The release, from VERSION: numdialer.fcgi --version and the page's footer.
+VERSION := $(shell cat VERSION)
 PKG_CONFIG ?= pkg-config
 
 BUILD := build
@@ -15,7 +17,7 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE $(WARN) $(HARDEN) $(CFLAGS) $(CFLAGS_SAN) -pthread
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DNUMDIALER_VERSION='"$(VERSION)"' $(WARN) $(HARDEN) $(CFLAGS) $(CFLAGS_SAN) -pthread
 ALL_LDFLAGS := $(LDFLAGS) $(CFLAGS_SAN) -pthread
 
 FCGI_LIBS := $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
@@ -63,6 +65,9 @@ $(SIM_BIN): $(SIM_OBJ)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DIALER_CFLAGS) -c -o $@ $<
+
+# The one object that names the version.
+$(BUILD)/main.o: VERSION
 
 $(BUILD)/sim/%.o: src/sim/%.c $(wildcard src/sim/*.h) src/util.h | $(BUILD)/sim
 	$(CC) $(ALL_CFLAGS) $(SIM_CFLAGS) -Isrc -c -o $@ $<

@@ -110,6 +110,7 @@
 		headRow: $('head-row'),
 		tbody: $('rows'),
 		live: $('live'),
+		programVersion: $('program-version'),
 	};
 
 	/* What the page knows: calls[i] is row i's latest call as the server
@@ -849,6 +850,9 @@
 		state.instance = instance;
 		state.version = ev.version;
 		state.totals = ev;
+		/* The footer: the release of the program that answers. */
+		if (typeof ev.program_version === 'string')
+			ui.programVersion.textContent = ev.program_version;
 		renderSummary();
 		renderState(ev);
 		if (ev.full)

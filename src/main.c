@@ -57,6 +57,11 @@
 #define MAIN_STOP_WAIT_MS 5000      /* for the request threads to leave */
 #define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + 1024)
 #define MAIN_ERR_MAX 1024
+
+/* The release (the VERSION file), given by the Makefile. */
+#ifndef NUMDIALER_VERSION
+#error "NUMDIALER_VERSION is not defined: build with make"
+#endif
 #define MAIN_INSTANCE_BYTES (HUB_INSTANCE_LEN / 2)
 
 /* What the request threads share with the main thread. */
@@ -485,6 +490,7 @@ main_campaign(struct main_run *m, struct numbers *numbers)
 	}
 	hub->process.instance = hub->instance;
 	hub->process.journal = hub->journal != NULL;
+	hub->process.version = NUMDIALER_VERSION;
 	return main_rules(m);
 }
 
@@ -777,10 +783,13 @@ main(int argc, char **argv)
 	bool check = false;
 
 	memset(&numbers, 0, sizeof(numbers));
-	if (argc == 2 && strcmp(argv[1], "--check") == 0) {
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		return printf("numdialer %s\n", NUMDIALER_VERSION) > 0 &&
+		    fflush(stdout) == 0 ? 0 : 1;
+	} else if (argc == 2 && strcmp(argv[1], "--check") == 0) {
 		check = true;
 	} else if (argc != 1) {
-		fprintf(stderr, "usage: %s [--check]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--check | --version]\n", argv[0]);
 		return 1;
 	}
 	if (settings_load(&settings, getenv("NUMDIALER_CONF"), err,

@@ -186,7 +186,7 @@ render_row(size_t row, void *arg)
  * out of memory. The caller puts it. */
 static struct json_object *
 render_envelope(const struct campaign *c, const char *instance,
-    bool journal, bool full)
+    const char *program_version, bool journal, bool full)
 {
 	struct json_object *root = json_object_new_object();
 	struct campaign_counts counts;
@@ -201,6 +201,9 @@ render_envelope(const struct campaign *c, const char *instance,
 	fail |= util_json_put(root, "instance",
 	    json_object_new_string(instance != NULL ? instance : ""));
 	fail |= util_json_put(root, "journal", json_object_new_boolean(journal));
+	if (program_version != NULL)
+		fail |= util_json_put(root, "program_version",
+		    json_object_new_string(program_version));
 	fail |= util_json_put(root, "version",
 	    json_object_new_uint64(campaign_version(c)));
 	fail |= util_json_put(root, "full", json_object_new_boolean(full));
@@ -246,7 +249,7 @@ render_events(const struct campaign *c, const struct render_process *p,
 		o.cap += n * RENDER_ROW_GUESS;
 	o.buf = malloc(o.cap);
 	o.escaper = json_object_new_string("");
-	root = render_envelope(c, p->instance, p->journal, full);
+	root = render_envelope(c, p->instance, p->version, p->journal, full);
 	if (o.buf == NULL || o.escaper == NULL || root == NULL)
 		goto fail;
 	text = json_object_to_json_string_length(root, RENDER_JSON_FLAGS,

@@ -15,6 +15,8 @@ struct render_process {
 	const char *instance;  /* this run's name: a restarted process has
 	                          another (NULL is sent as "") */
 	bool journal;          /* its state is journaled and survives a restart */
+	const char *version;   /* the program's release, "program_version"
+	                          (NULL: not sent) */
 };
 
 /*

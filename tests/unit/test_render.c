@@ -25,7 +25,7 @@ static const char *const phones[] = {
 #define PHONES (sizeof(phones) / sizeof(phones[0]))
 
 static const unsigned char key0[CAMPAIGN_KEY_BYTES] = { 7 };
-static const struct render_process process = { INSTANCE, false };
+static const struct render_process process = { INSTANCE, false, NULL };
 
 /* Renders and parses; the caller puts the result. */
 static struct json_object *
@@ -47,7 +47,7 @@ static void
 says_whether_the_state_is_journaled(void **state)
 {
 	struct campaign *c = campaign_new(phones, PHONES, 3, LOG_SIZE);
-	const struct render_process journaled = { INSTANCE, true };
+	const struct render_process journaled = { INSTANCE, true, NULL };
 	struct json_object *obj, *val;
 	size_t len = 0;
 	char *text;
@@ -68,6 +68,40 @@ says_whether_the_state_is_journaled(void **state)
 	obj = json_tokener_parse(text);
 	assert_true(json_object_object_get_ex(obj, "journal", &val));
 	assert_false(json_object_get_boolean(val));
+	json_object_put(obj);
+	free(text);
+	campaign_free(c);
+}
+
+static void
+names_the_program_version_when_given_one(void **state)
+{
+	struct campaign *c = campaign_new(phones, PHONES, 3, LOG_SIZE);
+	const struct render_process versioned = { INSTANCE, false, "1.2.3" };
+	struct json_object *obj, *val;
+	uint64_t since = 0;
+	size_t len = 0;
+	char *text;
+
+	(void)state;
+	assert_non_null(c);
+	/* On the full list and on a long-poll's answer alike. */
+	for (int i = 0; i < 2; i++) {
+		text = render_events(c, &versioned, i == 0 ? NULL : &since, &len);
+		assert_non_null(text);
+		obj = json_tokener_parse(text);
+		assert_true(json_object_object_get_ex(obj, "program_version", &val));
+		assert_string_equal(json_object_get_string(val), "1.2.3");
+		/* "version" stays the campaign's change counter. */
+		assert_true(json_object_object_get_ex(obj, "version", &val));
+		assert_true(json_object_is_type(val, json_type_int));
+		json_object_put(obj);
+		free(text);
+	}
+
+	text = render_events(c, &process, NULL, &len);
+	obj = json_tokener_parse(text);
+	assert_false(json_object_object_get_ex(obj, "program_version", &val));
 	json_object_put(obj);
 	free(text);
 	campaign_free(c);
@@ -356,6 +390,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(says_whether_the_state_is_journaled),
+		cmocka_unit_test(names_the_program_version_when_given_one),
 		cmocka_unit_test(full_list_of_a_new_campaign),
 		cmocka_unit_test(since_the_current_version_is_empty),
 		cmocka_unit_test(a_row_changed_twice_appears_once_with_what_is_known),
