@@ -79,9 +79,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(wildcard src/*.h) | $(BUILD)/test
 $(BUILD) $(BUILD)/sim $(BUILD)/tests:
 	mkdir -p $@
 
-# Installs what is missing (Debian packages, the browser-test driver).
+# Installs what building, running and testing need and is missing (Debian
+# packages, the tests' npm packages); scripts/numdialer start installs only
+# what running needs (install-deps.sh --run).
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh --test
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

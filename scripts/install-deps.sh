@@ -1,20 +1,64 @@
 #!/usr/bin/env bash
-# Installs what NumDialer needs and is missing: Debian packages to build,
-# run and test it, and the tests' packages from npm. Safe to run again:
-# it installs nothing that is already there.
+# Installs what NumDialer needs and is missing, from Debian's packages (and,
+# for the tests, npm). Safe to run again: it installs nothing that is
+# already there.
+#
+#   scripts/install-deps.sh --run     what building and running it needs:
+#                                     the compiler and libraries (the
+#                                     simulator's among them: start runs it
+#                                     when no API answers), curl, tzdata,
+#                                     lighttpd and nginx (scripts/numdialer
+#                                     start)
+#   scripts/install-deps.sh --test    all of that, and what the tests use:
+#                                     cmocka, Chromium, clang, valgrind,
+#                                     wrk, systemd-analyze, logrotate,
+#                                     lintian, Node.js and the tests' npm
+#                                     packages (make deps, make test)
+#
+# With no option: --test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(
-	build-essential pkg-config curl ca-certificates
-	libfcgi-dev libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev
-	libcmocka-dev
+run_packages=(
+	build-essential pkg-config
+	libfcgi-dev libcurl4-openssl-dev libjson-c-dev
+	libmicrohttpd-dev	# build/apisim, which start runs when no API answers
+	curl ca-certificates	# start's check that the page answers
+	procps	# pgrep: the program lighttpd spawned
 	tzdata	# calling hours: the zones of /usr/share/zoneinfo
 	lighttpd lighttpd-mod-deflate nginx-light	# mod_deflate: a Recommends, not pulled in
-	chromium
+)
+
+test_packages=(
+	libcmocka-dev	# make unit
+	chromium	# make browser
 	clang libclang-rt-14-dev valgrind	# make fuzz (libFuzzer), make valgrind
 	wrk	# make bench: the webhook benchmark's load generator
+	systemd	# systemd-analyze verify, on the installed units
+	logrotate	# the logrotate snippet, run on a test's logs
+	lintian dpkg-dev	# make deb: dpkg-shlibdeps, and lintian on the package
 )
+
+usage() {
+	echo "usage: scripts/install-deps.sh [--run | --test]" >&2
+	exit 2
+}
+
+what=tests
+case $# in
+0) ;;
+1)
+	case $1 in
+	--run) what=run ;;
+	--test) what=tests ;;
+	*) usage ;;
+	esac
+	;;
+*) usage ;;
+esac
+
+packages=("${run_packages[@]}")
+[ "$what" = run ] || packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,10 +66,12 @@ for p in "${packages[@]}"; do
 	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
 
-# Node.js may come from elsewhere than Debian's nodejs package: ask for the
-# commands, not the package.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "$what" = tests ]; then
+	# Node.js may come from elsewhere than Debian's nodejs package: ask
+	# for the commands, not the package.
+	command -v node >/dev/null 2>&1 || missing+=(nodejs)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
@@ -42,7 +88,8 @@ fi
 
 # The tests' npm packages: the browser-test driver, and the Prometheus
 # text-format parser of the metrics test.
-if [ "${NUMDIALER_SKIP_NPM:-}" != 1 ] && { [ ! -d tests/node_modules/playwright-core ] ||
+if [ "$what" = tests ] && [ "${NUMDIALER_SKIP_NPM:-}" != 1 ] &&
+    { [ ! -d tests/node_modules/playwright-core ] ||
     [ ! -d tests/node_modules/parse-prometheus-text-format ]; }; then
 	echo "install-deps: installing the tests' npm packages"
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
