@@ -184,11 +184,39 @@ fuzz-regress: $(FUZZ_BIN)
 	    grep -c '^Running: ' $(FUZZ_DIR)/$$t-regress.log | sed 's/^/inputs replayed: /'; \
 	done
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/numdialer/cgi-bin $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(FCGI_BIN) $(DESTDIR)$(PREFIX)/lib/numdialer/cgi-bin/numdialer.fcgi
-	install -m 755 $(SIM_BIN) $(DESTDIR)$(PREFIX)/bin/apisim
-	cp -R htdocs conf scripts $(DESTDIR)$(PREFIX)/lib/numdialer/
+# make install [PREFIX=/usr/local] [DESTDIR=]: what a running dialer needs,
+# where the installed admin script looks for it (scripts/numdialer, "where
+# its files are"): the programs in PREFIX/lib/numdialer, the admin script
+# as PREFIX/bin/numdialer, the page and the web servers' configurations in
+# PREFIX/share/numdialer, the settings in SYSCONFDIR/numdialer (an existing
+# numdialer.conf is kept), the systemd unit, the man page, the README and
+# the examples (nginx site, logrotate) in PREFIX/share/doc/numdialer. The
+# templates get their paths here.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+LIBDIR := $(PREFIX)/lib/numdialer
+DATADIR := $(PREFIX)/share/numdialer
+DOCDIR := $(PREFIX)/share/doc/numdialer
+MANDIR := $(PREFIX)/share/man
+INSTALL_PATHS := -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install: $(FCGI_BIN) $(SIM_BIN)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/htdocs \
+	    $(DESTDIR)$(DATADIR)/conf $(DESTDIR)$(SYSCONFDIR)/numdialer $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(FCGI_BIN) $(SIM_BIN) $(DESTDIR)$(LIBDIR)/
+	install -m 755 scripts/numdialer $(DESTDIR)$(PREFIX)/bin/numdialer
+	install -m 644 htdocs/* $(DESTDIR)$(DATADIR)/htdocs/
+	install -m 644 conf/lighttpd.conf conf/nginx.conf conf/numbers.txt $(DESTDIR)$(DATADIR)/conf/
+	sed $(INSTALL_PATHS) conf/numdialer-nginx.conf >$(DESTDIR)$(DATADIR)/conf/numdialer-nginx.conf
+	sed $(INSTALL_PATHS) conf/numdialer.service >$(DESTDIR)$(UNITDIR)/numdialer.service
+	chmod 644 $(DESTDIR)$(DATADIR)/conf/numdialer-nginx.conf $(DESTDIR)$(UNITDIR)/numdialer.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/numdialer/numdialer.conf ] || \
+	    install -m 644 conf/numdialer.conf $(DESTDIR)$(SYSCONFDIR)/numdialer/numdialer.conf
+	install -m 644 conf/numdialer.conf conf/numdialer.logrotate $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/numdialer.1 $(DESTDIR)$(MANDIR)/man1/numdialer.1
 
 clean:
 	rm -rf build cgi-bin/numdialer.fcgi
