@@ -47,7 +47,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FCGI_BIN := $(BUILD)/numdialer.fcgi
 SIM_BIN := $(BUILD)/apisim
 
-.PHONY: all test deps unit system browser clean install sanitize valgrind bench bench-smoke
+.PHONY: all test deps unit system browser clean install deb sanitize valgrind bench bench-smoke
 .PHONY: fuzz fuzz-regress
 all: $(FCGI_BIN) $(SIM_BIN) $(UNIT_BIN)
 ifneq ($(SAN),1)
@@ -217,6 +217,11 @@ install: $(FCGI_BIN) $(SIM_BIN)
 	install -m 644 conf/numdialer.conf conf/numdialer.logrotate $(DESTDIR)$(DOCDIR)/examples/
 	install -m 644 README.md docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 docs/numdialer.1 $(DESTDIR)$(MANDIR)/man1/numdialer.1
+
+# The Debian package, build/numdialer_VERSION_ARCH.deb, checked by lintian
+# (scripts/deb says how it is made).
+deb:
+	scripts/deb
 
 clean:
 	rm -rf build cgi-bin/numdialer.fcgi
