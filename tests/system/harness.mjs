@@ -239,10 +239,13 @@ function sanitizerReports(file) {
 
 // Runs scripts/numdialer CMD with env, output to a file (a daemon that
 // keeps a pipe open would hang a pipe reader). Resolves { code, output }.
-export async function runScript(cmd, env, { timeoutMs = 60000, logDir = os.tmpdir() } = {}) {
+// script and cwd: another copy of the admin script (an installed one) and
+// where it runs.
+export async function runScript(cmd, env, { timeoutMs = 60000, logDir = os.tmpdir(), script = SCRIPT,
+    cwd = ROOT } = {}) {
 	const logFile = path.join(logDir, `script-${cmd}-${Date.now()}.log`);
 	const fd = fs.openSync(logFile, 'w');
-	const child = spawn(SCRIPT, [cmd], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+	const child = spawn(script, [cmd], { cwd, env, stdio: ['ignore', fd, fd] });
 	fs.closeSync(fd);
 	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
 	const [code, signal] = await once(child, 'exit');
@@ -306,7 +309,7 @@ export class Session {
 	// GET /events answers. opts: server, api, numbers, callTimeout, env.
 	async stack(opts = {}) {
 		const st = await this.prepare(opts);
-		const started = await runScript('start', st.env, { logDir: st.logDir });
+		const started = await runScript('start', st.env, { logDir: st.logDir, script: st.script, cwd: st.cwd });
 		st.startResult = started;
 		await this.record(st);
 		if (opts.expectFail) return st;
@@ -333,9 +336,11 @@ export class Session {
 
 	// A stack's settings, port and run dir (an empty one of its own, or
 	// opts.rundir), without starting it; close() stops it all the same,
-	// unless track is false (a run dir close() must not touch).
+	// unless track is false (a run dir close() must not touch). script and
+	// cwd: the admin script that starts and stops it, and where it runs
+	// (runScript).
 	async prepare({ server = 'lighttpd', api, numbers = DEFAULT_NUMBERS, callTimeout, env = {},
-	    rundir, track = true } = {}) {
+	    rundir, track = true, script = SCRIPT, cwd = ROOT } = {}) {
 		rundir = rundir ?? await this.tmpdir();
 		const port = await freePort();
 		const fullEnv = {
@@ -354,7 +359,7 @@ export class Session {
 		};
 		const logDir = await this.tmpdir();
 		const st = { server, port, base: `http://127.0.0.1:${port}`, rundir, env: fullEnv, logDir,
-		    procs: new Map(), stopped: false };
+		    procs: new Map(), stopped: false, script, cwd };
 		if (track) this.stacks.push(st);
 		return st;
 	}
@@ -401,7 +406,7 @@ export class Session {
 		st.stopped = true;
 		const problems = [];
 		await this.record(st);
-		const res = await runScript('stop', st.env, { logDir: st.logDir });
+		const res = await runScript('stop', st.env, { logDir: st.logDir, script: st.script, cwd: st.cwd });
 		st.stopResult = res;
 		if (res.code !== 0 && !st.startFailedOk)
 			problems.push(`numdialer stop exited ${res.code}: ${res.output.trim()}`);
