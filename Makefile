@@ -208,7 +208,8 @@ install: $(FCGI_BIN) $(SIM_BIN)
 	install -m 755 $(FCGI_BIN) $(SIM_BIN) $(DESTDIR)$(LIBDIR)/
 	install -m 755 scripts/numdialer $(DESTDIR)$(PREFIX)/bin/numdialer
 	install -m 644 htdocs/* $(DESTDIR)$(DATADIR)/htdocs/
-	install -m 644 conf/lighttpd.conf conf/nginx.conf conf/numbers.txt $(DESTDIR)$(DATADIR)/conf/
+	install -m 644 conf/lighttpd.conf conf/nginx.conf conf/nginx-routes.conf conf/numbers.txt \
+	    $(DESTDIR)$(DATADIR)/conf/
 	sed $(INSTALL_PATHS) conf/numdialer-nginx.conf >$(DESTDIR)$(DATADIR)/conf/numdialer-nginx.conf
 	sed $(INSTALL_PATHS) conf/numdialer.service >$(DESTDIR)$(UNITDIR)/numdialer.service
 	chmod 644 $(DESTDIR)$(DATADIR)/conf/numdialer-nginx.conf $(DESTDIR)$(UNITDIR)/numdialer.service

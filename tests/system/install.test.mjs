@@ -140,7 +140,8 @@ test('make install lays out a dialer that runs with no source tree: a campaign a
 	const has = (p) => fs.existsSync(path.join(root, p));
 	for (const p of ['usr/bin/numdialer', 'usr/lib/numdialer/numdialer.fcgi', 'usr/lib/numdialer/apisim',
 	    'usr/share/numdialer/htdocs/index.html', 'usr/share/numdialer/conf/lighttpd.conf',
-	    'usr/share/numdialer/conf/nginx.conf', 'usr/share/numdialer/conf/numbers.txt',
+	    'usr/share/numdialer/conf/nginx.conf', 'usr/share/numdialer/conf/nginx-routes.conf',
+	    'usr/share/numdialer/conf/numbers.txt',
 	    'usr/share/numdialer/conf/numdialer-nginx.conf', 'etc/numdialer/numdialer.conf',
 	    `usr/lib/systemd/system/${UNIT}`, 'usr/share/doc/numdialer/examples/numdialer.logrotate',
 	    'usr/share/man/man1/numdialer.1'])
@@ -278,7 +279,7 @@ test('the systemd unit passes systemd-analyze verify, and runs the program the w
 			    .replace('listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`)
 			    .replaceAll('/run/numdialer/numdialer.sock', socket)
 			    .replaceAll('/var/log/nginx/', `${state}/`)
-			    .replace('root "/usr/share/numdialer/htdocs";', `root "${inRoot('usr/share/numdialer/htdocs')}";`);
+			    .replaceAll('"/usr/share/numdialer/', `"${inRoot('usr/share/numdialer')}/`);
 			assert.ok(site.includes(`listen 127.0.0.1:${port};`) && site.includes(socket) && site.includes(`root "${root}`));
 			const nginxDir = path.join(state, 'nginx');
 			await fsp.mkdir(path.join(nginxDir, 'tmp'), { recursive: true });
