@@ -26,24 +26,30 @@ struct compliance {
 	int64_t next_change[CAMPAIGN_ZONES_MAX]; /* per zone; 0: work it out */
 };
 
-/* Reads the do-not-call file into k->dnc, its stamp taken first: 0, or -1
- * with k->dnc_err (the set in hand is kept). */
+/* Takes the do-not-call file's stamp into *stamp: 0, or -1 with
+ * k->dnc_err. */
 static int
-compliance_read_dnc(struct compliance *k)
+compliance_stamp_dnc(struct compliance *k, struct dnc_stamp *stamp)
 {
-	const struct settings *s = k->settings;
-	struct dnc_stamp stamp;
+	if (dnc_stamp(k->settings->dnc, stamp) != 0)
+		return util_err(k->dnc_err, sizeof(k->dnc_err), "%s: %s",
+		    k->settings->dnc, strerror(errno));
+	return 0;
+}
+
+/* Reads the do-not-call file, whose stamp was taken first, into k->dnc:
+ * 0, or -1 with k->dnc_err (the set in hand is kept). */
+static int
+compliance_read_dnc(struct compliance *k, const struct dnc_stamp *stamp)
+{
 	struct dnc *set;
 
-	if (dnc_stamp(s->dnc, &stamp) != 0)
-		return util_err(k->dnc_err, sizeof(k->dnc_err), "%s: %s",
-		    s->dnc, strerror(errno));
-	if (dnc_load(s->dnc, s->country_code, &set, k->dnc_err,
-	    sizeof(k->dnc_err)) != 0)
+	if (dnc_load(k->settings->dnc, k->settings->country_code, &set,
+	    k->dnc_err, sizeof(k->dnc_err)) != 0)
 		return -1;
 	dnc_free(k->dnc);
 	k->dnc = set;
-	k->stamp = stamp;
+	k->stamp = *stamp;
 	return 0;
 }
 
@@ -51,13 +57,15 @@ struct compliance *
 compliance_new(const struct settings *s, char *err, size_t errlen)
 {
 	struct compliance *k = calloc(1, sizeof(*k));
+	struct dnc_stamp stamp;
 
 	if (k == NULL) {
 		util_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	k->settings = s;
-	if (s->dnc[0] != '\0' && compliance_read_dnc(k) != 0) {
+	if (s->dnc[0] != '\0' && (compliance_stamp_dnc(k, &stamp) != 0 ||
+	    compliance_read_dnc(k, &stamp) != 0)) {
 		util_err(err, errlen, "do-not-call list: %s", k->dnc_err);
 		compliance_free(k);
 		return NULL;
@@ -133,14 +141,11 @@ compliance_look_dnc(struct compliance *k)
 
 	if (k->settings->dnc[0] == '\0')
 		return 0;
-	if (dnc_stamp(k->settings->dnc, &now) != 0) {
-		util_err(k->dnc_err, sizeof(k->dnc_err), "%s: %s",
-		    k->settings->dnc, strerror(errno));
+	if (compliance_stamp_dnc(k, &now) != 0)
 		return -1;
-	}
 	if (!k->dnc_bad && dnc_stamp_equal(&now, &k->stamp))
 		return 0;
-	return compliance_read_dnc(k) == 0 ? 1 : -1;
+	return compliance_read_dnc(k, &now) == 0 ? 1 : -1;
 }
 
 /* A zone's words in a waiting reason: "08:00 America/Chicago". */
