@@ -73,16 +73,25 @@ journal_entry(char buf[JOURNAL_ENTRY_MAX + 1], const char *phone,
 	    zone != NULL ? " " : "", zone != NULL ? zone : "");
 }
 
-/* The list hash moved on by one entry and its line end. */
+/* The list hash moved on by the bytes of s. */
+static uint64_t
+journal_hash_text(uint64_t h, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		h = (h ^ *p) * JOURNAL_FNV_PRIME;
+	return h;
+}
+
+/* The list hash moved on by one entry (as journal_entry writes it) and
+ * its line end. */
 static uint64_t
 journal_hash_entry(uint64_t h, const char *phone, const char *zone)
 {
-	char entry[JOURNAL_ENTRY_MAX + 1];
-	const unsigned char *p = (const unsigned char *)entry;
-
-	journal_entry(entry, phone, zone);
-	for (; *p != '\0'; p++)
-		h = (h ^ *p) * JOURNAL_FNV_PRIME;
+	h = journal_hash_text(h, phone);
+	if (zone != NULL)
+		h = journal_hash_text(journal_hash_text(h, " "), zone);
 	return (h ^ '\n') * JOURNAL_FNV_PRIME;
 }
 
