@@ -161,16 +161,23 @@ async function refusedBySim(sim, n) {
 	}
 }
 
+// Starts six rows against a simulator that answers the first three POST
+// /call 503 with Retry-After: 1; returns once the first was refused and
+// its row waits to be sent again.
+async function inRetryWait(s) {
+	const dir = await s.tmpdir();
+	const list = phones(6);
+	const numbers = await writeNumbers(dir, 'numbers.txt', list);
+	const sim = await s.apisim({ delayMaxMs: 50, seed: 31, numbers, extra: ['--fault', 'call-503=first:3'] });
+	const st = await s.stack({ api: sim.url, numbers });
+	assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+	await refusedBySim(sim, 1);
+	return { list, sim, st };
+}
+
 test('a pause during a POST /call\'s retry wait holds the retry; a stop cancels it', { timeout: 60000 }, async (t) => {
 	await withSession(t, async (s) => {
-		const dir = await s.tmpdir();
-		const list = phones(6);
-		const numbers = await writeNumbers(dir, 'numbers.txt', list);
-		// The first three POST /call are answered 503 with Retry-After: 1.
-		const sim = await s.apisim({ delayMaxMs: 50, seed: 31, numbers, extra: ['--fault', 'call-503=first:3'] });
-		const st = await s.stack({ api: sim.url, numbers });
-		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
-		await refusedBySim(sim, 1);
+		const { list, sim, st } = await inRetryWait(s);
 		assert.equal((await postJSON(`${st.base}/pause`)).status, 202);
 		await sleep(2500);
 		const held = await sim.stats();
@@ -188,13 +195,7 @@ test('a pause during a POST /call\'s retry wait holds the retry; a stop cancels 
 		assert.deepEqual(stats.dialed, list, 'row 0 first, then the rest in order');
 	});
 	await withSession(t, async (s) => {
-		const dir = await s.tmpdir();
-		const list = phones(6);
-		const numbers = await writeNumbers(dir, 'numbers.txt', list);
-		const sim = await s.apisim({ delayMaxMs: 50, seed: 31, numbers, extra: ['--fault', 'call-503=first:3'] });
-		const st = await s.stack({ api: sim.url, numbers });
-		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
-		await refusedBySim(sim, 1);
+		const { sim, st } = await inRetryWait(s);
 		assert.equal((await postJSON(`${st.base}/stop`)).status, 202);
 		const ev = await events(st.base);
 		assert.equal(ev.state, 'stopped');
