@@ -722,22 +722,33 @@ campaign_waiting(const struct campaign *c, int64_t *until_ms)
 	return c->waiting_reason;
 }
 
-/* Moves the redials now due from the queue into their zones' heaps. */
-static void
-move_due(struct campaign *c, int64_t now_ms)
+/* The first redial of the queue into *row: false when none is left.
+ * Redials called off (do-not-call) leave their entries behind; they go. */
+static bool
+pending_head(struct campaign *c, uint32_t *row)
 {
 	while (c->pending_len > 0) {
-		uint32_t row = c->pending[c->pending_first];
-
-		if (c->rows[row].redial) {
-			if (redial_at(c, row) > now_ms ||
-			    !heap_push(&c->zones[zone_of(c, row)], row))
-				return;
-		}
+		*row = c->pending[c->pending_first];
+		if (c->rows[*row].redial)
+			return true;
 		c->pending_first++;
 		c->pending_len--;
 	}
 	c->pending_first = 0;
+	return false;
+}
+
+/* Moves the redials now due from the queue into their zones' heaps. */
+static void
+move_due(struct campaign *c, int64_t now_ms)
+{
+	uint32_t row;
+
+	while (pending_head(c, &row) && redial_at(c, row) <= now_ms &&
+	    heap_push(&c->zones[zone_of(c, row)], row)) {
+		c->pending_first++;
+		c->pending_len--;
+	}
 }
 
 /* The zone's earliest row that would be ready were the zone open: its
@@ -784,6 +795,7 @@ note_waiting(struct campaign *c)
 	const char *label = NULL;
 	int64_t until = INT64_MAX;
 	char why[CAMPAIGN_REASON_MAX + 1];
+	uint32_t row;
 	unsigned zi;
 
 	for (zi = 0; zi < c->zone_count; zi++) {
@@ -795,14 +807,8 @@ note_waiting(struct campaign *c)
 			label = z->label;
 		}
 	}
-	while (c->pending_len > 0 &&
-	    !c->rows[c->pending[c->pending_first]].redial) {
-		c->pending_first++;
-		c->pending_len--;
-	}
-	if (c->pending_len > 0 &&
-	    redial_at(c, c->pending[c->pending_first]) < until) {
-		until = redial_at(c, c->pending[c->pending_first]);
+	if (pending_head(c, &row) && redial_at(c, row) < until) {
+		until = redial_at(c, row);
 		label = NULL;
 	}
 	if (until == INT64_MAX) {
