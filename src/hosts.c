@@ -106,39 +106,24 @@ hosts_add_name(struct hosts *h, const char *name, size_t len, unsigned port,
 int
 hosts_add_list(struct hosts *h, const char *list, char *err, size_t errlen)
 {
-	const char *p = list;
-	size_t n = 0;
+	const char *p = util_list_start(list), *b, *name, *why;
+	size_t len, namelen, n = 0;
+	unsigned port;
+	int rc;
 
-	while (util_is_blank(*p))
-		p++;
-	if (*p == '\0')
-		return 0;
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		const char *b = p, *e = p + len, *name, *why;
-		size_t namelen;
-		unsigned port;
-
-		while (b < e && util_is_blank(*b))
-			b++;
-		while (e > b && util_is_blank(e[-1]))
-			e--;
-		if (b == e)
-			return util_err(err, errlen, "an empty entry");
+	while ((rc = util_list_next(&p, &b, &len)) > 0) {
 		if (++n > HOSTS_LIST_MAX)
 			return util_err(err, errlen, "more than %d entries",
 			    HOSTS_LIST_MAX);
-		why = hosts_split(b, (size_t)(e - b), &name, &namelen, &port);
+		why = hosts_split(b, len, &name, &namelen, &port);
 		if (why != NULL)
 			return util_err(err, errlen, "%.*s: %s",
-			    (int)((size_t)(e - b) < HOSTS_QUOTE_MAX ?
-			    (size_t)(e - b) : HOSTS_QUOTE_MAX), b, why);
+			    (int)(len < HOSTS_QUOTE_MAX ? len : HOSTS_QUOTE_MAX),
+			    b, why);
 		if (hosts_add_name(h, name, namelen, port, err, errlen) != 0)
 			return -1;
-		if (p[len] == '\0')
-			return 0;
-		p += len + 1;
 	}
+	return rc < 0 ? util_err(err, errlen, "an empty entry") : 0;
 }
 
 int

@@ -211,24 +211,17 @@ word_index(const struct setting *t, const char *v)
 static const char *
 parse_redial(const char *v, unsigned *out, char *buf, size_t buflen)
 {
+	const char *p = util_list_start(v), *b;
 	unsigned mask = 0;
-	const char *p = v;
+	size_t len, i;
+	int rc;
 
-	while (*p != '\0' && util_is_blank(*p))
-		p++;
-	while (*p != '\0') {
-		size_t len = strcspn(p, ","), i, n = len;
+	while ((rc = util_list_next(&p, &b, &len)) > 0) {
 		char word[SETTINGS_WORD_MAX + 1];
 		enum status st;
 
-		while (n > 0 && util_is_blank(p[n - 1]))
-			n--;
-		for (i = 0; i < n && util_is_blank(p[i]); i++)
-			;
-		if (i == n)
-			return "an empty entry";
-		snprintf(word, sizeof(word), "%.*s", (int)(n - i), p + i);
-		if (n - i > SETTINGS_WORD_MAX ||
+		snprintf(word, sizeof(word), "%.*s", (int)len, b);
+		if (len > SETTINGS_WORD_MAX ||
 		    status_from_name(word, &st) != 0) {
 			util_err(buf, buflen, "%s: not a status (busy or "
 			    "no-answer)", word);
@@ -242,10 +235,9 @@ parse_redial(const char *v, unsigned *out, char *buf, size_t buflen)
 			return buf;
 		}
 		mask |= 1u << st;
-		p += len;
-		if (*p == ',' && *++p == '\0')
-			return "an empty entry";
 	}
+	if (rc < 0)
+		return "an empty entry";
 	*out = mask;
 	return NULL;
 }

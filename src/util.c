@@ -22,6 +22,38 @@ util_is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
 }
 
+const char *
+util_list_start(const char *list)
+{
+	const char *s = list;
+
+	while (util_is_blank(*s))
+		s++;
+	return *s == '\0' ? NULL : list;
+}
+
+int
+util_list_next(const char **p, const char **entry, size_t *len)
+{
+	const char *b = *p, *e;
+	size_t n;
+
+	if (b == NULL)
+		return 0;
+	n = strcspn(b, ",");
+	e = b + n;
+	*p = b[n] == ',' ? b + n + 1 : NULL;
+	while (b < e && util_is_blank(*b))
+		b++;
+	while (e > b && util_is_blank(e[-1]))
+		e--;
+	if (b == e)
+		return -1;
+	*entry = b;
+	*len = (size_t)(e - b);
+	return 1;
+}
+
 uint64_t
 util_strtou64(const char *s, size_t len, uint64_t min, uint64_t max,
     const char **errstr)

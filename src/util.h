@@ -20,6 +20,15 @@
 bool util_is_blank(char ch);
 
 /*
+ * Walks a comma-separated list, each entry trimmed of blanks: with
+ * p = util_list_start(list), each util_list_next(&p, &entry, &len) gives
+ * 1 and the next entry, 0 once none is left, or -1 for an empty one
+ * ("a,,b", a trailing comma). A list of blanks only has no entry.
+ */
+const char *util_list_start(const char *list);
+int util_list_next(const char **p, const char **entry, size_t *len);
+
+/*
  * Reads len bytes of s (no NUL needed) as a decimal number in min..max, in
  * the manner of OpenBSD's strtonum but unsigned: digits only, no sign, no
  * blanks. Returns it with *errstr NULL; or 0 with *errstr "not a number"
