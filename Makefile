@@ -21,10 +21,10 @@ ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DNUMDIALER_VERSION='"$(VERSION)"' $(WA
 ALL_LDFLAGS := $(LDFLAGS) $(CFLAGS_SAN) -pthread
 
 FCGI_LIBS := $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
-DIALER_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl json-c 2>/dev/null)
-DIALER_LIBS := $(FCGI_LIBS) $(shell $(PKG_CONFIG) --libs libcurl json-c 2>/dev/null)
-SIM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd libcurl json-c 2>/dev/null)
-SIM_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd libcurl json-c 2>/dev/null)
+DIALER_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl json-c libcrypto 2>/dev/null)
+DIALER_LIBS := $(FCGI_LIBS) $(shell $(PKG_CONFIG) --libs libcurl json-c libcrypto 2>/dev/null)
+SIM_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmicrohttpd libcurl json-c libcrypto 2>/dev/null)
+SIM_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd libcurl json-c libcrypto 2>/dev/null)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -74,7 +74,7 @@ $(BUILD)/sim/%.o: src/sim/%.c $(wildcard src/sim/*.h) src/util.h | $(BUILD)/sim
 
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ) $(wildcard src/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(DIALER_CFLAGS) $(TEST_CFLAGS) -Isrc -o $@ $< $(PURE_OBJ) \
-	    $(ALL_LDFLAGS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs json-c libcurl 2>/dev/null)
+	    $(ALL_LDFLAGS) $(TEST_LIBS) $(shell $(PKG_CONFIG) --libs json-c libcurl libcrypto 2>/dev/null)
 
 $(BUILD) $(BUILD)/sim $(BUILD)/tests:
 	mkdir -p $@

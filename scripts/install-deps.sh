@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 run_packages=(
 	build-essential pkg-config
 	libfcgi-dev libcurl4-openssl-dev libjson-c-dev
+	libssl-dev	# libcrypto: the HMAC-SHA1 of Twilio's signatures
 	libmicrohttpd-dev	# build/apisim, which start runs when no API answers
 	curl ca-certificates	# start's check that the page answers
 	procps	# pgrep: the program lighttpd spawned

@@ -1049,8 +1049,9 @@ campaign_check_key(const struct campaign *c, size_t row,
 enum campaign_result
 campaign_webhook(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
-    enum status status, int64_t now_ms)
+    const struct campaign_report *report, int64_t now_ms)
 {
+	enum status status = report->status;
 	enum campaign_result id_result = CAMPAIGN_UNCHANGED;
 	enum campaign_result check = campaign_check_key(c, row, key);
 

@@ -39,6 +39,48 @@
 #define CAMPAIGN_ZONES_MAX 256   /* time zones: 0 the default, 1..255 named */
 #define CAMPAIGN_LABEL_MAX 80    /* a zone's words in a waiting reason */
 
+#define CAMPAIGN_EVENTS_MAX 16   /* events kept per row (its history) */
+#define CAMPAIGN_SEQ_MAX 65534    /* largest provider sequence number kept */
+
+/*
+ * One report of a call's status in its row's history (campaign_events):
+ * from the API's answer, a webhook, a retry, the call timeout or a query
+ * of the provider. A row keeps its last CAMPAIGN_EVENTS_MAX; when full,
+ * the oldest event that is not terminal gives way first, then the oldest.
+ */
+struct campaign_event {
+	int64_t at_ms;            /* when it arrived (epoch ms) */
+	enum status status;
+	enum event_source source;
+	int64_t seq;              /* the provider's sequence number
+	                             (0..CAMPAIGN_SEQ_MAX); -1 when none */
+	int64_t provider_s;       /* the provider's time (epoch seconds);
+	                             -1 when none */
+	bool applied;             /* it changed the row (a duplicate, a late
+	                             ringing did not) */
+};
+
+/*
+ * What a webhook reports about a call, for campaign_webhook: its status
+ * (STATUS_IDLE when it carries none: an answering-machine detection
+ * callback, which says only who answered), and what the provider adds.
+ */
+struct campaign_report {
+	enum status status;
+	int64_t seq;                  /* -1: none */
+	int64_t provider_s;           /* -1: none */
+	int64_t duration_s;           /* the provider's CallDuration; -1: none */
+	enum answered_by answered_by; /* ANSWERED_BY_NONE: not said */
+};
+
+/* A report of a status alone, with nothing from the provider beside it. */
+static inline struct campaign_report
+campaign_report_of(enum status s)
+{
+	return (struct campaign_report){ .status = s, .seq = -1,
+	    .provider_s = -1, .duration_s = -1 };
+}
+
 /* The campaign as the operator sees it (campaign_state). */
 enum campaign_state {
 	CAMPAIGN_READY,     /* Call not pressed yet */
@@ -75,6 +117,11 @@ struct campaign_row {
 	bool waiting;             /* its POST /call waits to be sent again (the
 	                             API certainly did not take it); the row keeps
 	                             its slot, and no call timeout ends it */
+	enum answered_by answered_by; /* who answered its last call, when the
+	                             provider said */
+	int64_t duration_s;       /* its last call's length as the provider gave
+	                             it (CallDuration); -1 when not given */
+	unsigned events;          /* events in its history (campaign_events) */
 };
 
 /* What a webhook did to its row; the route turns it into an HTTP status. */
@@ -273,14 +320,14 @@ void campaign_dial_unknown(struct campaign *c, size_t row, const char *reason);
 
 /*
  * A webhook for row, carrying key, the call id (NULL if the body had none)
- * and a status. The status applies only if it ranks above the row's; the
+ * and its report. The status applies only if it ranks above the row's; the
  * first terminal status frees the slot, exactly once. A row still waiting
  * for its POST /call answer adopts the id. Keys are compared in constant
- * time.
+ * time. The report goes into the row's history, applied or not.
  */
 enum campaign_result campaign_webhook(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
-    enum status status, int64_t now_ms);
+    const struct campaign_report *report, int64_t now_ms);
 
 /*
  * Checks a webhook's row and key without changing anything, so a forged
@@ -331,6 +378,20 @@ void campaign_restore_control(struct campaign *c, bool paused,
  */
 int campaign_id_in_flight(const struct campaign *c, const char *id,
     size_t row, size_t *other);
+
+/*
+ * Row's history, oldest first: copies up to max events into out and
+ * returns how many it copied (0 for a bad row).
+ */
+size_t campaign_events(const struct campaign *c, size_t row,
+    struct campaign_event *out, size_t max);
+
+/*
+ * Restoring a journal: appends ev to row's history as it was saved, and
+ * nothing else. 0, or -1 for a bad row or event, or out of memory.
+ */
+int campaign_restore_event(struct campaign *c, size_t row,
+    const struct campaign_event *ev);
 
 /* The key row was dialed under (for the journal); NULL for a bad row. */
 const unsigned char *campaign_key(const struct campaign *c, size_t row);

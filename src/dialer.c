@@ -466,6 +466,31 @@ retry_later(struct dialer *d, struct transfer *t, const struct outcome *o)
 	    t->attempt + 1, d->attempts_max, o->wait_ms);
 }
 
+/*
+ * The provider refused the credentials (outcome PAUSE): no row would be
+ * placed while that lasts, so rather than fail row after row, t's row waits
+ * to be sent again, held, and dialing pauses with one message until the
+ * operator's resume.
+ */
+static void
+pause_for(struct dialer *d, struct transfer *t, const struct outcome *o)
+{
+	int r, paused;
+
+	hub_lock(d->hub);
+	r = campaign_dial_wait(d->hub->campaign, t->row);
+	paused = campaign_pause(d->hub->campaign, o->reason);
+	hub_unlock(d->hub);
+	if (r == 0) {
+		t->state = TRANSFER_WAITING;
+		t->held = true;
+		t->retry_at_ms = hub_now_ms();
+	}
+	if (paused == 0)
+		fprintf(stderr, "numdialer: dialer: paused: %s; POST /resume "
+		    "goes on\n", o->reason);
+}
+
 /* Settles every finished POST /call. Returns whether any finished. */
 static bool
 harvest(struct dialer *d)
@@ -508,6 +533,9 @@ harvest(struct dialer *d)
 			break;
 		case OUTCOME_FAILED:
 			fail_row(d, t->row, t->phone, o.reason);
+			break;
+		case OUTCOME_PAUSE:
+			pause_for(d, t, &o);
 			break;
 		}
 		any = true;

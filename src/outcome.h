@@ -44,7 +44,10 @@ enum outcome_kind {
 	OUTCOME_UNKNOWN,  /* the call may exist: never send it again; reason
 	                     is set, and id when the answer named one */
 	OUTCOME_RETRY,    /* certainly not placed: send again after wait_ms */
-	OUTCOME_FAILED    /* not placed; give up on the row: reason is set */
+	OUTCOME_FAILED,   /* not placed; give up on the row: reason is set */
+	OUTCOME_PAUSE     /* certainly not placed, and no row will be while
+	                     the provider refuses the credentials: the row
+	                     waits to be sent again, dialing pauses for reason */
 };
 
 struct outcome {

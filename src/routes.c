@@ -475,7 +475,7 @@ routes_webhook_apply(struct routes_ctx *x, const struct routes_webhook_req *w)
 	hub_lock(hub);
 	before = campaign_version(hub->campaign);
 	res = campaign_webhook(hub->campaign, w->row, w->key,
-	    w->body.id[0] != '\0' ? w->body.id : NULL, w->body.status,
+	    w->body.id[0] != '\0' ? w->body.id : NULL, &w->body.report,
 	    hub_now_ms());
 	version = campaign_version(hub->campaign);
 	if (res == CAMPAIGN_APPLIED || res == CAMPAIGN_UNCHANGED)

@@ -118,3 +118,61 @@ status_parse(const char *word, size_t len, enum status *out)
 	}
 	return -1;
 }
+
+static const char *const answered_by_words[ANSWERED_BY_COUNT] = {
+	[ANSWERED_BY_NONE]                = "",
+	[ANSWERED_BY_HUMAN]               = "human",
+	[ANSWERED_BY_MACHINE_START]       = "machine_start",
+	[ANSWERED_BY_MACHINE_END_BEEP]    = "machine_end_beep",
+	[ANSWERED_BY_MACHINE_END_SILENCE] = "machine_end_silence",
+	[ANSWERED_BY_MACHINE_END_OTHER]   = "machine_end_other",
+	[ANSWERED_BY_FAX]                 = "fax",
+	[ANSWERED_BY_UNKNOWN]             = "unknown",
+};
+
+const char *
+answered_by_name(enum answered_by a)
+{
+	return (unsigned)a < ANSWERED_BY_COUNT ? answered_by_words[a] : "";
+}
+
+int
+answered_by_parse(const char *word, size_t len, enum answered_by *out)
+{
+	if (word == NULL || len == 0)
+		return -1;
+	for (size_t a = ANSWERED_BY_HUMAN; a < ANSWERED_BY_COUNT; a++) {
+		if (strlen(answered_by_words[a]) == len &&
+		    memcmp(answered_by_words[a], word, len) == 0) {
+			*out = (enum answered_by)a;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *const source_names[EVENT_SOURCE_COUNT] = {
+	[EVENT_API]            = "api",
+	[EVENT_WEBHOOK]        = "webhook",
+	[EVENT_RETRY]          = "retry",
+	[EVENT_TIMEOUT]        = "timeout",
+	[EVENT_PROVIDER_QUERY] = "provider-query",
+};
+
+const char *
+event_source_name(enum event_source s)
+{
+	return (unsigned)s < EVENT_SOURCE_COUNT ? source_names[s] : "unknown";
+}
+
+int
+event_source_from_name(const char *name, enum event_source *out)
+{
+	for (size_t s = 0; s < EVENT_SOURCE_COUNT; s++) {
+		if (strcmp(source_names[s], name) == 0) {
+			*out = (enum event_source)s;
+			return 0;
+		}
+	}
+	return -1;
+}

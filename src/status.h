@@ -57,6 +57,43 @@ enum mark status_mark(enum status s);
 /* The key of mark m in /events and the journal ("dialed_at", ...). */
 const char *status_mark_name(enum mark m);
 
+/* Who answered, as Twilio's answering-machine detection says (AnsweredBy). */
+enum answered_by {
+	ANSWERED_BY_NONE,         /* not said (no detection, or not yet) */
+	ANSWERED_BY_HUMAN,
+	ANSWERED_BY_MACHINE_START,
+	ANSWERED_BY_MACHINE_END_BEEP,
+	ANSWERED_BY_MACHINE_END_SILENCE,
+	ANSWERED_BY_MACHINE_END_OTHER,
+	ANSWERED_BY_FAX,
+	ANSWERED_BY_UNKNOWN,      /* detection ran and could not tell */
+	ANSWERED_BY_COUNT
+};
+
+/* Twilio's word for a ("human", "machine_start", ...); "" for none. */
+const char *answered_by_name(enum answered_by a);
+
+/* Reads Twilio's word (len bytes, not NUL-terminated) into *out: 0, or -1
+ * for a word it does not know. */
+int answered_by_parse(const char *word, size_t len, enum answered_by *out);
+
+/* Where a report of a call's status came from, in its row's history. */
+enum event_source {
+	EVENT_API,            /* the answer to POST /call */
+	EVENT_WEBHOOK,        /* the provider's webhook (status callback) */
+	EVENT_RETRY,          /* the POST /call waits to be sent again */
+	EVENT_TIMEOUT,        /* the call timeout ended it */
+	EVENT_PROVIDER_QUERY, /* the provider asked about a call past its timeout */
+	EVENT_SOURCE_COUNT
+};
+
+/* The word for s in GET /calls/ROW, the report and the journal ("api",
+ * "webhook", "retry", "timeout", "provider-query"); "unknown" out of range. */
+const char *event_source_name(enum event_source s);
+
+/* Reads a word event_source_name gives into *out: 0, or -1. */
+int event_source_from_name(const char *name, enum event_source *out);
+
 /*
  * Maps a word a provider sends (our API's ringing/answered/completed,
  * Twilio's queued/initiated/in-progress/busy/no-answer/canceled/failed...)

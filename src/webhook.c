@@ -154,7 +154,7 @@ read_json(const char *body, size_t len, struct webhook *out, char *err,
 		goto done;
 	}
 	if (status_parse(json_object_get_string(status),
-	    (size_t)json_object_get_string_len(status), &out->status) == -1) {
+	    (size_t)json_object_get_string_len(status), &out->report.status) == -1) {
 		util_err(err, errlen, "status not a known word");
 		rc = 422;
 		goto done;
@@ -277,7 +277,7 @@ read_form(const char *body, size_t len, struct webhook *out, char *err,
 		rc = 422;
 		goto done;
 	}
-	if (status_parse(status->value, status->len, &out->status) == -1) {
+	if (status_parse(status->value, status->len, &out->report.status) == -1) {
 		util_err(err, errlen, WEBHOOK_FORM_STATUS " not a known word");
 		rc = 422;
 		goto done;
@@ -290,6 +290,14 @@ done:
 	return rc;
 }
 
+/* No id, no status, nothing from the provider. */
+static void
+webhook_clear(struct webhook *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->report = campaign_report_of(STATUS_IDLE);
+}
+
 int
 webhook_parse(const char *ctype, const char *body, size_t len,
     struct webhook *out, char *err, size_t errlen)
@@ -297,7 +305,7 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 	reader_fn *read = reader_for(ctype);
 	int rc;
 
-	memset(out, 0, sizeof(*out));
+	webhook_clear(out);
 	util_err(err, errlen, "%s", "");
 	if (read == NULL) {
 		util_err(err, errlen, "content type must be application/json or "
@@ -314,6 +322,6 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 	}
 	rc = read(body, len, out, err, errlen);
 	if (rc != 0)
-		memset(out, 0, sizeof(*out));
+		webhook_clear(out);
 	return rc;
 }

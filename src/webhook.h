@@ -17,7 +17,9 @@
 
 struct webhook {
 	char id[CAMPAIGN_ID_MAX + 1]; /* "" when the body names no id */
-	enum status status;
+	struct campaign_report report; /* its status, and what the provider
+	                                  adds (sequence, time, duration, who
+	                                  answered) */
 };
 
 /*

@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err));
 	switch (rc) {
 	case 0:
-		if (status_name(wh.status) == NULL ||
+		if (status_name(wh.report.status) == NULL ||
 		    memchr(wh.id, '\0', sizeof(wh.id)) == NULL)
 			abort();
 		break;

@@ -54,13 +54,23 @@ dial(struct campaign *c, size_t expected_row, int64_t now)
 	assert_int_equal(row, expected_row);
 }
 
+/* What a webhook carrying status s alone reports (one at a time). */
+static const struct campaign_report *
+report(enum status s)
+{
+	static struct campaign_report r;
+
+	r = campaign_report_of(s);
+	return &r;
+}
+
 static enum campaign_result
 hook(struct campaign *c, size_t row, const char *id, enum status s, int64_t now)
 {
 	unsigned char key[CAMPAIGN_KEY_BYTES];
 
 	key_for(row, key);
-	return campaign_webhook(c, row, key, id, s, now);
+	return campaign_webhook(c, row, key, id, report(s), now);
 }
 
 static size_t
@@ -306,7 +316,7 @@ test_forged_and_misdirected_webhooks_change_nothing(void **state)
 
 	key_for(0, wrong);
 	wrong[CAMPAIGN_KEY_BYTES - 1] ^= 1;
-	assert_int_equal(campaign_webhook(c, 0, wrong, "1234", STATUS_COMPLETED, T0),
+	assert_int_equal(campaign_webhook(c, 0, wrong, "1234", report(STATUS_COMPLETED), T0),
 	    CAMPAIGN_BAD_KEY);
 	/* Row 1 was never dialed: it has no key to match. */
 	assert_int_equal(hook(c, 1, NULL, STATUS_COMPLETED, T0), CAMPAIGN_BAD_KEY);
@@ -634,7 +644,7 @@ test_restore_rebuilds_a_campaign(void **state)
 
 	/* The restored calls take their webhooks; the next row is row 4. */
 	key_for(0, key);
-	assert_int_equal(campaign_webhook(copy, 0, key, "5", STATUS_COMPLETED, T0),
+	assert_int_equal(campaign_webhook(copy, 0, key, "5", report(STATUS_COMPLETED), T0),
 	    CAMPAIGN_APPLIED);
 	dial(copy, 4, T0);
 	assert_int_equal(campaign_next_dial(copy, key_a, T0, &row), -1);
@@ -913,7 +923,7 @@ test_random_webhooks_keep_the_invariants(void **state)
 			key_for(target, key);
 			if (rand() % 7 == 0)
 				key[1] ^= 1;  /* a forged one now and then */
-			campaign_webhook(c, target, key, NULL, s, now);
+			campaign_webhook(c, target, key, NULL, report(s), now);
 			if (rand() % 50 == 0)
 				campaign_expire(c, now, 100);
 			check_invariants(c);
@@ -1218,8 +1228,8 @@ test_redials_come_in_order_with_the_delay_and_the_cap(void **state)
 	/* The first call's key no longer opens the row. */
 	memcpy(key, key_a, CAMPAIGN_KEY_BYTES);
 	key[0] = 99;
-	assert_int_equal(campaign_webhook(c, 1, key, NULL, STATUS_COMPLETED,
-	    T0), CAMPAIGN_BAD_KEY);
+	assert_int_equal(campaign_webhook(c, 1, key, NULL,
+	    report(STATUS_COMPLETED), T0), CAMPAIGN_BAD_KEY);
 	dial(c, 5, T0 + 1010);
 	end_call(c, 5, STATUS_COMPLETED, T0 + 1020);
 	/* Row 3's redial is not due until T0 + 1040: the campaign waits. */

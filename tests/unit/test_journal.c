@@ -115,9 +115,10 @@ hook(struct campaign *c, size_t row, const char *id, enum status s,
     int64_t now)
 {
 	unsigned char key[CAMPAIGN_KEY_BYTES];
+	struct campaign_report r = campaign_report_of(s);
 
 	key_for(row, key);
-	assert_int_equal(campaign_webhook(c, row, key, id, s, now),
+	assert_int_equal(campaign_webhook(c, row, key, id, &r, now),
 	    CAMPAIGN_APPLIED);
 }
 

@@ -195,6 +195,7 @@ a_row_changed_twice_appears_once_with_what_is_known(void **state)
 {
 	struct campaign *c = new_campaign(LOG_SIZE);
 	struct json_object *o, *calls, *call;
+	struct campaign_report ringing;
 	uint64_t since;
 	size_t row = 99;
 
@@ -204,8 +205,9 @@ a_row_changed_twice_appears_once_with_what_is_known(void **state)
 	assert_int_equal(campaign_next_dial(c, key0, T0 + 1, &row), 0);
 	assert_int_equal(row, 0);
 	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
-	assert_int_equal(campaign_webhook(c, 0, key0, "1234", STATUS_RINGING,
-	    T0 + 3), CAMPAIGN_APPLIED);
+	ringing = campaign_report_of(STATUS_RINGING);
+	assert_int_equal(campaign_webhook(c, 0, key0, "1234", &ringing, T0 + 3),
+	    CAMPAIGN_APPLIED);
 
 	o = render(c, &since);
 	assert_false(json_object_get_boolean(member(o, "full")));

@@ -54,7 +54,7 @@ test_good(void **state)
 		assert_int_equal(parse(JSON, cases[i].body, &w, err), 0);
 		assert_string_equal(err, "");
 		assert_string_equal(w.id, cases[i].id);
-		assert_int_equal(w.status, cases[i].status);
+		assert_int_equal(w.report.status, cases[i].status);
 	}
 }
 
@@ -87,7 +87,7 @@ test_status_words(void **state)
 		snprintf(body, sizeof(body), "{\"id\": 7, \"status\": \"%s\"}",
 		    words[i].word);
 		assert_int_equal(parse(JSON, body, &w, err), 0);
-		assert_int_equal(w.status, words[i].status);
+		assert_int_equal(w.report.status, words[i].status);
 		assert_string_equal(w.id, "7");
 	}
 }
@@ -252,7 +252,7 @@ test_content_types(void **state)
 		char err[ERR_MAX] = "";
 
 		assert_int_equal(parse(good[i], body, &w, err), 0);
-		assert_int_equal(w.status, STATUS_RINGING);
+		assert_int_equal(w.report.status, STATUS_RINGING);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct webhook w;
@@ -334,7 +334,7 @@ test_form_good(void **state)
 		assert_int_equal(parse(FORM, cases[i].body, &w, err), 0);
 		assert_string_equal(err, "");
 		assert_string_equal(w.id, cases[i].id);
-		assert_int_equal(w.status, cases[i].status);
+		assert_int_equal(w.report.status, cases[i].status);
 	}
 }
 
@@ -372,7 +372,7 @@ test_form_words(void **state)
 		snprintf(body, sizeof(body), "CallSid=CA7&CallStatus=%s",
 		    words[i].word);
 		assert_int_equal(parse(FORM, body, &w, err), 0);
-		assert_int_equal(w.status, words[i].status);
+		assert_int_equal(w.report.status, words[i].status);
 		assert_string_equal(w.id, "CA7");
 	}
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
@@ -457,7 +457,7 @@ test_form_types(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		assert_int_equal(parse(types[i], "CallStatus=busy", &w, err), 0);
-		assert_int_equal(w.status, STATUS_BUSY);
+		assert_int_equal(w.report.status, STATUS_BUSY);
 	}
 	/* The length counts decoded bytes: CAMPAIGN_ID_MAX escapes fit. */
 	n = snprintf(body, sizeof(body), "CallStatus=ringing&CallSid=");
@@ -487,7 +487,7 @@ test_form_too_large(void **state)
 	memcpy(body, head, strlen(head));
 	assert_int_equal(webhook_parse(FORM, body, WEBHOOK_BODY_MAX, &w, err,
 	    sizeof(err)), 0);
-	assert_int_equal(w.status, STATUS_RINGING);
+	assert_int_equal(w.report.status, STATUS_RINGING);
 	assert_int_equal(webhook_parse(FORM, body, WEBHOOK_BODY_MAX + 1, &w,
 	    err, sizeof(err)), 413);
 	assert_string_equal(err, "body too large");
