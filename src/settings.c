@@ -34,7 +34,9 @@ enum kind {
 	KIND_CC,     /* a country code: 1 to 3 digits, not 0 first */
 	KIND_HOURS,  /* calling hours, HH:MM-HH:MM, or empty */
 	KIND_ZONE,   /* a zone of the tz database, or empty */
-	KIND_REDIAL  /* comma-separated end statuses, stored as a bitmask */
+	KIND_REDIAL, /* comma-separated end statuses, stored as a bitmask */
+	KIND_SID,    /* a Twilio account SID (AC and 32 hex), or empty */
+	KIND_E164    /* a number in E.164 form, or empty */
 };
 
 struct setting {
@@ -52,6 +54,16 @@ struct setting {
 
 static const char *const sim_words[] = { "auto", "on", "off", NULL };
 static const char *const server_words[] = { "lighttpd", "nginx", NULL };
+static const char *const provider_words[] = { "numdialer", "twilio", NULL };
+static const char *const amd_words[] = { "off", "Enable", "DetectMessageEnd",
+    NULL };
+
+/* A choice is stored as an int, whatever its enum. */
+_Static_assert(sizeof(enum settings_sim) == sizeof(int) &&
+    sizeof(enum settings_provider) == sizeof(int), "choices are ints");
+
+#define TWIML_DEFAULT "<Response><Say>This is an automated call from " \
+    "NumDialer. Goodbye.</Say></Response>"
 
 static const struct setting table[] = {
 	{ "NUMDIALER_PORT", KIND_INT, 1, 65535, FIELD(port), NULL, "8080",
@@ -102,6 +114,28 @@ static const struct setting table[] = {
 	    NULL },
 	{ "NUMDIALER_REDIAL_DELAY", KIND_INT, 0, SETTINGS_REDIAL_DELAY_MAX,
 	    FIELD(redial_delay), NULL, "300", NULL },
+	{ "NUMDIALER_PROVIDER", KIND_CHOICE, 0, 0, FIELD(provider),
+	    provider_words, "numdialer", "must be numdialer or twilio" },
+	{ "NUMDIALER_TWILIO_ACCOUNT_SID", KIND_SID, 0, 0,
+	    FIELD(twilio_account_sid), NULL, "", NULL },
+	{ "NUMDIALER_TWILIO_AUTH_TOKEN_FILE", KIND_PATH, 0, 0,
+	    FIELD(twilio_token_file), NULL, "", NULL },
+	{ "NUMDIALER_TWILIO_FROM", KIND_E164, 0, 0, FIELD(twilio_from), NULL,
+	    "", NULL },
+	{ "NUMDIALER_TWILIO_TWIML", KIND_PATH, 0, 0, FIELD(twilio_twiml), NULL,
+	    TWIML_DEFAULT, NULL },
+	{ "NUMDIALER_TWILIO_URL", KIND_URL, 0, 0, FIELD(twilio_url), NULL, "",
+	    NULL },
+	{ "NUMDIALER_TWILIO_TIMEOUT", KIND_INT, SETTINGS_TWILIO_TIMEOUT_MIN,
+	    SETTINGS_TWILIO_TIMEOUT_MAX, FIELD(twilio_timeout), NULL, "30",
+	    NULL },
+	{ "NUMDIALER_TWILIO_MACHINE_DETECTION", KIND_WORD, 1, 0,
+	    FIELD(twilio_machine_detection), amd_words, "off",
+	    "must be off, Enable or DetectMessageEnd" },
+	{ "NUMDIALER_TWILIO_API", KIND_URL, 1, 0, FIELD(twilio_api), NULL,
+	    "https://api.twilio.com", NULL },
+	{ "NUMDIALER_MAX_CPS", KIND_INT, 0, SETTINGS_MAX_CPS_MAX,
+	    FIELD(max_cps), NULL, "0", NULL },
 };
 
 /* The ends NUMDIALER_REDIAL may name: the ones that say for sure that the
@@ -176,6 +210,30 @@ check_host(const char *v)
 		    ch == '-'))
 			return "not an address or host name";
 	}
+	return NULL;
+}
+
+/* A Twilio account SID: "AC" and 32 hex digits. */
+static const char *
+check_sid(const char *v)
+{
+	if (strlen(v) != SETTINGS_SID_LEN || strncmp(v, "AC", 2) != 0 ||
+	    strspn(v + 2, "0123456789abcdefABCDEF") != SETTINGS_SID_LEN - 2)
+		return "must be AC and 32 hex digits (the Account SID of "
+		    "Twilio's console)";
+	return NULL;
+}
+
+/* E.164: '+' and 8 to 15 digits, the first not 0. */
+static const char *
+check_e164(const char *v)
+{
+	size_t digits = strspn(v + 1, "0123456789");
+
+	if (v[0] != '+' || v[1] == '0' || v[1 + digits] != '\0' ||
+	    digits < E164_DIGITS_MIN || digits > E164_DIGITS_MAX)
+		return "must be an E.164 number: '+', the country code and "
+		    "the number, 8 to 15 digits";
 	return NULL;
 }
 
@@ -269,6 +327,10 @@ check_text(const struct setting *t, const char *v, char *buf, size_t buflen)
 	case KIND_ZONE:
 		return v[0] == '\0' || hours_zone_valid(v) ? NULL :
 		    "not a time zone of the tz database (e.g. America/Chicago)";
+	case KIND_SID:
+		return v[0] == '\0' ? NULL : check_sid(v);
+	case KIND_E164:
+		return v[0] == '\0' ? NULL : check_e164(v);
 	default:
 		return NULL;
 	}
@@ -294,7 +356,7 @@ apply(struct settings *s, const struct setting *t, const char *v, char *buf,
 		idx = word_index(t, v);
 		if (idx < 0)
 			return t->expect;
-		*(enum settings_sim *)(void *)field = (enum settings_sim)idx;
+		*(int *)(void *)field = idx;
 		return NULL;
 	default:
 		break;
@@ -314,6 +376,18 @@ apply(struct settings *s, const struct setting *t, const char *v, char *buf,
 	memcpy(field, v, vlen);
 	field[vlen] = '\0';
 	return NULL;
+}
+
+const char *
+settings_api(const struct settings *s)
+{
+	return s->provider == SETTINGS_PROVIDER_TWILIO ? s->twilio_api : s->api;
+}
+
+int
+settings_time_limit(const struct settings *s)
+{
+	return s->call_timeout - s->twilio_timeout - SETTINGS_TIME_LIMIT_MARGIN;
 }
 
 bool
@@ -385,7 +459,7 @@ settings_print(const struct settings *s, FILE *out)
 			break;
 		case KIND_CHOICE:
 			n = fprintf(out, "%s=%s\n", t->key, t->words[
-			    *(const enum settings_sim *)(const void *)field]);
+			    *(const int *)(const void *)field]);
 			break;
 		case KIND_REDIAL:
 			n = print_redial(out, t->key,
@@ -598,6 +672,40 @@ derive_known(struct settings *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The Twilio provider's settings, which make sense only together: 0, or
+ * -1 with err naming the first one missing or at odds. */
+static int
+check_twilio(const struct settings *s, char *err, size_t errlen)
+{
+	static const char *const needed[][2] = {
+		{ "NUMDIALER_TWILIO_ACCOUNT_SID", "the Account SID" },
+		{ "NUMDIALER_TWILIO_AUTH_TOKEN_FILE", "the file holding the "
+		    "auth token" },
+		{ "NUMDIALER_TWILIO_FROM", "the caller id, E.164" },
+	};
+	const char *given[] = { s->twilio_account_sid, s->twilio_token_file,
+	    s->twilio_from };
+
+	if (s->provider != SETTINGS_PROVIDER_TWILIO)
+		return 0;
+	for (size_t i = 0; i < LEN(needed); i++)
+		if (given[i][0] == '\0')
+			return util_err(err, errlen, "%s: must be set with "
+			    "NUMDIALER_PROVIDER=twilio (%s)", needed[i][0],
+			    needed[i][1]);
+	if (s->twilio_twiml[0] == '\0' && s->twilio_url[0] == '\0')
+		return util_err(err, errlen, "NUMDIALER_TWILIO_TWIML: must be "
+		    "set, or NUMDIALER_TWILIO_URL, with NUMDIALER_PROVIDER="
+		    "twilio (what an answered call hears)");
+	if (settings_time_limit(s) < 1)
+		return util_err(err, errlen, "NUMDIALER_CALL_TIMEOUT: must be "
+		    "over NUMDIALER_TWILIO_TIMEOUT + %d s with NUMDIALER_"
+		    "PROVIDER=twilio, so that Twilio ends each call (its "
+		    "TimeLimit) before the dialer's timeout",
+		    SETTINGS_TIME_LIMIT_MARGIN);
+	return 0;
+}
+
 int
 settings_load(struct settings *s, const char *conf_path, char *err,
     size_t errlen)
@@ -631,7 +739,8 @@ settings_load(struct settings *s, const char *conf_path, char *err,
 	}
 	if (s->public_url[0] == '\0')
 		derive_public_url(s);
-	if (derive_known(s, err, errlen) != 0)
+	if (check_twilio(s, err, errlen) != 0 ||
+	    derive_known(s, err, errlen) != 0)
 		goto done;
 	rc = 0;
 

@@ -27,7 +27,18 @@
 #define SETTINGS_REDIAL_ATTEMPTS_MAX 100
 #define SETTINGS_REDIAL_DELAY_MAX 604800   /* a week, in seconds */
 
+#define SETTINGS_TWIML_MAX 1024     /* the TwiML sent with each call */
+#define SETTINGS_SID_LEN 34         /* a Twilio SID: two letters, 32 hex */
+#define SETTINGS_TWILIO_TIMEOUT_MIN 5    /* Twilio's bounds for Timeout */
+#define SETTINGS_TWILIO_TIMEOUT_MAX 600
+#define SETTINGS_MAX_CPS_MAX 1000
+/* A Twilio call's TimeLimit is the call timeout less the ring time less
+ * this, so Twilio ends every call before the dialer's timeout does: the
+ * time a call may wait in Twilio's queue and the callbacks' way back. */
+#define SETTINGS_TIME_LIMIT_MARGIN 15
+
 enum settings_sim { SETTINGS_SIM_AUTO, SETTINGS_SIM_ON, SETTINGS_SIM_OFF };
+enum settings_provider { SETTINGS_PROVIDER_NUMDIALER, SETTINGS_PROVIDER_TWILIO };
 
 struct settings {
 	int port;                              /* NUMDIALER_PORT: 1..65535, 8080 */
@@ -92,11 +103,43 @@ struct settings {
 	int redial_delay;                      /* NUMDIALER_REDIAL_DELAY: seconds
 	                                          before a row is dialed again,
 	                                          0..604800, 300 */
+	enum settings_provider provider;       /* NUMDIALER_PROVIDER: numdialer
+	                                          (POST /call, JSON) or twilio
+	                                          (Twilio's REST API); numdialer */
+	char twilio_account_sid[SETTINGS_SID_LEN + 1]; /* NUMDIALER_TWILIO_ACCOUNT_SID:
+	                                          AC and 32 hex; empty */
+	char twilio_token_file[SETTINGS_PATH_MAX]; /* NUMDIALER_TWILIO_AUTH_TOKEN_FILE:
+	                                          the file holding the auth token,
+	                                          not readable by others; empty */
+	char twilio_from[E164_MAX + 1];        /* NUMDIALER_TWILIO_FROM: the
+	                                          caller id, E.164; empty */
+	char twilio_twiml[SETTINGS_TWIML_MAX]; /* NUMDIALER_TWILIO_TWIML: what an
+	                                          answered call hears; a short
+	                                          <Say> */
+	char twilio_url[SETTINGS_URL_MAX];     /* NUMDIALER_TWILIO_URL: a TwiML URL
+	                                          instead of the TwiML; empty */
+	int twilio_timeout;                    /* NUMDIALER_TWILIO_TIMEOUT: ring
+	                                          seconds (Twilio's Timeout),
+	                                          5..600, 30 */
+	char twilio_machine_detection[24];     /* NUMDIALER_TWILIO_MACHINE_DETECTION:
+	                                          off, Enable or DetectMessageEnd;
+	                                          off */
+	char twilio_api[SETTINGS_URL_MAX];     /* NUMDIALER_TWILIO_API: Twilio's
+	                                          base URL, https://api.twilio.com */
+	int max_cps;                           /* NUMDIALER_MAX_CPS: most calls
+	                                          placed per second, 0..1000 (0:
+	                                          no spacing), 0 */
 	struct hosts known;                    /* derived by settings_load: every
 	                                          name the server answers to
 	                                          (localhost, the bind address,
 	                                          the public URL's host, hosts) */
 };
+
+/* The API the dialer calls: Twilio's base URL or NUMDIALER_API. */
+const char *settings_api(const struct settings *s);
+
+/* The TimeLimit sent with each Twilio call: see SETTINGS_TIME_LIMIT_MARGIN. */
+int settings_time_limit(const struct settings *s);
 
 /* Whether s dials a row again after a call that ended in st. */
 bool settings_redials(const struct settings *s, enum status st);

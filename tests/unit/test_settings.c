@@ -32,7 +32,11 @@ static const char *const env_keys[] = {
 	"NUMDIALER_LOG_MAX_MB", "NUMDIALER_SOCKET_GROUP",
 	"NUMDIALER_COUNTRY_CODE", "NUMDIALER_DNC", "NUMDIALER_CALL_HOURS",
 	"NUMDIALER_TIMEZONE", "NUMDIALER_REDIAL", "NUMDIALER_REDIAL_ATTEMPTS",
-	"NUMDIALER_REDIAL_DELAY",
+	"NUMDIALER_REDIAL_DELAY", "NUMDIALER_PROVIDER",
+	"NUMDIALER_TWILIO_ACCOUNT_SID", "NUMDIALER_TWILIO_AUTH_TOKEN_FILE",
+	"NUMDIALER_TWILIO_FROM", "NUMDIALER_TWILIO_TWIML", "NUMDIALER_TWILIO_URL",
+	"NUMDIALER_TWILIO_TIMEOUT", "NUMDIALER_TWILIO_MACHINE_DETECTION",
+	"NUMDIALER_TWILIO_API", "NUMDIALER_MAX_CPS",
 };
 
 static int
@@ -502,6 +506,46 @@ test_load_errors(void **state)
 	/* A directory is there but cannot be read as a file. */
 	assert_int_equal(settings_load(&s, "/tmp", err, sizeof(err)), -1);
 	assert_string_equal(err, "/tmp: Is a directory");
+
+	/* The Twilio provider's settings are checked together. */
+	setenv("NUMDIALER_PROVIDER", "twilio", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "NUMDIALER_TWILIO_ACCOUNT_SID: must be set "
+	    "with NUMDIALER_PROVIDER=twilio (the Account SID)");
+	setenv("NUMDIALER_TWILIO_ACCOUNT_SID",
+	    "AC0123456789abcdef0123456789abcdef", 1);
+	setenv("NUMDIALER_TWILIO_AUTH_TOKEN_FILE", "/etc/numdialer/token", 1);
+	setenv("NUMDIALER_TWILIO_FROM", "+15005550006", 1);
+	setenv("NUMDIALER_CALL_TIMEOUT", "45", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUMDIALER_CALL_TIMEOUT: must be over "
+	    "NUMDIALER_TWILIO_TIMEOUT + 15 s"));
+	setenv("NUMDIALER_CALL_TIMEOUT", "46", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	assert_int_equal(settings_time_limit(&s), 1);
+	assert_string_equal(settings_api(&s), "https://api.twilio.com");
+	setenv("NUMDIALER_TWILIO_TWIML", "", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUMDIALER_TWILIO_TWIML: must be set"));
+	setenv("NUMDIALER_TWILIO_URL", "https://handler.example/twiml", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+
+	/* Each Twilio value is checked on its own too. */
+	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_ACCOUNT_SID",
+	    "AC0123", err, sizeof(err)), -1);
+	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_FROM",
+	    "5005550006", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "E.164"));
+	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_FROM",
+	    "+05005550006", err, sizeof(err)), -1);
+	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_MACHINE_DETECTION",
+	    "enable", err, sizeof(err)), -1);
+	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_TIMEOUT", "4", err,
+	    sizeof(err)), -1);
+	assert_int_equal(settings_set(&s, "NUMDIALER_PROVIDER", "plivo", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "NUMDIALER_PROVIDER: must be numdialer or "
+	    "twilio");
 }
 
 static void
@@ -626,6 +670,17 @@ print_parse_back(const struct settings *s)
 	assert_int_equal(back.redial, s->redial);
 	assert_int_equal(back.redial_attempts, s->redial_attempts);
 	assert_int_equal(back.redial_delay, s->redial_delay);
+	assert_int_equal(back.provider, s->provider);
+	assert_string_equal(back.twilio_account_sid, s->twilio_account_sid);
+	assert_string_equal(back.twilio_token_file, s->twilio_token_file);
+	assert_string_equal(back.twilio_from, s->twilio_from);
+	assert_string_equal(back.twilio_twiml, s->twilio_twiml);
+	assert_string_equal(back.twilio_url, s->twilio_url);
+	assert_int_equal(back.twilio_timeout, s->twilio_timeout);
+	assert_string_equal(back.twilio_machine_detection,
+	    s->twilio_machine_detection);
+	assert_string_equal(back.twilio_api, s->twilio_api);
+	assert_int_equal(back.max_cps, s->max_cps);
 	return text;
 }
 
@@ -660,10 +715,22 @@ test_print(void **state)
 		{ "NUMDIALER_REDIAL", "busy,no-answer" },
 		{ "NUMDIALER_REDIAL_ATTEMPTS", "5" },
 		{ "NUMDIALER_REDIAL_DELAY", "600" },
+		{ "NUMDIALER_PROVIDER", "twilio" },
+		{ "NUMDIALER_TWILIO_ACCOUNT_SID",
+		    "AC0123456789abcdef0123456789abcdef" },
+		{ "NUMDIALER_TWILIO_AUTH_TOKEN_FILE", "/etc/numdialer/twilio token" },
+		{ "NUMDIALER_TWILIO_FROM", "+15005550006" },
+		{ "NUMDIALER_TWILIO_TWIML", "<Response><Say voice=\"alice\">Hi"
+		    "</Say></Response>" },
+		{ "NUMDIALER_TWILIO_URL", "https://handler.example/twiml/EH1" },
+		{ "NUMDIALER_TWILIO_TIMEOUT", "25" },
+		{ "NUMDIALER_TWILIO_MACHINE_DETECTION", "Enable" },
+		{ "NUMDIALER_TWILIO_API", "http://127.0.0.1:4830" },
+		{ "NUMDIALER_MAX_CPS", "1" },
 	};
 	struct settings s;
 	char err[ERR_MAX] = "";
-	char want[ERR_MAX * 2] = "";
+	char want[ERR_MAX * 8] = "";
 	char *text;
 
 	(void)state;
