@@ -1,4 +1,5 @@
-/* api: the route table, the POST /call and GET /stats handlers, the replies. */
+/* api: the route table, the POST /call and GET /stats handlers, the hand-over
+ * to Twilio mode, the replies. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "answer.h"
 #include "api.h"
 #include "util.h"
 
@@ -33,15 +35,6 @@ struct request {
 	int too_big;  /* more than API_BODY_MAX bytes came */
 };
 
-/* What a handler answers: a status with body (owned; NULL: none), a
- * Retry-After, or no answer at all; delay_ms later. */
-struct answer {
-	struct json_object *body;
-	unsigned retry_after;  /* seconds; 0: no header */
-	int drop;              /* close the connection without answering */
-	unsigned delay_ms;
-};
-
 typedef int (*api_handler)(struct api *a, const struct request *rq,
     struct answer *ans);
 
@@ -49,14 +42,24 @@ static int api_call(struct api *a, const struct request *rq,
     struct answer *ans);
 static int api_stats(struct api *a, const struct request *rq,
     struct answer *ans);
+static int api_stats_calls(struct api *a, const struct request *rq,
+    struct answer *ans);
+
+/* Which API a route belongs to. */
+enum api_mode {
+	API_DEFAULT = 1,  /* the simulator's own POST /call */
+	API_TWILIO = 2,   /* Twilio mode */
+};
 
 static const struct {
 	const char *path;
 	const char *method;
 	api_handler handle;
+	unsigned modes;
 } routes[] = {
-	{"/call", MHD_HTTP_METHOD_POST, api_call},
-	{"/stats", MHD_HTTP_METHOD_GET, api_stats},
+	{"/call", MHD_HTTP_METHOD_POST, api_call, API_DEFAULT},
+	{"/stats", MHD_HTTP_METHOD_GET, api_stats, API_DEFAULT | API_TWILIO},
+	{"/stats/calls", MHD_HTTP_METHOD_GET, api_stats_calls, API_TWILIO},
 };
 
 /* Reads a string member of obj into *out and *len: 0, or -1 when missing,
@@ -77,8 +80,7 @@ api_string(struct json_object *obj, const char *key, size_t max,
 	return 0;
 }
 
-/* Whether url is an absolute http or https URL libcurl can read. */
-static int
+int
 api_url_ok(const char *url)
 {
 	CURLU *u = curl_url();
@@ -207,6 +209,21 @@ api_call_read(struct json_object *req, struct ask *ask, struct answer *ans)
 	return 0;
 }
 
+/* The sender's steps of path: a step that lasts waits long_call_ms. */
+static void
+api_steps(const struct path *path, unsigned long_call_ms,
+    struct sender_call *out)
+{
+	size_t i;
+
+	for (i = 0; i < path->nsteps; i++)
+		out->steps[i] = (struct sender_step){path->steps[i].status,
+		    path->steps[i].terminal, path->steps[i].quiet,
+		    path->steps[i].lasts ? (int64_t)long_call_ms : -1};
+	out->nsteps = path->nsteps;
+	out->first_before_answer = path->first_before_answer;
+}
+
 /*
  * Places the call ask names, when its phone is known. Returns the status,
  * with ans->body its id (and fx's member, if any) or the error; *placed
@@ -217,6 +234,8 @@ static int
 api_call_place(struct api *a, const struct ask *ask,
     const struct faults_effect *fx, struct answer *ans, int *placed)
 {
+	struct sender_call sc = {0};
+	char name[SENDER_NAME_MAX];
 	uint64_t index;
 	long long callid;
 
@@ -231,8 +250,13 @@ api_call_place(struct api *a, const struct ask *ask,
 		return 500;
 	}
 	callid = STATS_ID_FIRST + (long long)index;
-	if (sender_place(a->deps.sender, callid,
-	    paths_choose(a->deps.plan, ask->phone, index), ask->url) != 0) {
+	snprintf(name, sizeof name, "%lld", callid);
+	api_steps(paths_choose(a->deps.plan, ask->phone, index),
+	    a->deps.long_call_ms, &sc);
+	sc.id = callid;
+	sc.name = name;
+	sc.url = ask->url;
+	if (sender_place(a->deps.sender, &sc) != 0) {
 		/* Never to end with a webhook: it leaves flight here. */
 		stats_terminal(a->deps.stats, 0);
 		ans->body = api_error("call dropped: stopping or out of memory");
@@ -280,10 +304,21 @@ api_stats(struct api *a, const struct request *rq, struct answer *ans)
 	(void)rq;
 	ans->body = stats_render(a->deps.stats);
 	if (ans->body != NULL &&
-	    faults_render(a->deps.faults, ans->body) != 0) {
+	    (faults_render(a->deps.faults, ans->body) != 0 ||
+	    (a->deps.twilio != NULL &&
+	    stats_render_twilio(a->deps.stats, ans->body) != 0))) {
 		json_object_put(ans->body);
 		ans->body = NULL;
 	}
+	return ans->body != NULL ? 200 : 500;
+}
+
+/* GET /stats/calls: what each Twilio call's POST asked for. */
+static int
+api_stats_calls(struct api *a, const struct request *rq, struct answer *ans)
+{
+	(void)rq;
+	ans->body = twilio_render_calls(a->deps.twilio);
 	return ans->body != NULL ? 200 : 500;
 }
 
@@ -308,38 +343,102 @@ api_wait(struct api *a, unsigned ms)
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Sends status with body (taken: put here; NULL sends no body), and an
- * Allow or Retry-After header when given. */
+/* Sends status with ans's body (taken: put here; NULL sends no body) and
+ * the headers it asks for: Allow, Retry-After, or WWW-Authenticate. */
 static enum MHD_Result
-api_reply(struct MHD_Connection *conn, unsigned status,
-    struct json_object *body, const char *allow, unsigned retry_after)
+api_reply(struct MHD_Connection *conn, unsigned status, struct answer *ans)
 {
 	char retry[API_RETRY_AFTER_MAX];
-
 	struct MHD_Response *resp;
 	const char *text = "";
 	size_t len = 0;
 	enum MHD_Result rc;
 
-	if (body != NULL)
-		text = json_object_to_json_string_length(body,
-		    JSON_C_TO_STRING_PLAIN, &len);
+	if (ans->body != NULL)
+		text = json_object_to_json_string_length(ans->body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
 	resp = MHD_create_response_from_buffer(len, (void *)text,
 	    MHD_RESPMEM_MUST_COPY);
-	json_object_put(body);
+	json_object_put(ans->body);
+	ans->body = NULL;
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/json");
-	if (allow != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-	if (retry_after > 0) {
-		snprintf(retry, sizeof retry, "%u", retry_after);
+	if (ans->allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ans->allow);
+	if (ans->retry_after > 0) {
+		snprintf(retry, sizeof retry, "%u", ans->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
 	}
-	rc = MHD_queue_response(conn, status, resp);
+	/* libmicrohttpd writes the 401 and its WWW-Authenticate itself. */
+	if (status == MHD_HTTP_UNAUTHORIZED && ans->realm != NULL)
+		rc = MHD_queue_basic_auth_fail_response(conn, ans->realm, resp);
+	else
+		rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+/* Sends status with {"error": msg}, and an Allow header when given. */
+static enum MHD_Result
+api_reply_error(struct MHD_Connection *conn, unsigned status,
+    const char *msg, const char *allow)
+{
+	struct answer ans = {0};
+
+	ans.body = api_error(msg);
+	ans.allow = allow;
+	return api_reply(conn, status, &ans);
+}
+
+/* Waits and answers what a handler made of a request: ans's delay, then
+ * ans, or no answer at all. */
+static enum MHD_Result
+api_answer(struct api *a, struct MHD_Connection *conn, int status,
+    struct answer *ans)
+{
+	if (ans->delay_ms > 0)
+		api_wait(a, ans->delay_ms);
+	if (ans->drop) {
+		json_object_put(ans->body);
+		/* MHD_NO closes the connection with nothing sent. */
+		return MHD_NO;
+	}
+	if (ans->body == NULL && status != 200)
+		ans->body = api_error("internal error");
+	return api_reply(conn, (unsigned)status, ans);
+}
+
+/* A request under Twilio's paths, with its basic credentials. */
+static enum MHD_Result
+api_twilio(struct api *a, struct MHD_Connection *conn, const char *url,
+    const char *method, const struct request *rq)
+{
+	struct twilio_request tr = {0};
+	struct answer ans = {0};
+	char *user, *password = NULL;
+	int status;
+
+	if (rq->too_big)
+		return api_reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body too large", NULL);
+	user = MHD_basic_auth_get_username_password(conn, &password);
+	tr.method = method;
+	tr.url = url;
+	tr.user = user;
+	tr.password = password;
+	tr.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_TYPE);
+	tr.body = rq->body;
+	tr.len = rq->len;
+	status = (int)twilio_serve(a->deps.twilio, &tr, &ans);
+	if (user != NULL)
+		MHD_free(user);
+	if (password != NULL)
+		MHD_free(password);
+	return api_answer(a, conn, status, &ans);
 }
 
 /* The whole request is in: routes it and answers. */
@@ -347,34 +446,28 @@ static enum MHD_Result
 api_dispatch(struct api *a, struct MHD_Connection *conn, const char *url,
     const char *method, const struct request *rq)
 {
+	unsigned mode = a->deps.twilio != NULL ? API_TWILIO : API_DEFAULT;
 	struct answer ans = {0};
 	size_t i;
 	int status;
 
+	if (mode == API_TWILIO && twilio_owns(url))
+		return api_twilio(a, conn, url, method, rq);
 	for (i = 0; i < LEN(routes); i++)
-		if (strcmp(routes[i].path, url) == 0)
+		if ((routes[i].modes & mode) != 0 &&
+		    strcmp(routes[i].path, url) == 0)
 			break;
 	if (i == LEN(routes))
-		return api_reply(conn, MHD_HTTP_NOT_FOUND,
-		    api_error("no such path"), NULL, 0);
+		return api_reply_error(conn, MHD_HTTP_NOT_FOUND,
+		    "no such path", NULL);
 	if (strcmp(routes[i].method, method) != 0)
-		return api_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    api_error("method not allowed"), routes[i].method, 0);
+		return api_reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method not allowed", routes[i].method);
 	if (rq->too_big)
-		return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		    api_error("body too large"), NULL, 0);
+		return api_reply_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body too large", NULL);
 	status = routes[i].handle(a, rq, &ans);
-	if (ans.delay_ms > 0)
-		api_wait(a, ans.delay_ms);
-	if (ans.drop) {
-		json_object_put(ans.body);
-		/* MHD_NO closes the connection with nothing sent. */
-		return MHD_NO;
-	}
-	if (ans.body == NULL && status != 200)
-		ans.body = api_error("internal error");
-	return api_reply(conn, (unsigned)status, ans.body, NULL,
-	    ans.retry_after);
+	return api_answer(a, conn, status, &ans);
 }
 
 /* Keeps the bytes of a body piece, or notes that the body is too big. */
@@ -422,6 +515,16 @@ api_declared_too_big(struct MHD_Connection *conn)
 	return errstr != NULL;
 }
 
+/* Whether method and url ask to place a call, in the API served. */
+static int
+api_is_create(const struct api *a, const char *method, const char *url)
+{
+	if (a->deps.twilio != NULL)
+		return twilio_is_create(method, url);
+	return strcmp(url, "/call") == 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+}
+
 static enum MHD_Result
 api_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -437,11 +540,10 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = rq;
 		/* Refused before its body is read; the connection then closes. */
 		if (api_declared_too_big(conn))
-			return api_reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
-			    api_error("body too large"), NULL, 0);
+			return api_reply_error(conn,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large", NULL);
 		/* Its headers are in: the moment a refill is measured to. */
-		if (strcmp(url, "/call") == 0 &&
-		    strcmp(method, MHD_HTTP_METHOD_POST) == 0)
+		if (api_is_create(cls, method, url))
 			stats_post_arrived(((struct api *)cls)->deps.stats);
 		return MHD_YES;
 	}

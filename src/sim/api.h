@@ -1,7 +1,9 @@
 /*
  * api: the simulator's HTTP side (libmicrohttpd, a thread per connection,
  * so a POST /call may wait on its call's first webhook). Routes: POST /call
- * and GET /stats; every answer is JSON.
+ * and GET /stats; in Twilio mode, Twilio's routes under /2010-04-01/
+ * (twilio.c) and GET /stats/calls instead of POST /call. Every answer is
+ * JSON.
  */
 #ifndef NUMDIALER_SIM_API_H
 #define NUMDIALER_SIM_API_H
@@ -11,6 +13,7 @@
 #include "phones.h"
 #include "sender.h"
 #include "stats.h"
+#include "twilio.h"
 
 #define API_BODY_MAX (64 * 1024)  /* bytes of a request body; more: 413 */
 
@@ -21,6 +24,8 @@ struct api_deps {
 	struct stats *stats;
 	struct sender *sender;
 	struct faults *faults;       /* NULL: none */
+	struct twilio *twilio;       /* NULL: the default API, not Twilio's */
+	unsigned long_call_ms;       /* how long a "long" call lasts */
 };
 
 struct api;
@@ -36,5 +41,8 @@ struct api *api_start(const struct api_deps *deps, unsigned port,
 /* Cuts short every slow answer, closes every connection, waits for their
  * threads, frees; takes NULL. */
 void api_stop(struct api *a);
+
+/* Whether url is an absolute http or https URL libcurl can read. */
+int api_url_ok(const char *url);
 
 #endif

@@ -27,22 +27,31 @@ static const struct {
 	const char *help;
 } fault_table[] = {
 	{"call-500", FAULTS_CALL, 1, 0, 0, {.refuse = 1, .status = 500,
-	    .key = "error", .value = "simulated"},
-	    "answer 500 {\"error\":\"simulated\"}; not placed"},
+	    .key = "error", .value = "simulated", .twilio_status = 500,
+	    .twilio_code = 20500, .twilio_message = "Internal Server Error"},
+	    "answer 500 {\"error\":\"simulated\"} (--twilio: code 20500); "
+	    "not placed"},
 	{"call-503", FAULTS_CALL, 1, 0, 0, {.refuse = 1, .status = 503,
 	    .key = "error", .value = "simulated",
-	    .retry_after = FAULTS_RETRY_AFTER_S},
-	    "answer 503, Retry-After: 1; not placed"},
+	    .retry_after = FAULTS_RETRY_AFTER_S, .twilio_status = 503,
+	    .twilio_code = 20503, .twilio_message = "Service unavailable"},
+	    "answer 503, Retry-After: 1 (--twilio: code 20503); not placed"},
 	{"call-429", FAULTS_CALL, 1, 0, 0, {.refuse = 1, .status = 429,
 	    .key = "error", .value = "simulated",
-	    .retry_after = FAULTS_RETRY_AFTER_S},
-	    "answer 429, Retry-After: 1; not placed"},
+	    .retry_after = FAULTS_RETRY_AFTER_S, .twilio_status = 429,
+	    .twilio_code = 20429, .twilio_message = "Too Many Requests"},
+	    "answer 429, Retry-After: 1 (--twilio: code 20429); not placed"},
 	{"call-error", FAULTS_CALL, 1, 0, 0, {.refuse = 1, .status = 200,
-	    .key = "error", .value = "simulated failure"},
-	    "answer 200 {\"error\": \"simulated failure\"}; not placed"},
+	    .key = "error", .value = "simulated failure",
+	    .twilio_status = 400, .twilio_code = 21215,
+	    .twilio_message = "Account not authorized to call this number. "
+	    "Perhaps you need to enable some international permissions."},
+	    "answer 200 {\"error\": \"simulated failure\"} (--twilio: 400, "
+	    "code 21215); not placed"},
 	{"call-bad-id", FAULTS_CALL, 1, 0, 0, {.refuse = 1, .status = 200,
-	    .key = "id", .value = NULL},
-	    "answer 200 {\"id\": null}; not placed"},
+	    .key = "id", .value = NULL, .twilio_status = 201},
+	    "answer 200 {\"id\": null} (--twilio: 201 {\"sid\": null}); "
+	    "not placed"},
 	{"call-drop", FAULTS_CALL, 1, 0, 0, {.drop = 1},
 	    "read the request, close without answering; not placed"},
 	{"call-slow", FAULTS_CALL, 0, 0, 1, {0},
@@ -97,6 +106,9 @@ faults_apply(const struct faults *f, size_t row, struct faults_effect *e)
 		e->key = x->key;
 		e->value = x->value;
 		e->retry_after = x->retry_after;
+		e->twilio_status = x->twilio_status;
+		e->twilio_code = x->twilio_code;
+		e->twilio_message = x->twilio_message;
 	}
 	e->drop |= x->drop;
 	e->duplicate |= x->duplicate;

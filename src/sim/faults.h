@@ -30,8 +30,11 @@ enum faults_kind {
  * What the faults that fired on one event do to it. Zeroed: nothing.
  * For a POST /call: refuse (with status and the body {key: value}, value
  * NULL for a JSON null), or drop the connection; either way no call is
- * placed. delay_ms delays the answer. For a webhook: drop it, send it
- * twice, reverse the call's remaining webhooks, send it delay_ms late.
+ * placed. In Twilio mode a refusal is answered twilio_status with Twilio's
+ * error {"code": twilio_code, "message": twilio_message, ...} (code 0: the
+ * call resource with no sid). delay_ms delays the answer. For a webhook:
+ * drop it, send it twice, reverse the call's remaining webhooks, send it
+ * delay_ms late.
  */
 struct faults_effect {
 	int placed;             /* the call is placed all the same: drop, key
@@ -41,6 +44,9 @@ struct faults_effect {
 	const char *key;
 	const char *value;
 	unsigned retry_after;   /* seconds; 0: no Retry-After header */
+	unsigned twilio_status;
+	unsigned twilio_code;
+	const char *twilio_message;
 	int drop;
 	int duplicate;
 	int reverse;

@@ -15,6 +15,8 @@
 #define FLAGS_PORT_DEFAULT 4830
 #define FLAGS_NUMBERS_DEFAULT "conf/numbers.txt"
 #define FLAGS_DELAY_MAX_DEFAULT 5000
+#define FLAGS_LONG_CALL_DEFAULT 10000    /* ms a "long" call lasts */
+#define FLAGS_LONG_CALL_MAX 86400000     /* a day */
 
 struct flags {
 	unsigned port;          /* 0 lets the kernel pick one */
@@ -25,12 +27,21 @@ struct flags {
 	int seed_given;
 	struct paths_plan plan;
 	struct faults_spec faults; /* --fault, --call-slow-ms, --hook-slow-ms */
+	unsigned long_call_ms;  /* how long a call on path "long" lasts */
+	int twilio;             /* serve Twilio's REST API */
+	const char *twilio_account;    /* "AC..."; argv or a literal */
+	const char *twilio_token_file; /* argv; NULL: not given */
+	unsigned twilio_cps;
+	const char *answered_by;       /* argv or a literal */
+	int twilio_only;        /* a flag only Twilio mode takes was given */
 	int help;               /* --help: print the usage and exit 0 */
 };
 
 /*
  * Reads argv into *out, defaults first. Returns 0, or -1 with the reason in
- * err (errlen bytes, always terminated). argv must outlive *out.
+ * err (errlen bytes, always terminated): a bad flag or value, --twilio
+ * without --twilio-token-file, or a Twilio flag without --twilio. argv
+ * must outlive *out.
  */
 int flags_parse(int argc, char **argv, struct flags *out, char *err,
     size_t errlen);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "api.h"
 #include "faults.h"
@@ -14,9 +15,11 @@
 #include "phones.h"
 #include "sender.h"
 #include "stats.h"
+#include "twilio.h"
 
 #define MAIN_ERR_MAX 512
 #define MAIN_EXIT_USAGE 2
+#define MAIN_TWILIO_SEED 0x7477696c696f0000ULL  /* sets its stream apart */
 
 /*
  * The parts of a run, in the order main_start starts them; each needs the
@@ -28,6 +31,7 @@ struct main_run {
 	struct stats *stats;
 	struct faults *faults;
 	struct sender *sender;
+	struct twilio *twilio;  /* NULL but in Twilio mode */
 	struct api *api;
 	unsigned port;          /* the one api bound */
 };
@@ -87,6 +91,31 @@ main_fail(const char *why)
 	return -1;
 }
 
+/* Starts Twilio mode's side, its token read from its file: 0, or -1 with
+ * the reason on stderr. */
+static int
+main_twilio(struct main_run *r, const struct flags *fl)
+{
+	char token[TWILIO_TOKEN_MAX + 3], err[MAIN_ERR_MAX];
+	struct twilio_config cfg;
+	struct twilio_deps deps;
+	int rc;
+
+	if (twilio_token_read(fl->twilio_token_file, token, sizeof token, err,
+	    sizeof err) != 0)
+		return main_fail(err);
+	cfg = (struct twilio_config){fl->twilio_account, token, fl->twilio_cps,
+	    fl->long_call_ms, fl->answered_by};
+	deps = (struct twilio_deps){&fl->plan, r->phones, r->stats, r->sender,
+	    r->faults};
+	/* Its own stream of the seed: the delays and faults draw as they
+	 * would without it. */
+	r->twilio = twilio_new(&cfg, &deps, fl->seed ^ MAIN_TWILIO_SEED);
+	rc = r->twilio != NULL ? 0 : main_fail("out of memory");
+	OPENSSL_cleanse(token, sizeof token);
+	return rc;
+}
+
 /*
  * Starts the parts of r in order, from the flags (fl must outlive r's api):
  * 0, or -1 with the reason on stderr and what did start left in r for
@@ -118,8 +147,10 @@ main_start(struct main_run *r, const struct flags *fl)
 	    fl->seed);
 	if (r->sender == NULL)
 		return main_fail("cannot start the webhook sender");
+	if (fl->twilio && main_twilio(r, fl) != 0)
+		return -1;
 	deps = (struct api_deps){&fl->plan, r->phones, r->stats, r->sender,
-	    r->faults};
+	    r->faults, r->twilio, fl->long_call_ms};
 	/* api_start says on stderr why it did not. */
 	r->api = api_start(&deps, fl->port, &r->port);
 	return r->api != NULL ? 0 : -1;
@@ -145,6 +176,7 @@ main_stop(struct main_run *r)
 {
 	main_halt(r);
 	sender_free(r->sender);
+	twilio_free(r->twilio);
 	faults_free(r->faults);
 	stats_free(r->stats);
 	phones_free(r->phones);
@@ -161,6 +193,9 @@ main_announce(const struct main_run *r, const struct flags *fl)
 	    "%zu faults\n", (unsigned long long)fl->seed, r->phones != NULL ?
 	    phones_count(r->phones) : 0, fl->accept_any ? " (any accepted)" :
 	    "", fl->delay_max_ms, fl->faults.ngiven);
+	if (fl->twilio)
+		fprintf(stderr, "apisim: Twilio mode, account %s, %u calls "
+		    "per second\n", fl->twilio_account, fl->twilio_cps);
 	printf("apisim: listening on 127.0.0.1:%u\n", r->port);
 	fflush(stdout);
 }

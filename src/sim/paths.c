@@ -7,13 +7,23 @@
 /* The first PATHS_DEFAULT_TURNS take turns when no --paths is given. */
 #define PATHS_DEFAULT_TURNS 3
 
+/* Each step: its word, terminal, quiet, lasts. */
 static const struct path paths[] = {
-	{"answer", {{"ringing", 0}, {"answered", 0}, {"completed", 1}}, 3, 0},
-	{"noanswer", {{"ringing", 0}, {"completed", 1}}, 2, 0},
-	{"early", {{"completed", 1}, {"ringing", 0}}, 2, 1},
+	{"answer", {{"ringing", 0, 0, 0}, {"answered", 0, 0, 0},
+	    {"completed", 1, 0, 0}}, 3, 0},
+	{"noanswer", {{"ringing", 0, 0, 0}, {"completed", 1, 0, 0}}, 2, 0},
+	{"early", {{"completed", 1, 0, 0}, {"ringing", 0, 0, 0}}, 2, 1},
 	/* Ends a provider reports beside completed, for dialers that redial. */
-	{"busy", {{"busy", 1}}, 1, 0},
-	{"unanswered", {{"ringing", 0}, {"no-answer", 1}}, 2, 0},
+	{"busy", {{"busy", 1, 0, 0}}, 1, 0},
+	{"unanswered", {{"ringing", 0, 0, 0}, {"no-answer", 1, 0, 0}}, 2, 0},
+	/* Answered, then as long as --long-call-ms. */
+	{"long", {{"ringing", 0, 0, 0}, {"answered", 0, 0, 0},
+	    {"completed", 1, 0, 1}}, 3, 0},
+	/* Ends, but its end is never told: only a query can learn it. */
+	{"lost-end", {{"ringing", 0, 0, 0}, {"answered", 0, 0, 0},
+	    {"completed", 1, 1, 0}}, 3, 0},
+	/* The number could not be reached (Twilio's end for an unknown one). */
+	{"failed", {{"failed", 1, 0, 0}}, 1, 0},
 };
 
 const struct path *
@@ -42,7 +52,7 @@ paths_plan_turns(struct paths_plan *plan, const char *list, char *err,
 		path = paths_find(p, len);
 		if (path == NULL)
 			return util_err(err, errlen, "--paths: unknown path "
-			    "'%.*s' (answer, noanswer, early, busy, unanswered)", (int)len, p);
+			    "'%.*s' (%s)", (int)len, p, PATHS_NAMES);
 		if (n == PATHS_TURNS_MAX)
 			return util_err(err, errlen, "--paths: more than %d "
 			    "paths", PATHS_TURNS_MAX);
@@ -73,7 +83,7 @@ paths_plan_pin(struct paths_plan *plan, const char *spec, char *err,
 	path = paths_find(eq + 1, strlen(eq + 1));
 	if (path == NULL)
 		return util_err(err, errlen, "--path-for: unknown path '%s' "
-		    "(answer, noanswer, early, busy, unanswered)", eq + 1);
+		    "(%s)", eq + 1, PATHS_NAMES);
 	for (i = 0; i < plan->npins; i++)
 		if (strlen(plan->pins[i].phone) == plen &&
 		    memcmp(plan->pins[i].phone, spec, plen) == 0)
@@ -90,14 +100,24 @@ paths_plan_pin(struct paths_plan *plan, const char *spec, char *err,
 }
 
 const struct path *
-paths_choose(const struct paths_plan *plan, const char *phone,
-    uint64_t index)
+paths_pinned(const struct paths_plan *plan, const char *phone)
 {
 	size_t i;
 
 	for (i = 0; i < plan->npins; i++)
 		if (strcmp(plan->pins[i].phone, phone) == 0)
 			return plan->pins[i].path;
+	return NULL;
+}
+
+const struct path *
+paths_choose(const struct paths_plan *plan, const char *phone,
+    uint64_t index)
+{
+	const struct path *pin = paths_pinned(plan, phone);
+
+	if (pin != NULL)
+		return pin;
 	if (plan->nturns == 0)
 		return &paths[index % PATHS_DEFAULT_TURNS];
 	return plan->turns[index % plan->nturns];

@@ -15,9 +15,15 @@
 #define PATHS_TURNS_MAX 64  /* entries of --paths */
 #define PATHS_PINS_MAX 64   /* --path-for flags */
 
+/* The names of every path, for messages. */
+#define PATHS_NAMES "answer, noanswer, early, busy, unanswered, long, " \
+    "lost-end, failed"
+
 struct path_step {
 	const char *status; /* the webhook's status word */
 	int terminal;       /* the call ends for the dialer when this is sent */
+	int quiet;          /* the call moves on, but nothing is sent */
+	int lasts;          /* it waits --long-call-ms, not a random delay */
 };
 
 struct path {
@@ -55,6 +61,10 @@ int paths_plan_turns(struct paths_plan *plan, const char *list, char *err,
  * Returns 0, or -1 with a reason in err. */
 int paths_plan_pin(struct paths_plan *plan, const char *spec, char *err,
     size_t errlen);
+
+/* The path pinned to phone (NUL-terminated), or NULL. */
+const struct path *paths_pinned(const struct paths_plan *plan,
+    const char *phone);
 
 /* The path of the call with 0-based index among accepted calls, to phone
  * (NUL-terminated): its pin if it has one, else the index's turn. */

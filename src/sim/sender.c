@@ -24,16 +24,23 @@ struct waiter {
 
 struct call {
 	long long id;
-	const struct path *path;
+	char name[SENDER_NAME_MAX];
+	struct sender_step steps[SENDER_STEPS_MAX];
+	size_t nsteps;
+	const struct sender_voice *voice; /* NULL: the default body */
+	void *ctx;                /* the voice's; not owned */
 	size_t step;              /* the webhook on the wire or due next */
-	unsigned char order[PATHS_STEPS_MAX]; /* the path's steps, in the
-	                           * order they are sent */
+	unsigned char order[SENDER_STEPS_MAX]; /* the steps, in the order
+	                           * they are sent */
 	int reversed;             /* order was reversed once (hook-reorder) */
 	int decided;              /* the faults of this step are known */
 	int drop;                 /* this step is not sent (hook-drop) */
 	int again;                /* this step goes once more (hook-duplicate) */
 	int repeat;               /* this step's send is the second */
-	char *url;                /* owned */
+	char *url;                /* owned; NULL with a voice */
+	struct sender_request req; /* the voice's request for this step,
+	                           * kept for a second send; owned */
+	int rendered;             /* req holds this step's request */
 	struct waiter *waiter;    /* a POST /call answer waiting on the first
 	                           * webhook, or NULL; not owned */
 	CURL *easy;               /* while a webhook is on the wire */
@@ -199,11 +206,55 @@ sender_idle(struct sender *s, CURL *e)
 	s->idle[s->nidle++] = e;
 }
 
-/* The step of c's path that goes now. */
-static const struct path_step *
+/* The index, in c's steps, of the step that goes now. */
+static size_t
+sender_index(const struct call *c)
+{
+	return c->order[c->step];
+}
+
+/* The step of c that goes now. */
+static const struct sender_step *
 sender_step(const struct call *c)
 {
-	return &c->path->steps[c->order[c->step]];
+	return &c->steps[sender_index(c)];
+}
+
+/* Where c's webhook on the wire went, for the logs. */
+static const char *
+sender_url(const struct call *c)
+{
+	return c->rendered ? c->req.url : c->url;
+}
+
+/* Frees what a voice rendered, and forgets it. */
+static void
+sender_request_free(struct sender_request *r)
+{
+	free(r->url);
+	free(r->body);
+	curl_slist_free_all(r->headers);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * The wait before c's step i: its hold, or a random one; then what the
+ * voice makes of it. Takes the lock for the draw only, so the voice never
+ * runs under it.
+ */
+static int64_t
+sender_wait(struct sender *s, struct call *c, size_t i)
+{
+	int64_t ms = c->steps[i].hold_ms;
+
+	if (ms < 0) {
+		pthread_mutex_lock(&s->lock);
+		ms = sender_delay(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (c->voice != NULL)
+		ms = c->voice->delay(c->ctx, i, ms);
+	return ms > 0 ? ms : 0;
 }
 
 static void
@@ -235,6 +286,7 @@ static void
 sender_drop(struct sender *s, struct call *c)
 {
 	sender_release(s, c);
+	sender_request_free(&c->req);
 	free(c->url);
 	free(c);
 }
@@ -243,57 +295,94 @@ sender_drop(struct sender *s, struct call *c)
 static void
 sender_next(struct sender *s, struct call *c)
 {
+	int64_t due;
 	int rc;
 
 	sender_release(s, c);
+	sender_request_free(&c->req);
+	c->rendered = 0;
 	c->decided = c->drop = c->again = c->repeat = 0;
-	if (++c->step == c->path->nsteps) {
+	if (++c->step == c->nsteps) {
 		stats_call_done(s->stats);
 		sender_drop(s, c);
 		return;
 	}
+	due = util_mono_ms() + sender_wait(s, c, sender_index(c));
 	pthread_mutex_lock(&s->lock);
-	rc = sender_push(s, c, util_mono_ms() + sender_delay(s), 0);
+	rc = sender_push(s, c, due, 0);
 	pthread_mutex_unlock(&s->lock);
 	if (rc != 0) {
-		fprintf(stderr, "apisim: call %lld: out of memory, its "
-		    "later webhooks are dropped\n", c->id);
+		fprintf(stderr, "apisim: call %s: out of memory, its "
+		    "later webhooks are dropped\n", c->name);
 		sender_drop(s, c);
 	}
+}
+
+/*
+ * The request of c's step that goes now into *view (borrowed from c): the
+ * voice's, rendered once per step, or the default JSON. 0, or -1 when it
+ * cannot be made.
+ */
+static int
+sender_prepare(struct sender *s, struct call *c, struct sender_request *view)
+{
+	int len;
+
+	if (c->voice != NULL) {
+		if (!c->rendered) {
+			memset(&c->req, 0, sizeof c->req);
+			if (c->voice->render(c->ctx, sender_index(c),
+			    &c->req) != 0)
+				return -1;
+			c->rendered = 1;
+		}
+		*view = c->req;
+		return 0;
+	}
+	len = snprintf(c->body, sizeof c->body, "{\"id\": %lld, "
+	    "\"status\": \"%s\"}", c->id, sender_step(c)->status);
+	if (len < 0 || (size_t)len >= sizeof c->body)
+		return -1;
+	*view = (struct sender_request){c->url, c->body, (size_t)len,
+	    s->headers};
+	return 0;
 }
 
 /* Puts c's current webhook on the wire. */
 static void
 sender_send(struct sender *s, struct call *c)
 {
-	const struct path_step *step = sender_step(c);
-	int len;
+	const struct sender_step *step = sender_step(c);
+	struct sender_request view;
+	int ready;
 
 	if (step->terminal && !c->repeat)
 		stats_terminal(s->stats, 1);
-	len = snprintf(c->body, sizeof c->body, "{\"id\": %lld, "
-	    "\"status\": \"%s\"}", c->id, step->status);
-	c->easy = sender_easy(s);
-	if (c->easy == NULL || len < 0 || (size_t)len >= sizeof c->body) {
-		fprintf(stderr, "apisim: call %lld: webhook %s not sent: "
-		    "out of resources\n", c->id, step->status);
-		if (c->easy != NULL)
-			sender_idle(s, c->easy);
-		c->easy = NULL;
+	ready = sender_prepare(s, c, &view) == 0;
+	c->easy = ready ? sender_easy(s) : NULL;
+	if (c->easy == NULL) {
+		fprintf(stderr, "apisim: call %s: webhook %s not sent: "
+		    "out of resources\n", c->name, step->status);
 		stats_webhook(s->stats, 0);
 		sender_next(s, c);
 		return;
 	}
-	curl_easy_setopt(c->easy, CURLOPT_URL, c->url);
+	curl_easy_setopt(c->easy, CURLOPT_URL, view.url);
 	/* Webhooks go straight to the dialer, never to the environment's
 	 * http_proxy. */
 	curl_easy_setopt(c->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
-	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, view.headers);
+	if (view.body != NULL) {
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, view.body);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE,
+		    (long)view.len);
+	} else {
+		curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, (void *)c);
 	if (curl_multi_add_handle(s->multi, c->easy) != CURLM_OK) {
-		fprintf(stderr, "apisim: call %lld: webhook %s not sent: "
-		    "multi handle refused it\n", c->id, step->status);
+		fprintf(stderr, "apisim: call %s: webhook %s not sent: "
+		    "multi handle refused it\n", c->name, step->status);
 		sender_idle(s, c->easy);
 		c->easy = NULL;
 		stats_webhook(s->stats, 0);
@@ -325,14 +414,14 @@ sender_reap(struct sender *s)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 		ok = m->data.result == CURLE_OK && code < 400;
 		if (m->data.result != CURLE_OK)
-			fprintf(stderr, "apisim: call %lld: webhook %s to %s "
-			    "failed: %s\n", c->id,
-			    sender_step(c)->status, c->url,
+			fprintf(stderr, "apisim: call %s: webhook %s to %s "
+			    "failed: %s\n", c->name,
+			    sender_step(c)->status, sender_url(c),
 			    curl_easy_strerror(m->data.result));
 		else if (!ok)
-			fprintf(stderr, "apisim: call %lld: webhook %s to %s "
-			    "failed: HTTP %ld\n", c->id,
-			    sender_step(c)->status, c->url, code);
+			fprintf(stderr, "apisim: call %s: webhook %s to %s "
+			    "failed: HTTP %ld\n", c->name,
+			    sender_step(c)->status, sender_url(c), code);
 		curl_multi_remove_handle(s->multi, c->easy);
 		sender_idle(s, c->easy);
 		c->easy = NULL;
@@ -352,7 +441,7 @@ sender_reap(struct sender *s)
 static void
 sender_reverse(struct call *c)
 {
-	size_t i = c->step, j = c->path->nsteps - 1;
+	size_t i = c->step, j = c->nsteps - 1;
 	unsigned char t;
 
 	for (; i < j; i++, j--) {
@@ -365,7 +454,8 @@ sender_reverse(struct call *c)
 
 /*
  * c's webhook is due: the first time, its faults are decided (and a late
- * one is put back on the heap); then it is sent, or dropped.
+ * one is put back on the heap); then it is reached, and sent, or dropped.
+ * A quiet step draws no fault: it is no webhook.
  */
 static void
 sender_due(struct sender *s, struct call *c)
@@ -373,7 +463,7 @@ sender_due(struct sender *s, struct call *c)
 	struct faults_effect fx;
 	int rc;
 
-	if (!c->decided) {
+	if (!c->decided && !sender_step(c)->quiet) {
 		faults_hook(s->faults, c->reversed, &fx);
 		c->decided = 1;
 		if (fx.reverse)
@@ -386,11 +476,13 @@ sender_due(struct sender *s, struct call *c)
 			pthread_mutex_unlock(&s->lock);
 			if (rc == 0)
 				return;
-			fprintf(stderr, "apisim: call %lld: out of memory, "
-			    "webhook sent without its delay\n", c->id);
+			fprintf(stderr, "apisim: call %s: out of memory, "
+			    "webhook sent without its delay\n", c->name);
 		}
 	}
-	if (c->drop) {
+	if (c->voice != NULL)
+		c->voice->reached(c->ctx, sender_index(c));
+	if (c->drop || sender_step(c)->quiet) {
 		/* The dialer never learns; the call still ends now. */
 		if (sender_step(c)->terminal)
 			stats_terminal(s->stats, 0);
@@ -509,39 +601,64 @@ fail:
 	return NULL;
 }
 
+/* A copy of the call given, not yet due; NULL when out of memory or the
+ * call is malformed. */
+static struct call *
+sender_call_new(const struct sender_call *call)
+{
+	struct call *c;
+	size_t i;
+
+	if (call->nsteps == 0 || call->nsteps > SENDER_STEPS_MAX ||
+	    (call->voice == NULL && call->url == NULL))
+		return NULL;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	if (call->url != NULL) {
+		c->url = strdup(call->url);
+		if (c->url == NULL) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->id = call->id;
+	snprintf(c->name, sizeof c->name, "%s", call->name);
+	memcpy(c->steps, call->steps, sizeof c->steps);
+	c->nsteps = call->nsteps;
+	c->voice = call->voice;
+	c->ctx = call->ctx;
+	for (i = 0; i < c->nsteps; i++)
+		c->order[i] = (unsigned char)i;
+	return c;
+}
+
 int
-sender_place(struct sender *s, long long id, const struct path *path,
-    const char *url)
+sender_place(struct sender *s, const struct sender_call *call)
 {
 	struct waiter w = {0};
 	struct call *c = NULL;
 	int64_t due;
-	size_t i;
 	int rc = -1;
 
-	c = calloc(1, sizeof *c);
+	c = sender_call_new(call);
 	if (c == NULL)
 		goto fail;
-	c->url = strdup(url);
-	if (c->url == NULL)
-		goto fail;
-	c->id = id;
-	c->path = path;
-	for (i = 0; i < path->nsteps; i++)
-		c->order[i] = (unsigned char)i;
-	if (path->first_before_answer)
+	if (call->first_before_answer)
 		c->waiter = &w;
-	pthread_mutex_lock(&s->lock);
 	due = util_mono_ms();
-	if (!path->first_before_answer)
-		due += sender_delay(s);
+	if (call->start_ms > due)
+		due = call->start_ms;
+	if (!call->first_before_answer)
+		due += sender_wait(s, c, 0);
+	pthread_mutex_lock(&s->lock);
 	if (s->stopping || sender_push(s, c, due, 1) != 0) {
 		pthread_mutex_unlock(&s->lock);
 		goto fail;
 	}
 	/* The heap owns c now; the thread marks w done before it lets go. */
 	c = NULL;
-	if (path->first_before_answer)
+	if (call->first_before_answer)
 		while (!w.done)
 			pthread_cond_wait(&s->answered, &s->lock);
 	pthread_mutex_unlock(&s->lock);

@@ -23,6 +23,14 @@ struct refill {
 	int64_t max_us;
 };
 
+/* The times of the events of the last second, oldest first (a ring), and
+ * the most there ever were. */
+struct window {
+	int64_t at[STATS_WINDOW_MAX];
+	size_t head, n;
+	uint64_t max;
+};
+
 struct stats {
 	pthread_mutex_t lock; /* guards every field below */
 	uint64_t placed;
@@ -34,6 +42,16 @@ struct stats {
 	uint64_t done;
 	uint64_t refused;
 	struct refill refill;
+	/* Twilio mode */
+	struct window posts;  /* POSTs accepted */
+	struct window turns;  /* calls initiated, at their turns */
+	uint64_t max_posts;
+	uint64_t max_cps;
+	uint64_t queued;
+	uint64_t queued_max;
+	uint64_t auth_failures;
+	uint64_t bad_requests;
+	uint64_t call_queries;
 	char *dialed;         /* accepted phones, NUL-terminated, in order; owned */
 	size_t dialed_len;
 	size_t dialed_cap;
@@ -190,6 +208,100 @@ stats_call_done(struct stats *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
+/*
+ * Adds an event at us (never before the last one added: an earlier time
+ * counts as the last) to w, forgetting those a second or more before it,
+ * and returns the most events w has held within one second: each window
+ * ending at an event is counted, which covers every window.
+ */
+static uint64_t
+stats_window_add(struct window *w, int64_t us)
+{
+	int64_t last;
+
+	if (w->n > 0) {
+		last = w->at[(w->head + w->n - 1) % STATS_WINDOW_MAX];
+		if (us < last)
+			us = last;
+	}
+	while (w->n > 0 && w->at[w->head] <= us - STATS_WINDOW_US) {
+		w->head = (w->head + 1) % STATS_WINDOW_MAX;
+		w->n--;
+	}
+	if (w->n == STATS_WINDOW_MAX) {
+		w->head = (w->head + 1) % STATS_WINDOW_MAX;
+		w->n--;
+	}
+	w->at[(w->head + w->n++) % STATS_WINDOW_MAX] = us;
+	if (w->n > w->max)
+		w->max = w->n;
+	return w->max;
+}
+
+void
+stats_post_accepted(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	/* The clock is read under the lock: times come in order. */
+	st->max_posts = stats_window_add(&st->posts, util_mono_us());
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_queued(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (++st->queued > st->queued_max)
+		st->queued_max = st->queued;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_initiated(struct stats *st, int queued, int64_t slot_us)
+{
+	pthread_mutex_lock(&st->lock);
+	if (queued && st->queued > 0)
+		st->queued--;
+	st->max_cps = stats_window_add(&st->turns, slot_us);
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_unqueued(struct stats *st)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->queued > 0)
+		st->queued--;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Adds one to the counter at *n, under st's lock. */
+static void
+stats_bump(struct stats *st, uint64_t *n)
+{
+	pthread_mutex_lock(&st->lock);
+	(*n)++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void
+stats_auth_failure(struct stats *st)
+{
+	stats_bump(st, &st->auth_failures);
+}
+
+void
+stats_bad_request(struct stats *st)
+{
+	stats_bump(st, &st->bad_requests);
+}
+
+void
+stats_call_query(struct stats *st)
+{
+	stats_bump(st, &st->call_queries);
+}
+
 /* The counters after calls_placed and the dialed list, in reply order. */
 static const struct {
 	const char *key;
@@ -202,6 +314,20 @@ static const struct {
 	{"unknown_phones", offsetof(struct stats, unknown)},
 	{"calls_done", offsetof(struct stats, done)},
 	{"calls_refused", offsetof(struct stats, refused)},
+};
+
+/* The Twilio mode counters, in reply order. */
+static const struct {
+	const char *key;
+	size_t offset;
+} stats_twilio_counters[] = {
+	{"max_cps", offsetof(struct stats, max_cps)},
+	{"max_posts_per_s", offsetof(struct stats, max_posts)},
+	{"queued", offsetof(struct stats, queued)},
+	{"queued_max", offsetof(struct stats, queued_max)},
+	{"auth_failures", offsetof(struct stats, auth_failures)},
+	{"bad_requests", offsetof(struct stats, bad_requests)},
+	{"call_queries", offsetof(struct stats, call_queries)},
 };
 
 /* Adds key: value to out: 0 or -1. */
@@ -309,4 +435,25 @@ fail:
 	pthread_mutex_unlock(&st->lock);
 	json_object_put(out);
 	return NULL;
+}
+
+int
+stats_render_twilio(struct stats *st, struct json_object *out)
+{
+	const uint64_t *value;
+	size_t i;
+	int rc = -1;
+
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < LEN(stats_twilio_counters); i++) {
+		value = (const uint64_t *)(const void *)((const char *)st +
+		    stats_twilio_counters[i].offset);
+		if (stats_add_count(out, stats_twilio_counters[i].key,
+		    *value) != 0)
+			goto fail;
+	}
+	rc = 0;
+fail:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }

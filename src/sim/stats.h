@@ -2,7 +2,9 @@
  * stats: what the simulator saw, as GET /stats reports it: calls placed and
  * the order of their phones, calls in flight and their peak, webhooks sent
  * and failed, unknown phones, calls refused, calls done, and the refill
- * latency (a terminal webhook sent to the next POST /call). One lock; safe
+ * latency (a terminal webhook sent to the next POST /call); in Twilio
+ * mode also the calls per second it let out of its queue and took in, the
+ * queue's peak, and the requests it refused or answered. One lock; safe
  * from any thread.
  */
 #ifndef NUMDIALER_SIM_STATS_H
@@ -24,6 +26,11 @@
 /* Terminal webhooks waiting for their refill; past this the oldest is
  * forgotten (only a client that stopped dialing leaves them waiting). */
 #define STATS_REFILL_PENDING_MAX 4096
+
+/* Events kept in a sliding 1-second window (max_cps, max_posts_per_s);
+ * a second busier than this counts as this many. */
+#define STATS_WINDOW_MAX 4096
+#define STATS_WINDOW_US 1000000
 
 struct stats;
 
@@ -71,5 +78,34 @@ void stats_call_done(struct stats *st);
 
 /* The GET /stats object (the caller owns it: json_object_put), or NULL. */
 struct json_object *stats_render(struct stats *st);
+
+/* Twilio mode: a POST to Calls.json was accepted (201), now; counts in
+ * "max_posts_per_s", the most accepted in any 1-second window. */
+void stats_post_accepted(struct stats *st);
+
+/* Twilio mode: a call waits in the calls-per-second queue ("queued", and
+ * its peak "queued_max"). */
+void stats_queued(struct stats *st);
+
+/*
+ * Twilio mode: a call left the queue (was initiated) at its turn, slot_us
+ * (CLOCK_MONOTONIC us; turns come in order), after waiting there when
+ * queued is set. Its turn counts in "max_cps", the most calls initiated in
+ * any 1-second window.
+ */
+void stats_initiated(struct stats *st, int queued, int64_t slot_us);
+
+/* Twilio mode: a queued call left the queue with no turn (never
+ * handed over). */
+void stats_unqueued(struct stats *st);
+
+/* Twilio mode: a request refused for its credentials ("auth_failures"), a
+ * 400 ("bad_requests"), a GET of a call ("call_queries"). */
+void stats_auth_failure(struct stats *st);
+void stats_bad_request(struct stats *st);
+void stats_call_query(struct stats *st);
+
+/* Adds the Twilio mode counters to out, a stats_render object: 0 or -1. */
+int stats_render_twilio(struct stats *st, struct json_object *out);
 
 #endif

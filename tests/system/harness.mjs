@@ -3,6 +3,7 @@
 // script, HTTP helpers, the page's long-poll, and a check that nothing
 // started is left running.
 import { spawn, execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -272,20 +273,35 @@ export class Session {
 	}
 
 	// Starts apisim on a free port; waits for its "apisim: listening" line.
-	async apisim({ delayMaxMs = 0, seed = 1, numbers, acceptAny = false, paths, extra = [] } = {}) {
+	// twilio (true, or { account, token, cps }) starts it in Twilio mode, its
+	// auth token in a file of the test's dir (mode 0600): the sim object then
+	// has twilio = { account, token, tokenFile, base } (base: the account's
+	// URL, .../2010-04-01/Accounts/AC...).
+	async apisim({ delayMaxMs = 0, seed = 1, numbers, acceptAny = false, paths, extra = [], twilio } = {}) {
 		const dir = await this.tmpdir();
 		const port = await freePort();
 		const args = ['--port', String(port), '--delay-max-ms', String(delayMaxMs), '--seed', String(seed)];
 		if (acceptAny) args.push('--accept-any');
 		else args.push('--numbers', numbers || DEFAULT_NUMBERS);
 		if (paths) args.push('--paths', paths);
+		let tw = null;
+		if (twilio) {
+			const o = twilio === true ? {} : twilio;
+			tw = { account: o.account ?? 'ACdeadbeefdeadbeefdeadbeefdeadbeef',
+			    token: o.token ?? crypto.randomBytes(16).toString('hex'),
+			    tokenFile: path.join(dir, 'twilio-token') };
+			fs.writeFileSync(tw.tokenFile, `${tw.token}\n`, { mode: 0o600 });
+			args.push('--twilio', '--twilio-account', tw.account, '--twilio-token-file', tw.tokenFile);
+			if (o.cps !== undefined) args.push('--twilio-cps', String(o.cps));
+		}
 		args.push(...extra);
 		const logFile = path.join(dir, 'apisim.log');
 		const fd = fs.openSync(logFile, 'w');
 		const child = spawn(path.join(BUILD, 'apisim'), args, { cwd: ROOT, stdio: ['ignore', fd, fd] });
 		fs.closeSync(fd);
 		const sim = { port, url: `http://127.0.0.1:${port}`, pid: child.pid, child, logFile, args,
-		    exited: null, start: undefined };
+		    exited: null, start: undefined, twilio: tw };
+		if (tw) tw.base = `${sim.url}/2010-04-01/Accounts/${tw.account}`;
 		child.on('exit', (code, sig) => { sim.exited = { code, sig }; });
 		this.sims.push(sim);
 		const deadline = Date.now() + 10000;
