@@ -31,10 +31,10 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # The modules the unit tests link: no threads, no sockets, no globals. Most
 # are pure; numbers, settings and dnc also read their own files, the journal
 # writes its own, which its test makes in /tmp, wire writes to a socket its
-# test makes with socketpair, and hours reads the tz database under a lock
-# of its own around TZ.
+# test makes with socketpair, hours reads the tz database under a lock of
+# its own around TZ, and twilio reads the token file its test makes in /tmp.
 PURE := status campaign numbers settings hosts webhook render outcome journal hex util http wire e164 \
-    hours dnc exposition
+    hours dnc exposition twilio
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -145,7 +145,7 @@ valgrind: $(UNIT_BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 9000
-FUZZ_TARGETS := webhook query numbers settings outcome journal
+FUZZ_TARGETS := webhook query numbers settings outcome journal twilio_answer twilio_signature
 FUZZ_DIR := build/fuzz
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Everything but main(): the request target drives the routes.

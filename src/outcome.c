@@ -1,6 +1,7 @@
 /*
  * outcome: turns what libcurl reports about one POST /call into placed,
- * retry or failed. The one place where the API's answer is read.
+ * retry or failed. The one place where the API's answer is read; the part
+ * of the judgement no answer has a say in is shared with twilio.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,9 +11,6 @@
 #include "outcome.h"
 #include "util.h"
 #include "webhook.h"
-
-/* Room for libcurl's words in a reason, so the count and the rest fit. */
-#define OUTCOME_DETAIL_MAX (CAMPAIGN_REASON_MAX / 2)
 
 /*
  * libcurl results that mean no connection was made, so nothing of the
@@ -166,57 +164,65 @@ done:
 	json_object_put(root);
 }
 
-void
-outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
+bool
+outcome_judge_delivery(const struct outcome_report *r,
+    const struct outcome_policy *p, const char *who, const char *said,
     struct outcome *out)
 {
 	/* What went wrong on a try that may be repeated: "what: detail". */
 	char what[CAMPAIGN_REASON_MAX / 2];
 	char detail[OUTCOME_DETAIL_MAX + 1];
 
+	if (r->code == CURLE_OK && refused_by_api(r)) {
+		snprintf(what, sizeof(what), "%s answered HTTP %ld", who,
+		    r->http_status);
+		snprintf(detail, sizeof(detail), "%s", said);
+	} else if (not_sent(r)) {
+		snprintf(what, sizeof(what), "%s unreachable", who);
+		curl_words(r, detail, sizeof(detail));
+	} else if (r->code != CURLE_OK) {
+		/* The request may have reached the API, and its answer says
+		 * nothing: the call may exist, never sent again. */
+		out->kind = OUTCOME_UNKNOWN;
+		curl_words(r, detail, sizeof(detail));
+		util_err(out->reason, sizeof(out->reason),
+		    "%s answer lost: %s", who, detail);
+		return true;
+	} else
+		return false;
+	if (p->attempt < p->attempts_max) {
+		out->kind = OUTCOME_RETRY;
+		out->wait_ms = outcome_wait_ms(p, r->retry_after_s);
+		util_err(out->reason, sizeof(out->reason), "%s%s%s", what,
+		    detail[0] != '\0' ? ": " : "", detail);
+		return true;
+	}
+	out->kind = OUTCOME_FAILED;
+	util_err(out->reason, sizeof(out->reason), "%s after %u attempt%s%s%s",
+	    what, p->attempt, p->attempt == 1 ? "" : "s",
+	    detail[0] != '\0' ? ": " : "", detail);
+	return true;
+}
+
+void
+outcome_judge(const struct outcome_report *r, const struct outcome_policy *p,
+    struct outcome *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (r->body_overflow) {
 		out->kind = OUTCOME_FAILED;
 		util_err(out->reason, sizeof(out->reason), "api answer too large");
 		return;
 	}
-	if (r->code == CURLE_OK && r->http_status >= 200 &&
-	    r->http_status <= 299) {
+	if (outcome_judge_delivery(r, p, "api", "", out))
+		return;
+	/* An answer came, and the request may have reached the API: never
+	 * sent again. An error status says the API did not take the call. */
+	if (r->http_status >= 200 && r->http_status <= 299) {
 		read_answer(r, out);
 		return;
 	}
-	if (r->code == CURLE_OK && refused_by_api(r)) {
-		snprintf(what, sizeof(what), "api answered HTTP %ld",
-		    r->http_status);
-		detail[0] = '\0';
-	} else if (not_sent(r)) {
-		snprintf(what, sizeof(what), "api unreachable");
-		curl_words(r, detail, sizeof(detail));
-	} else {
-		/* The request may have reached the API: never sent again. An
-		 * error status says the API did not take the call; a lost
-		 * answer says nothing, so the call may exist. */
-		if (r->code == CURLE_OK) {
-			out->kind = OUTCOME_FAILED;
-			util_err(out->reason, sizeof(out->reason),
-			    "api answered HTTP %ld", r->http_status);
-		} else {
-			out->kind = OUTCOME_UNKNOWN;
-			curl_words(r, detail, sizeof(detail));
-			util_err(out->reason, sizeof(out->reason),
-			    "api answer lost: %s", detail);
-		}
-		return;
-	}
-	if (p->attempt < p->attempts_max) {
-		out->kind = OUTCOME_RETRY;
-		out->wait_ms = outcome_wait_ms(p, r->retry_after_s);
-		util_err(out->reason, sizeof(out->reason), "%s%s%s", what,
-		    detail[0] != '\0' ? ": " : "", detail);
-		return;
-	}
 	out->kind = OUTCOME_FAILED;
-	util_err(out->reason, sizeof(out->reason), "%s after %u attempt%s%s%s",
-	    what, p->attempt, p->attempt == 1 ? "" : "s",
-	    detail[0] != '\0' ? ": " : "", detail);
+	util_err(out->reason, sizeof(out->reason), "api answered HTTP %ld",
+	    r->http_status);
 }

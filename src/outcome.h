@@ -18,6 +18,9 @@
 
 #define OUTCOME_WAIT_MAX_MS 30000  /* longest wait before a retry, Retry-After included */
 #define OUTCOME_JSON_DEPTH 8       /* the API's answer is a flat object */
+/* Room for libcurl's (or the API's) words in a reason, so the count and
+ * the rest fit. */
+#define OUTCOME_DETAIL_MAX (CAMPAIGN_REASON_MAX / 2)
 
 /* What libcurl said about one finished POST /call. */
 struct outcome_report {
@@ -73,6 +76,22 @@ struct outcome {
  */
 void outcome_judge(const struct outcome_report *r,
     const struct outcome_policy *p, struct outcome *out);
+
+/*
+ * The part of judging a try that the answer's body has no say in, the same
+ * for every API (outcome_judge, twilio_judge): a try the API certainly did
+ * not take (no connection made, or a 429 / 503 answer) is a RETRY after
+ * outcome_wait_ms or, its attempts spent, FAILED with the count; an answer
+ * lost after the request may have gone out is UNKNOWN. who names the API in
+ * the reason ("api" gives "api unreachable: ...", "api answered HTTP
+ * 503"); said is the API's own words for a 429 / 503 ("" for none; cut to
+ * OUTCOME_DETAIL_MAX). Returns true having set out's kind, reason and
+ * wait; false, out untouched, when an answer came (CURLE_OK) that is
+ * neither 429 nor 503: the caller reads it.
+ */
+bool outcome_judge_delivery(const struct outcome_report *r,
+    const struct outcome_policy *p, const char *who, const char *said,
+    struct outcome *out);
 
 /* The wait before the retry that follows try number attempt (>= 1), with a
  * Retry-After of retry_after_s (0: none): see outcome_judge. */

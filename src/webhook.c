@@ -170,19 +170,36 @@ done:
 #define WEBHOOK_FORM_ID "CallSid"
 #define WEBHOOK_FORM_STATUS "CallStatus"
 
-/*
- * Decodes one name or value of a form (len <= WEBHOOK_BODY_MAX): '+' is a
- * space, then libcurl undoes the %XX escapes. Returns a string to free with
- * curl_free and its length in *outlen (it may hold NUL bytes), or NULL when
- * out of memory.
- */
-static char *
-form_decode(const char *s, size_t len, size_t *outlen)
+int
+webhook_form_next(const char **p, const char *end, struct webhook_pair *pair)
+{
+	while (*p < end) {
+		const char *start = *p;
+		const char *amp = memchr(start, '&', (size_t)(end - start));
+		const char *pend = amp != NULL ? amp : end;
+		const char *eq = memchr(start, '=', (size_t)(pend - start));
+
+		*p = amp != NULL ? amp + 1 : end;
+		if (pend == start)
+			continue;
+		pair->name = start;
+		pair->name_len = (size_t)((eq != NULL ? eq : pend) - start);
+		pair->value = eq != NULL ? eq + 1 : pend;
+		pair->value_len = (size_t)(pend - pair->value);
+		return 1;
+	}
+	return 0;
+}
+
+char *
+webhook_form_decode(const char *s, size_t len, size_t *outlen)
 {
 	char plain[WEBHOOK_BODY_MAX + 1];
 	char *text;
 	int n = 0;
 
+	if (len > WEBHOOK_BODY_MAX)
+		return NULL;
 	/* A literal '+' arrives as %2B, so this cannot turn one into a space. */
 	for (size_t i = 0; i < len; i++)
 		plain[i] = s[i] == '+' ? ' ' : s[i];
@@ -197,36 +214,26 @@ form_decode(const char *s, size_t len, size_t *outlen)
 /* One form field that is read: its name and what the body gave for it. */
 struct form_field {
 	const char *name;
-	char *value;          /* from form_decode; NULL while absent */
+	char *value;          /* from webhook_form_decode; NULL while absent */
 	size_t len;
 };
 
 /*
- * Reads name=value pairs split on '&' (a pair without '=' has an empty
- * value, empty pairs are skipped) into the fields named in fields: 0, or
- * 400 for a field given twice, 500 when out of memory.
+ * Reads the pairs of a form into the fields named in fields: 0, or 400 for
+ * a field given twice, 500 when out of memory.
  */
 static int
 form_fields(const char *body, size_t len, struct form_field *fields,
     size_t nfields, char *err, size_t errlen)
 {
-	const char *p = body, *end = body + len;
+	const char *p = body;
+	struct webhook_pair pair;
 
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *pend = amp != NULL ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(pend - p));
-		const char *nend = eq != NULL ? eq : pend;
-		const char *val = eq != NULL ? eq + 1 : pend;
+	while (webhook_form_next(&p, body + len, &pair)) {
 		struct form_field *f = NULL;
 		size_t nlen;
-		char *name;
+		char *name = webhook_form_decode(pair.name, pair.name_len, &nlen);
 
-		if (pend == p) {
-			p = pend + 1;
-			continue;
-		}
-		name = form_decode(p, (size_t)(nend - p), &nlen);
 		if (name == NULL) {
 			util_err(err, errlen, "out of memory");
 			return 500;
@@ -236,53 +243,295 @@ form_fields(const char *body, size_t len, struct form_field *fields,
 			    memcmp(fields[i].name, name, nlen) == 0)
 				f = &fields[i];
 		curl_free(name);
-		if (f != NULL && f->value != NULL) {
+		if (f == NULL)
+			continue;
+		if (f->value != NULL) {
 			util_err(err, errlen, "%s given twice", f->name);
 			return 400;
 		}
-		if (f != NULL) {
-			f->value = form_decode(val, (size_t)(pend - val), &f->len);
-			if (f->value == NULL) {
-				util_err(err, errlen, "out of memory");
-				return 500;
-			}
+		f->value = webhook_form_decode(pair.value, pair.value_len, &f->len);
+		if (f->value == NULL) {
+			util_err(err, errlen, "out of memory");
+			return 500;
 		}
-		p = pend + 1;
 	}
 	return 0;
 }
 
-/* A Twilio-style form: CallSid=...&CallStatus=...&(anything else). */
+/*
+ * A count the provider gives (SequenceNumber, CallDuration): decimal digits
+ * only. One above max, however large, is kept as none (-1); anything but
+ * digits is a malformed body, 400.
+ */
+static int
+read_count(const struct form_field *f, int64_t max, int64_t *out, char *err,
+    size_t errlen)
+{
+	const char *errstr;
+	uint64_t n;
+
+	if (f->value == NULL)
+		return 0;
+	n = util_strtou64(f->value, f->len, 0, (uint64_t)max, &errstr);
+	if (errstr == NULL)
+		*out = (int64_t)n;
+	else if (strcmp(errstr, "out of range") == 0)
+		*out = -1;
+	else {
+		util_err(err, errlen, "%s %s", f->name, errstr);
+		return 400;
+	}
+	return 0;
+}
+
+/* A cursor over a text that is read in order: the Timestamp's. */
+struct scan {
+	const char *p, *end;
+};
+
+/* Skips one or more spaces: 0, or -1 when none is there. */
+static int
+scan_spaces(struct scan *c)
+{
+	if (c->p >= c->end || *c->p != ' ')
+		return -1;
+	while (c->p < c->end && *c->p == ' ')
+		c->p++;
+	return 0;
+}
+
+static int
+scan_char(struct scan *c, char ch)
+{
+	if (c->p >= c->end || *c->p != ch)
+		return -1;
+	c->p++;
+	return 0;
+}
+
+/* Reads min..max digits as a number into *out: 0, or -1. */
+static int
+scan_digits(struct scan *c, size_t min, size_t max, int64_t *out)
+{
+	size_t n = 0;
+
+	*out = 0;
+	while (n < max && c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		*out = *out * 10 + (*c->p - '0');
+		c->p++;
+		n++;
+	}
+	return n >= min ? 0 : -1;
+}
+
+/* Reads one of the 3-letter words of table (any case): its index, or -1. */
+static int
+scan_word(struct scan *c, const char *const *table, int n)
+{
+	if (c->end - c->p < 3)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strncasecmp(c->p, table[i], 3) == 0) {
+			c->p += 3;
+			return i;
+		}
+	return -1;
+}
+
+static const char *const day_names[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+};
+static const char *const month_names[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+static bool
+leap_year(int64_t y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to the first of January of y (y >= 1970). */
+static int64_t
+days_to_year(int64_t y)
+{
+	int64_t before = y - 1;
+
+	return 365 * (y - 1970) + (before / 4 - 1969 / 4) -
+	    (before / 100 - 1969 / 100) + (before / 400 - 1969 / 400);
+}
+
+/*
+ * Days from 1970-01-01 to year-month-day (month 0..11), or -1 when there
+ * is no such day or the year is outside 1970..9999.
+ */
+static int64_t
+civil_days(int64_t year, int month, int64_t day)
+{
+	static const int month_days[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+	};
+	int64_t days;
+
+	if (year < 1970 || year > 9999 || day < 1 ||
+	    day > month_days[month] + (month == 1 && leap_year(year)))
+		return -1;
+	days = days_to_year(year) + day - 1;
+	for (int m = 0; m < month; m++)
+		days += month_days[m] + (m == 1 && leap_year(year));
+	return days;
+}
+
+/* The zone at the end of a date: "+HHMM", "-HHMM" or "GMT", as seconds
+ * east of UTC: 0, or -1 when it is neither. */
+static int
+scan_zone(struct scan *c, int64_t *east_s)
+{
+	int64_t hhmm;
+	int sign;
+
+	if (c->end - c->p == 3 && memcmp(c->p, "GMT", 3) == 0) {
+		c->p += 3;
+		*east_s = 0;
+		return 0;
+	}
+	if (c->p >= c->end || (*c->p != '+' && *c->p != '-'))
+		return -1;
+	sign = *c->p++ == '-' ? -1 : 1;
+	if (c->end - c->p != 4 || scan_digits(c, 4, 4, &hhmm) == -1 ||
+	    hhmm / 100 > 23 || hhmm % 100 > 59)
+		return -1;
+	*east_s = sign * (hhmm / 100 * 3600 + hhmm % 100 * 60);
+	return 0;
+}
+
+/*
+ * Reads Twilio's Timestamp, an RFC 2822 date ("Mon, 30 Nov 2026 02:31:40
+ * +0000"; the day's name and the seconds may be left out) into epoch
+ * seconds: 0, or -1 when it is no such date (a day's name that is not the
+ * date's is none). Arithmetic only: no TZ, locale or timegm.
+ */
+static int
+read_timestamp(const char *s, size_t len, int64_t *out)
+{
+	struct scan c = { s, s + len };
+	int64_t day, year, hour, min, sec = 0, east_s, days;
+	int wday = -1, month;
+
+	if (len > 0 && (*s < '0' || *s > '9')) {
+		if ((wday = scan_word(&c, day_names, 7)) == -1 ||
+		    scan_char(&c, ',') == -1 || scan_spaces(&c) == -1)
+			return -1;
+	}
+	if (scan_digits(&c, 1, 2, &day) == -1 || scan_spaces(&c) == -1 ||
+	    (month = scan_word(&c, month_names, 12)) == -1 ||
+	    scan_spaces(&c) == -1 || scan_digits(&c, 4, 4, &year) == -1 ||
+	    scan_spaces(&c) == -1 || scan_digits(&c, 2, 2, &hour) == -1 ||
+	    scan_char(&c, ':') == -1 || scan_digits(&c, 2, 2, &min) == -1)
+		return -1;
+	if (scan_char(&c, ':') == 0 && scan_digits(&c, 2, 2, &sec) == -1)
+		return -1;
+	if (scan_spaces(&c) == -1 || scan_zone(&c, &east_s) == -1 ||
+	    hour > 23 || min > 59 || sec > 60 ||
+	    (days = civil_days(year, month, day)) == -1 ||
+	    (wday != -1 && (days + 4) % 7 != wday))
+		return -1;
+	*out = days * 86400 + hour * 3600 + min * 60 + sec - east_s;
+	return *out >= 0 ? 0 : -1;
+}
+
+/*
+ * Who answered: Twilio's AnsweredBy word. A word it may add later is
+ * "unknown" (detection ran, its verdict is not one we read) rather than a
+ * refusal that would lose the status beside it; an empty one is not said.
+ */
+static void
+read_answered_by(const struct form_field *f, enum answered_by *out)
+{
+	if (f->value == NULL || f->len == 0)
+		return;
+	if (answered_by_parse(f->value, f->len, out) == -1)
+		*out = ANSWERED_BY_UNKNOWN;
+}
+
+/* The fields a form is read for, by their place in read_form's table. */
+enum form_index {
+	FORM_ID,
+	FORM_STATUS,
+	FORM_SEQ,
+	FORM_TIME,
+	FORM_DURATION,
+	FORM_ANSWERED_BY,
+	FORM_COUNT
+};
+
+/*
+ * What the provider adds beside the status: sequence, time, length, who
+ * answered. 0, or 400 for a malformed count. A Timestamp that is not a
+ * date is left out (provider_s none): the time only dates an event in the
+ * row's history, and a date written another way must not cost the status
+ * it comes with.
+ */
+static int
+read_provider_fields(const struct form_field *fields, struct webhook *out,
+    char *err, size_t errlen)
+{
+	const struct form_field *time = &fields[FORM_TIME];
+	int rc;
+
+	rc = read_count(&fields[FORM_SEQ], CAMPAIGN_SEQ_MAX, &out->report.seq,
+	    err, errlen);
+	if (rc == 0)
+		rc = read_count(&fields[FORM_DURATION], WEBHOOK_DURATION_MAX,
+		    &out->report.duration_s, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (time->value != NULL &&
+	    read_timestamp(time->value, time->len, &out->report.provider_s) == -1)
+		out->report.provider_s = -1;
+	read_answered_by(&fields[FORM_ANSWERED_BY], &out->report.answered_by);
+	return 0;
+}
+
+/*
+ * A Twilio-style form: CallSid=...&CallStatus=...&(anything else). A form
+ * with AnsweredBy and no CallStatus is Twilio's answering-machine
+ * detection callback: it reports who answered, no status (STATUS_IDLE).
+ */
 static int
 read_form(const char *body, size_t len, struct webhook *out, char *err,
     size_t errlen)
 {
-	struct form_field fields[] = {
-		{ WEBHOOK_FORM_ID, NULL, 0 },
-		{ WEBHOOK_FORM_STATUS, NULL, 0 },
+	struct form_field fields[FORM_COUNT] = {
+		[FORM_ID] = { WEBHOOK_FORM_ID, NULL, 0 },
+		[FORM_STATUS] = { WEBHOOK_FORM_STATUS, NULL, 0 },
+		[FORM_SEQ] = { "SequenceNumber", NULL, 0 },
+		[FORM_TIME] = { "Timestamp", NULL, 0 },
+		[FORM_DURATION] = { "CallDuration", NULL, 0 },
+		[FORM_ANSWERED_BY] = { "AnsweredBy", NULL, 0 },
 	};
-	struct form_field *sid = &fields[0], *status = &fields[1];
+	struct form_field *sid = &fields[FORM_ID], *status = &fields[FORM_STATUS];
 	int rc;
 
 	rc = form_fields(body, len, fields, LEN(fields), err, errlen);
+	if (rc == 0 && sid->value != NULL)
+		rc = copy_text_id(sid->value, sid->len, out->id, err, errlen);
+	if (rc == 0)
+		rc = read_provider_fields(fields, out, err, errlen);
 	if (rc != 0)
 		goto done;
-	if (sid->value != NULL) {
-		rc = copy_text_id(sid->value, sid->len, out->id, err, errlen);
-		if (rc != 0)
-			goto done;
-	}
+	rc = 422;
 	if (status->value == NULL) {
-		util_err(err, errlen, WEBHOOK_FORM_STATUS " missing");
-		rc = 422;
-		goto done;
-	}
-	if (status_parse(status->value, status->len, &out->report.status) == -1) {
+		if (out->report.answered_by != ANSWERED_BY_NONE)
+			rc = 0;
+		else
+			util_err(err, errlen, WEBHOOK_FORM_STATUS " missing");
+	} else if (status_parse(status->value, status->len,
+	    &out->report.status) == -1)
 		util_err(err, errlen, WEBHOOK_FORM_STATUS " not a known word");
-		rc = 422;
-		goto done;
-	}
-	rc = 0;
+	else
+		rc = 0;
 
 done:
 	for (size_t i = 0; i < LEN(fields); i++)

@@ -14,6 +14,8 @@
 #include "status.h"
 
 #define WEBHOOK_BODY_MAX 8192  /* larger bodies are refused with 413 */
+#define WEBHOOK_DURATION_MAX 604800  /* a CallDuration above (a week; no call
+                                        lasts a day) is kept as none */
 
 struct webhook {
 	char id[CAMPAIGN_ID_MAX + 1]; /* "" when the body names no id */
@@ -28,12 +30,50 @@ struct webhook {
  * err: 415 for a content type it does not read, 413 for a body over
  * WEBHOOK_BODY_MAX, 400 for a malformed body or a bad id, 422 for a missing
  * or unknown status word. A form's CallSid is the id and its CallStatus the
- * status, each percent-decoded with '+' read as a space; other fields are
- * ignored, a form without CallSid names no id, and CallSid or CallStatus
- * given twice is a malformed body (400).
+ * status, each percent-decoded with '+' read as a space; a form without
+ * CallSid names no id. What Twilio adds goes into out->report:
+ *   SequenceNumber  decimal 0..CAMPAIGN_SEQ_MAX (a larger one: none, -1);
+ *   CallDuration    decimal seconds 0..WEBHOOK_DURATION_MAX (larger: none);
+ *   Timestamp       an RFC 2822 date ("Mon, 30 Nov 2026 02:31:40 +0000",
+ *                   zone +-HHMM or GMT) as epoch seconds; a text that is
+ *                   no such date is left out (none), not refused;
+ *   AnsweredBy      Twilio's word (answered_by_parse); a word it does not
+ *                   know is ANSWERED_BY_UNKNOWN, an empty one not said.
+ * Any other field is ignored (CallbackSource among them: whether CallStatus
+ * or AnsweredBy came says which callback it is). A count that is not all
+ * digits, or any field read given twice, is a malformed body (400). A form
+ * with AnsweredBy and no CallStatus (Twilio's answering-machine detection
+ * callback) is good, its status STATUS_IDLE; one with neither is 422.
+ * A JSON body gives an id and a status only: the report's other fields are
+ * none.
  */
 int webhook_parse(const char *ctype, const char *body, size_t len,
     struct webhook *out, char *err, size_t errlen);
+
+/* One name=value pair of a form as it came, still encoded. */
+struct webhook_pair {
+	const char *name;
+	size_t name_len;
+	const char *value;     /* "" (name + name_len) for a pair without '=' */
+	size_t value_len;
+};
+
+/*
+ * Walks the pairs of a form, split on '&': with p the body, each
+ * webhook_form_next(&p, body + len, &pair) gives 1 and the next pair (a
+ * pair without '=' has an empty value), 0 when none is left. Empty pairs
+ * ("a=1&&b=2") are skipped. The pair points into the body.
+ */
+int webhook_form_next(const char **p, const char *end,
+    struct webhook_pair *pair);
+
+/*
+ * Decodes one name or value of a form: '+' is a space, then libcurl's
+ * curl_easy_unescape undoes the %XX escapes. Returns a string the caller
+ * frees with curl_free, its length in *outlen (it may hold NUL bytes); NULL
+ * when out of memory or len is over WEBHOOK_BODY_MAX.
+ */
+char *webhook_form_decode(const char *s, size_t len, size_t *outlen);
 
 struct json_object;
 

@@ -22,8 +22,21 @@ static const char *const fuzz_ctypes[] = {
 };
 #define FUZZ_CTYPES (sizeof(fuzz_ctypes) / sizeof(fuzz_ctypes[0]))
 
-/* The contract: 0 with a known status and a terminated id within its bound,
- * or one of the statuses the header names, with a terminated reason. */
+/* What the provider adds is in its range, and a report with no status says
+ * who answered (Twilio's answering-machine callback). */
+static void
+fuzz_check_report(const struct campaign_report *r)
+{
+	if (r->seq < -1 || r->seq > CAMPAIGN_SEQ_MAX || r->provider_s < -1 ||
+	    r->duration_s < -1 || r->duration_s > WEBHOOK_DURATION_MAX ||
+	    (unsigned)r->answered_by >= ANSWERED_BY_COUNT ||
+	    (r->status == STATUS_IDLE && r->answered_by == ANSWERED_BY_NONE))
+		abort();
+}
+
+/* The contract: 0 with a known status, a terminated id within its bound
+ * and a report in range, or one of the statuses the header names, with a
+ * terminated reason. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (status_name(wh.report.status) == NULL ||
 		    memchr(wh.id, '\0', sizeof(wh.id)) == NULL)
 			abort();
+		fuzz_check_report(&wh.report);
 		break;
 	case 400:
 	case 413:

@@ -1,6 +1,7 @@
 /*
  * test_webhook: webhook bodies, JSON and Twilio-style forms, good and bad,
- * and their content types.
+ * what Twilio adds beside the status (sequence, time, length, who
+ * answered), and their content types.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "webhook.h"
 
@@ -388,6 +390,22 @@ test_form_words(void **state)
 	}
 }
 
+/* The Timestamp of Twilio's example callback, 2026-11-30 02:31:40 UTC. */
+#define STAMP 1796005900
+
+/* A report as a webhook gave it, and as it is wanted. */
+static void
+assert_report(const struct campaign_report *r, enum status status,
+    int64_t seq, int64_t provider_s, int64_t duration_s,
+    enum answered_by answered_by)
+{
+	assert_int_equal(r->status, status);
+	assert_int_equal(r->seq, seq);
+	assert_int_equal(r->provider_s, provider_s);
+	assert_int_equal(r->duration_s, duration_s);
+	assert_int_equal(r->answered_by, answered_by);
+}
+
 /* Forms that are refused, each with its code and reason. */
 static void
 test_form_bad(void **state)
@@ -424,6 +442,33 @@ test_form_bad(void **state)
 		    "id has characters other than printable ASCII" },
 		/* A bad id is refused even when the status is bad too. */
 		{ "CallSid=&CallStatus=exploded", 400, "id is empty" },
+		/* What Twilio adds: counts of digits only, each field once. */
+		{ "CallStatus=ringing&SequenceNumber=abc", 400,
+		    "SequenceNumber not a number (digits only)" },
+		{ "CallStatus=ringing&SequenceNumber=-1", 400,
+		    "SequenceNumber not a number (digits only)" },
+		{ "CallStatus=ringing&SequenceNumber=+1", 400,
+		    "SequenceNumber not a number (digits only)" },
+		{ "CallStatus=ringing&SequenceNumber=", 400,
+		    "SequenceNumber not a number" },
+		{ "CallStatus=ringing&CallDuration=1.5", 400,
+		    "CallDuration not a number (digits only)" },
+		{ "CallStatus=ringing&SequenceNumber=1&SequenceNumber=2", 400,
+		    "SequenceNumber given twice" },
+		{ "CallStatus=ringing&CallDuration=1&CallDuration=1", 400,
+		    "CallDuration given twice" },
+		{ "CallStatus=ringing&Timestamp=x&Timestamp=y", 400,
+		    "Timestamp given twice" },
+		{ "AnsweredBy=human&AnsweredBy=human", 400,
+		    "AnsweredBy given twice" },
+		/* A malformed count is refused before an unknown status. */
+		{ "CallStatus=exploded&SequenceNumber=x", 400,
+		    "SequenceNumber not a number (digits only)" },
+		/* Neither a status nor who answered. */
+		{ "CallSid=CA1&SequenceNumber=2", 422, "CallStatus missing" },
+		{ "CallSid=CA1&AnsweredBy=", 422, "CallStatus missing" },
+		{ "CallSid=CA1&AnsweredBy=human&CallStatus=exploded", 422,
+		    "CallStatus not a known word" },
 	};
 
 	(void)state;
@@ -435,6 +480,8 @@ test_form_bad(void **state)
 		    cases[i].code);
 		assert_string_equal(err, cases[i].err);
 		assert_string_equal(w.id, "");
+		assert_report(&w.report, STATUS_IDLE, -1, -1, -1,
+		    ANSWERED_BY_NONE);
 	}
 }
 
@@ -503,6 +550,141 @@ test_form_too_large(void **state)
 	    422);
 }
 
+/* What Twilio adds beside the status: sequence, time, length, who
+ * answered; and the answering-machine callback, which has no status. */
+static void
+test_form_report(void **state)
+{
+	static const struct {
+		const char *body;
+		enum status status;
+		int64_t seq, provider_s, duration_s;
+		enum answered_by answered_by;
+	} cases[] = {
+		{ "AccountSid=AC1&CallSid=CA1&CallStatus=completed&CallDuration=12"
+		    "&SequenceNumber=3&Timestamp=Mon%2C+30+Nov+2026+02%3A31%3A40"
+		    "+%2B0000&CallbackSource=call-progress-events&AnsweredBy=human",
+		    STATUS_COMPLETED, 3, STAMP, 12, ANSWERED_BY_HUMAN },
+		/* The answering-machine detection callback: no CallStatus. */
+		{ "CallSid=CA1&AccountSid=AC1&AnsweredBy=machine_end_beep"
+		    "&MachineDetectionDuration=2400", STATUS_IDLE, -1, -1, -1,
+		    ANSWERED_BY_MACHINE_END_BEEP },
+		{ "CallSid=CA1&AnsweredBy=fax", STATUS_IDLE, -1, -1, -1,
+		    ANSWERED_BY_FAX },
+		/* A word Twilio may add later: detection ran, verdict unread. */
+		{ "CallSid=CA1&AnsweredBy=robot", STATUS_IDLE, -1, -1, -1,
+		    ANSWERED_BY_UNKNOWN },
+		{ "CallSid=CA1&CallStatus=in-progress&AnsweredBy=Human",
+		    STATUS_ANSWERED, -1, -1, -1, ANSWERED_BY_UNKNOWN },
+		{ "CallSid=CA1&CallStatus=in-progress&AnsweredBy=",
+		    STATUS_ANSWERED, -1, -1, -1, ANSWERED_BY_NONE },
+		/* Counts at and past their bounds: past is none. */
+		{ "CallStatus=ringing&SequenceNumber=0&CallDuration=0",
+		    STATUS_RINGING, 0, -1, 0, ANSWERED_BY_NONE },
+		{ "CallStatus=ringing&SequenceNumber=65534&CallDuration=604800",
+		    STATUS_RINGING, 65534, -1, 604800, ANSWERED_BY_NONE },
+		{ "CallStatus=ringing&SequenceNumber=65535&CallDuration=604801",
+		    STATUS_RINGING, -1, -1, -1, ANSWERED_BY_NONE },
+		{ "CallStatus=ringing&SequenceNumber=123456789012345678901234567890"
+		    "&CallDuration=0000000000000000000000000000000000000000001",
+		    STATUS_RINGING, -1, -1, 1, ANSWERED_BY_NONE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		assert_int_equal(parse(FORM, cases[i].body, &w, err), 0);
+		assert_string_equal(err, "");
+		assert_report(&w.report, cases[i].status, cases[i].seq,
+		    cases[i].provider_s, cases[i].duration_s,
+		    cases[i].answered_by);
+	}
+}
+
+/* Timestamps as RFC 2822 writes them, and texts that are no such date:
+ * those are left out, the status kept. */
+static void
+test_form_timestamp(void **state)
+{
+	static const struct {
+		const char *stamp;
+		int64_t epoch_s;
+	} cases[] = {
+		{ "Mon, 30 Nov 2026 02:31:40 +0000", STAMP },
+		{ "30 Nov 2026 02:31:40 +0000", STAMP },
+		{ "Mon,  30  Nov  2026  02:31:40  +0000", STAMP },
+		{ "Mon, 30 Nov 2026 04:31:40 +0200", STAMP },
+		{ "Sun, 29 Nov 2026 21:01:40 -0530", STAMP },
+		{ "Mon, 30 Nov 2026 02:31:40 GMT", STAMP },
+		{ "mon, 30 nov 2026 02:31:40 +0000", STAMP },
+		{ "Mon, 30 Nov 2026 02:31 +0000", STAMP - 40 },
+		{ "Thu, 29 Feb 2024 23:59:59 +0000", 1709251199 },
+		{ "Wed, 1 Mar 2000 12:00:00 +0000", 951912000 },
+		{ "Thu, 01 Jan 1970 00:00:00 +0000", 0 },
+		{ "Fri, 31 Dec 9999 23:59:59 +0000", 253402300799 },
+		/* Left out: */
+		{ "Tue, 30 Nov 2026 02:31:40 +0000", -1 },  /* not a Tuesday */
+		{ "31 Nov 2026 02:31:40 +0000", -1 },
+		{ "0 Nov 2026 02:31:40 +0000", -1 },
+		{ "29 Feb 2100 00:00:00 +0000", -1 },       /* not a leap year */
+		{ "30 Nov 2026 24:00:00 +0000", -1 },
+		{ "30 Nov 2026 02:60:00 +0000", -1 },
+		{ "30 Nov 2026 02:31:61 +0000", -1 },
+		{ "30 Nov 2026 02:31:40 +2400", -1 },
+		{ "30 Nov 2026 02:31:40 +0060", -1 },
+		{ "30 Nov 2026 02:31:40 +000", -1 },
+		{ "30 Nov 2026 02:31:40", -1 },
+		{ "30 Nov 2026 02:31:40 EST", -1 },
+		{ "30 Nov 2026 02:31:40 +0000 ", -1 },
+		{ " 30 Nov 2026 02:31:40 +0000", -1 },
+		{ "Mon,30 Nov 2026 02:31:40 +0000", -1 },
+		{ "Mon 30 Nov 2026 02:31:40 +0000", -1 },
+		{ "30 Nov 26 02:31:40 +0000", -1 },
+		{ "30 November 2026 02:31:40 +0000", -1 },
+		{ "30 Nov 2026 2:31:40 +0000", -1 },
+		{ "2026-11-30T02:31:40Z", -1 },
+		{ "1796005900", -1 },
+		{ "1 Jan 1970 00:00:00 +0100", -1 },         /* before 1970 */
+		{ "31 Dec 1969 23:59:59 -0100", -1 },
+		{ "", -1 },
+		{ "Mon", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *escaped = curl_easy_escape(NULL, cases[i].stamp, 0);
+		char body[256];
+		struct webhook w;
+		char err[ERR_MAX] = "";
+
+		assert_non_null(escaped);
+		snprintf(body, sizeof(body), "CallStatus=busy&Timestamp=%s",
+		    escaped);
+		curl_free(escaped);
+		assert_int_equal(parse(FORM, body, &w, err), 0);
+		assert_int_equal(w.report.status, STATUS_BUSY);
+		assert_int_equal(w.report.provider_s, cases[i].epoch_s);
+	}
+}
+
+/* JSON gives an id and a status: what the provider adds stays none, even
+ * when named in it. */
+static void
+test_json_report_none(void **state)
+{
+	struct webhook w;
+	char err[ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(JSON, "{\"id\": 1, \"status\": \"completed\","
+	    " \"SequenceNumber\": 3, \"CallDuration\": 12, \"AnsweredBy\":"
+	    " \"human\"}", &w, err), 0);
+	assert_report(&w.report, STATUS_COMPLETED, -1, -1, -1,
+	    ANSWERED_BY_NONE);
+}
+
 int
 main(void)
 {
@@ -520,6 +702,9 @@ main(void)
 		cmocka_unit_test(test_form_bad),
 		cmocka_unit_test(test_form_types),
 		cmocka_unit_test(test_form_too_large),
+		cmocka_unit_test(test_form_report),
+		cmocka_unit_test(test_form_timestamp),
+		cmocka_unit_test(test_json_report_none),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
