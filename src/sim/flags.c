@@ -153,6 +153,19 @@ flags_twilio_cps(struct flags *f, const struct flag *row, const char *arg,
 }
 
 static int
+flags_twilio_queue_ms(struct flags *f, const struct flag *row,
+    const char *arg, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+
+	if (flags_number(row->name, arg, 0, row->max, &v, err, errlen) != 0)
+		return -1;
+	f->twilio_queue_ms = (unsigned)v;
+	f->twilio_only = 1;
+	return 0;
+}
+
+static int
 flags_answered_by(struct flags *f, const struct flag *row, const char *arg,
     char *err, size_t errlen)
 {
@@ -201,6 +214,9 @@ static const struct flag flag_table[] = {
 	    "(needed)", flags_twilio_token_file, 0, 0},
 	{"twilio-cps", "N", "calls dialed per second, the others queued (1)",
 	    flags_twilio_cps, 0, PACER_CPS_MAX},
+	{"twilio-queue-ms", "N", "each call waits N ms more in the queue "
+	    "first: the account's other traffic (0)", flags_twilio_queue_ms, 0,
+	    FLAGS_LONG_CALL_MAX},
 	{"answered-by", "WORD", "AnsweredBy of answered calls that ask for "
 	    "detection (human)", flags_answered_by, 0, 0},
 	{"help", NULL, "print this and exit", flags_on,

@@ -32,6 +32,7 @@ struct flags {
 	const char *twilio_account;    /* "AC..."; argv or a literal */
 	const char *twilio_token_file; /* argv; NULL: not given */
 	unsigned twilio_cps;
+	unsigned twilio_queue_ms;      /* every call waits this in the queue */
 	const char *answered_by;       /* argv or a literal */
 	int twilio_only;        /* a flag only Twilio mode takes was given */
 	int help;               /* --help: print the usage and exit 0 */

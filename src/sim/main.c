@@ -105,7 +105,7 @@ main_twilio(struct main_run *r, const struct flags *fl)
 	    sizeof err) != 0)
 		return main_fail(err);
 	cfg = (struct twilio_config){fl->twilio_account, token, fl->twilio_cps,
-	    fl->long_call_ms, fl->answered_by};
+	    fl->twilio_queue_ms, fl->long_call_ms, fl->answered_by};
 	deps = (struct twilio_deps){&fl->plan, r->phones, r->stats, r->sender,
 	    r->faults};
 	/* Its own stream of the seed: the delays and faults draw as they

@@ -50,6 +50,7 @@ struct twilio {
 	char account[CALLS_SID_LEN + 1];
 	char token[TWILIO_TOKEN_MAX + 1];
 	unsigned long_call_ms;
+	unsigned queue_ms;
 };
 
 /* What a path under /2010-04-01/ names. */
@@ -503,7 +504,7 @@ twilio_record(struct twilio *t, struct calls_ask *ask, uint64_t index,
 	if (callbacks_build(path, ask, t->long_call_ms, sc) != 0)
 		return NULL;
 	now = util_mono_us();
-	turn = pacer_turn(&t->pacer, now);
+	turn = pacer_turn(&t->pacer, now) + (int64_t)t->queue_ms * 1000;
 	c = calls_create(t->calls, ask, index, turn, turn > now);
 	if (c == NULL)
 		return NULL;
@@ -665,6 +666,7 @@ twilio_new(const struct twilio_config *cfg, const struct twilio_deps *deps,
 	snprintf(t->account, sizeof t->account, "%s", cfg->account);
 	snprintf(t->token, sizeof t->token, "%s", cfg->token);
 	t->long_call_ms = cfg->long_call_ms;
+	t->queue_ms = cfg->queue_ms;
 	t->calls = calls_new(cfg->account, cfg->token, cfg->answered_by,
 	    deps->stats, seed);
 	if (t->calls == NULL) {

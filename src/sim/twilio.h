@@ -31,6 +31,8 @@ struct twilio_config {
 	const char *account;     /* "AC" and 32 hex digits; copied */
 	const char *token;       /* copied */
 	unsigned cps;            /* 1..PACER_CPS_MAX */
+	unsigned queue_ms;       /* every call's wait in the queue, besides
+	                            its turn: the account's other traffic */
 	unsigned long_call_ms;   /* how long a "long" call lasts */
 	const char *answered_by; /* AnsweredBy of answered calls that asked
 	                            for detection; static */
