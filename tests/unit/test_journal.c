@@ -146,7 +146,7 @@ write_run(const char *path, struct campaign *c)
 	append(j, c, &v);
 	dial(c, 2, T0 + 3);
 	append(j, c, &v);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
 	append(j, c, &v);
 	hook(c, 0, "1234", STATUS_RINGING, T0 + 20);
 	hook(c, 1, "1235", STATUS_RINGING, T0 + 21);
@@ -157,7 +157,7 @@ write_run(const char *path, struct campaign *c)
 	append(j, c, &v);
 	dial(c, 3, T0 + 50);
 	append(j, c, &v);
-	assert_int_equal(campaign_dial_wait(c, 3), 0);
+	assert_int_equal(campaign_dial_wait(c, 3, T0), 0);
 	append(j, c, &v);
 	return j;
 }
