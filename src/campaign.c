@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "campaign.h"
+#include "history.h"
 #include "util.h"
 
 /*
@@ -13,6 +14,7 @@
  * Strings are offsets (phones into phone_text, ids and reasons into the
  * text store, only when present), marks are 48-bit epoch milliseconds, and
  * versions keep their low 32 bits (full_version says why that is enough).
+ * Its events are in the history store, which it only counts.
  */
 struct packed_row {
 	uint32_t phone;                 /* offset in phone_text */
@@ -22,12 +24,23 @@ struct packed_row {
 	uint32_t mark_lo[MARK_COUNT];   /* each mark's low 32 bits... */
 	uint16_t mark_hi[MARK_COUNT];   /* ...and high 16; all 0: not reached */
 	unsigned attempts : 22;         /* POST /call tries of its call */
-	unsigned hooked : 1;            /* a webhook came for its call */
+	unsigned hooked : 1;            /* a webhook (or the provider asked)
+	                                   spoke of its call */
 	unsigned waiting : 1;           /* its POST /call waits for a retry */
-	unsigned status : 8;
+	unsigned status : 4;
+	unsigned answered_by : 3;       /* enum answered_by of its call */
 	unsigned calls : 7;             /* calls placed for it */
 	unsigned redial : 1;            /* it waits for its next call */
+	unsigned events : 5;            /* in its history */
+	unsigned duration : 19;         /* its call's CallDuration + 1; 0: none */
 };
+
+_Static_assert(sizeof(struct packed_row) == 48, "a row stays 48 bytes");
+_Static_assert(STATUS_COUNT <= 16, "a status fits its 4 bits");
+_Static_assert(ANSWERED_BY_COUNT <= 8, "who answered fits its 3 bits");
+_Static_assert(CAMPAIGN_EVENTS_MAX < 32, "the event count fits its 5 bits");
+_Static_assert(CAMPAIGN_DURATION_MAX + 1 < (1 << 19),
+    "a duration fits its 19 bits");
 
 /*
  * What the campaign knows of a time zone: whether it is inside its calling
@@ -115,6 +128,8 @@ struct campaign {
 	size_t text_blocks;
 	size_t text_cap;         /* room in text[] */
 	size_t text_used;        /* bytes taken in the last block */
+
+	struct history *history; /* every row's events */
 };
 
 /* The row campaign_row last unpacked on this thread. */
@@ -226,8 +241,10 @@ campaign_new(const char *const *phones, size_t n, unsigned limit,
 	c->flight = calloc(limit, sizeof(*c->flight));
 	c->log = calloc(log_size, sizeof(*c->log));
 	c->zones = calloc(1, sizeof(*c->zones));
+	c->history = history_new(n);
 	if (c->rows == NULL || c->keys == NULL || c->phone_text == NULL ||
-	    c->flight == NULL || c->log == NULL || c->zones == NULL)
+	    c->flight == NULL || c->log == NULL || c->zones == NULL ||
+	    c->history == NULL)
 		goto fail;
 	c->zone_count = 1;
 	c->zones[0].open = true;
@@ -279,6 +296,7 @@ campaign_free(struct campaign *c)
 	zones_free(c->zones, c->zone_count);
 	free(c->zone_of);
 	free(c->pending);
+	history_free(c->history);
 	free(c);
 }
 
@@ -395,6 +413,35 @@ touch(struct campaign *c, size_t row)
 	entry->version = (uint32_t)c->version;
 	entry->row = (uint32_t)row;
 	c->log_len++;
+}
+
+/*
+ * Records ev in row's history. Every event is a change of the row, applied
+ * or not: the journal writes it and the pages hear of it. Out of memory
+ * loses the event, not the change.
+ */
+static void
+record(struct campaign *c, size_t row, const struct campaign_event *ev)
+{
+	int count = history_add(c->history, row, ev);
+
+	if (count >= 0)
+		c->rows[row].events = (unsigned)count;
+	touch(c, row);
+}
+
+/* Records a report of status from source that carries nothing of the
+ * provider's. */
+static void
+record_status(struct campaign *c, size_t row, enum status status,
+    enum event_source source, bool applied, int64_t now_ms)
+{
+	struct campaign_event ev = {
+		.at_ms = now_ms, .status = status, .source = source,
+		.seq = -1, .provider_s = -1, .applied = applied,
+	};
+
+	record(c, row, &ev);
 }
 
 static void
@@ -832,7 +879,8 @@ note_waiting(struct campaign *c)
 }
 
 /* Begins row's next call under key: dialing, in flight, one more call. A
- * redial starts afresh: no id, marks, reason or tries of the last call. */
+ * redial starts afresh: no id, marks, reason, tries, length or who answered
+ * of the last call; its history goes on. */
 static void
 begin_call(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms)
@@ -848,6 +896,8 @@ begin_call(struct campaign *c, size_t row,
 		r->reason = 0;
 		r->hooked = 0;
 		r->attempts = 0;
+		r->answered_by = ANSWERED_BY_NONE;
+		r->duration = 0;
 	}
 	if (r->calls == 0)
 		c->dialed++;
@@ -911,7 +961,8 @@ adopt_id(struct campaign *c, size_t row, const char *id)
 }
 
 enum campaign_result
-campaign_dial_ok(struct campaign *c, size_t row, const char *id)
+campaign_dial_ok(struct campaign *c, size_t row, const char *id,
+    int64_t now_ms)
 {
 	enum campaign_result result;
 
@@ -919,8 +970,9 @@ campaign_dial_ok(struct campaign *c, size_t row, const char *id)
 		return CAMPAIGN_NO_ROW;
 	c->failures = 0;
 	result = adopt_id(c, row, id);
-	if (result == CAMPAIGN_APPLIED)
-		touch(c, row);
+	if (result != CAMPAIGN_WRONG_ID)
+		record_status(c, row, STATUS_DIALING, EVENT_API,
+		    result == CAMPAIGN_APPLIED, now_ms);
 	return result;
 }
 
@@ -936,14 +988,20 @@ awaits_answer(const struct campaign *c, size_t row)
 }
 
 int
-campaign_dial_wait(struct campaign *c, size_t row)
+campaign_dial_wait(struct campaign *c, size_t row, int64_t now_ms)
 {
-	if (!awaits_answer(c, row))
+	bool waits;
+
+	if (!was_dialed(c, row))
 		return -1;
-	if (!c->rows[row].waiting) {
-		c->rows[row].waiting = 1;
-		touch(c, row);
-	}
+	/* The answer is recorded even when a webhook came first and the
+	 * POST /call will not be sent again. */
+	waits = awaits_answer(c, row);
+	record_status(c, row, STATUS_DIALING, EVENT_RETRY,
+	    waits && !c->rows[row].waiting, now_ms);
+	if (!waits)
+		return -1;
+	c->rows[row].waiting = 1;
 	return 0;
 }
 
@@ -958,7 +1016,7 @@ campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms)
 	/* The call timeout runs from the attempt that may place the call: a
 	 * row that waited out refusals has not been ringing all that time. */
 	mark_set(&c->rows[row], MARK_DIALED, clamp_ms(now_ms));
-	touch(c, row);
+	record_status(c, row, STATUS_DIALING, EVENT_RETRY, true, now_ms);
 	return 0;
 }
 
@@ -976,17 +1034,21 @@ campaign_waiting_row(const struct campaign *c, size_t *row)
 	return -1;
 }
 
-/* Fails row for reason, freeing its slot: whatever a webhook said, if it
- * did not end the call. Returns whether the row moved. */
+/* Fails row for reason, freeing its slot, and records it as source
+ * says: whatever a webhook said, if it did not end the call. Returns
+ * whether the row moved. */
 static bool
-fail_row(struct campaign *c, size_t row, const char *reason, int64_t now_ms)
+fail_row(struct campaign *c, size_t row, const char *reason,
+    enum event_source source, int64_t now_ms)
 {
+	bool moved;
+
 	c->rows[row].waiting = 0;
-	if (!raise_status(c, row, STATUS_FAILED, now_ms))
-		return false;
-	set_reason(c, row, reason);
-	touch(c, row);
-	return true;
+	moved = raise_status(c, row, STATUS_FAILED, now_ms);
+	if (moved)
+		set_reason(c, row, reason);
+	record_status(c, row, STATUS_FAILED, source, moved, now_ms);
+	return moved;
 }
 
 bool
@@ -1000,27 +1062,29 @@ campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
 	r = &c->rows[row];
 	if (r->hooked) {
 		/* A webhook shows the API has the call: it keeps its slot. */
-		if (!status_is_terminal((enum status)r->status)) {
+		if (!status_is_terminal((enum status)r->status))
 			set_reason(c, row, reason);
-			touch(c, row);
-		}
+		record_status(c, row, STATUS_FAILED, EVENT_API, false, now_ms);
 		return false;
 	}
-	if (!fail_row(c, row, reason, now_ms))
+	if (!fail_row(c, row, reason, EVENT_API, now_ms))
 		return false;
 	count_failure(c, reason);
 	return true;
 }
 
 void
-campaign_dial_unknown(struct campaign *c, size_t row, const char *reason)
+campaign_dial_unknown(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms)
 {
-	if (!was_dialed(c, row) ||
-	    status_is_terminal((enum status)c->rows[row].status))
+	if (!was_dialed(c, row))
 		return;
-	c->rows[row].waiting = 0;
-	set_reason(c, row, reason);
-	touch(c, row);
+	if (!status_is_terminal((enum status)c->rows[row].status)) {
+		c->rows[row].waiting = 0;
+		set_reason(c, row, reason);
+	}
+	record_status(c, row, (enum status)c->rows[row].status, EVENT_API,
+	    false, now_ms);
 }
 
 /* Compares two keys in time that does not depend on where they differ. */
@@ -1046,39 +1110,101 @@ campaign_check_key(const struct campaign *c, size_t row,
 	return CAMPAIGN_KEY_OK;
 }
 
+/* Whether a report's status is one the campaign knows; STATUS_IDLE says
+ * only who answered. */
+static bool
+report_valid(const struct campaign_report *report)
+{
+	return (unsigned)report->status < STATUS_COUNT &&
+	    (unsigned)report->answered_by < ANSWERED_BY_COUNT;
+}
+
+/*
+ * Applies what the provider's report tells of row's call, from source: its
+ * status if it ranks higher, who answered if the row has no word of it
+ * yet, the call's length (the last one given wins); and records it. A
+ * report of no status is recorded with the row's own, applied when it
+ * told who answered. Returns whether the status moved.
+ */
+static bool
+apply_report(struct campaign *c, size_t row,
+    const struct campaign_report *report, enum event_source source,
+    int64_t now_ms)
+{
+	struct packed_row *r = &c->rows[row];
+	/* The API has the call: a POST /call that fails now does not end it,
+	 * and one that waits to be sent again never is. An ended row has
+	 * nothing left to learn. */
+	bool first_word = !r->hooked &&
+	    !status_is_terminal((enum status)r->status);
+	bool moved = raise_status(c, row, report->status, now_ms);
+	bool told = report->answered_by != ANSWERED_BY_NONE &&
+	    r->answered_by == ANSWERED_BY_NONE;
+	struct campaign_event ev = {
+		.at_ms = now_ms, .status = report->status, .source = source,
+		.seq = report->seq, .provider_s = report->provider_s,
+		.applied = moved,
+	};
+
+	if (told)
+		r->answered_by = report->answered_by;
+	if (report->duration_s >= 0)
+		r->duration = (unsigned)(report->duration_s <
+		    CAMPAIGN_DURATION_MAX ? report->duration_s :
+		    CAMPAIGN_DURATION_MAX) + 1;
+	if (report->status == STATUS_IDLE) {
+		ev.status = (enum status)r->status;
+		ev.applied = told;
+	}
+	if (first_word) {
+		r->hooked = 1;
+		r->waiting = 0;
+		c->failures = 0;
+	}
+	record(c, row, &ev);
+	return moved;
+}
+
 enum campaign_result
 campaign_webhook(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
     const struct campaign_report *report, int64_t now_ms)
 {
-	enum status status = report->status;
-	enum campaign_result id_result = CAMPAIGN_UNCHANGED;
 	enum campaign_result check = campaign_check_key(c, row, key);
 
 	if (check != CAMPAIGN_KEY_OK)
 		return check;
-	if ((unsigned)status >= STATUS_COUNT)
+	if (!report_valid(report))
 		return CAMPAIGN_UNCHANGED;
-	if (id != NULL && id[0] != '\0') {
-		id_result = adopt_id(c, row, id);
-		if (id_result == CAMPAIGN_WRONG_ID)
-			return CAMPAIGN_WRONG_ID;
-	}
-	/* The API has the call: a POST /call that fails now does not end it,
-	 * and one that waits to be sent again never is. An ended row has
-	 * nothing left to learn. */
-	bool first_hook = !c->rows[row].hooked &&
-	    !status_is_terminal((enum status)c->rows[row].status);
-	bool moved = raise_status(c, row, status, now_ms);
+	if (id != NULL && id[0] != '\0' &&
+	    adopt_id(c, row, id) == CAMPAIGN_WRONG_ID)
+		return CAMPAIGN_WRONG_ID;
+	return apply_report(c, row, report, EVENT_WEBHOOK, now_ms) ?
+	    CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+}
 
-	if (first_hook) {
-		c->rows[row].hooked = 1;
-		c->rows[row].waiting = 0;
-		c->failures = 0;
-	}
-	if (moved || first_hook || id_result == CAMPAIGN_APPLIED)
-		touch(c, row);
-	return moved ? CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+enum campaign_result
+campaign_provider_status(struct campaign *c, size_t row,
+    const struct campaign_report *report, int64_t now_ms)
+{
+	if (!was_dialed(c, row))
+		return CAMPAIGN_NO_ROW;
+	if (!report_valid(report))
+		return CAMPAIGN_UNCHANGED;
+	return apply_report(c, row, report, EVENT_PROVIDER_QUERY, now_ms) ?
+	    CAMPAIGN_APPLIED : CAMPAIGN_UNCHANGED;
+}
+
+/* Whether row's call is in flight and past its timeout: placed at or
+ * before now_ms - timeout_ms, not waiting to be sent again. */
+static bool
+overdue(const struct campaign *c, size_t row, int64_t now_ms,
+    int64_t timeout_ms)
+{
+	const struct packed_row *r = &c->rows[row];
+
+	return status_in_flight((enum status)r->status) && !r->waiting &&
+	    mark_get(r, MARK_DIALED) <= now_ms - timeout_ms;
 }
 
 size_t
@@ -1090,15 +1216,35 @@ campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms)
 	while (i < c->in_flight) {
 		size_t row = c->flight[i];
 
-		if (!c->rows[row].waiting &&
-		    mark_get(&c->rows[row], MARK_DIALED) <= now_ms - timeout_ms) {
-			fail_row(c, row, "timeout", now_ms);
+		if (overdue(c, row, now_ms, timeout_ms)) {
+			fail_row(c, row, "timeout", EVENT_TIMEOUT, now_ms);
 			expired++;
 		} else {
 			i++;
 		}
 	}
 	return expired;
+}
+
+size_t
+campaign_overdue(const struct campaign *c, int64_t now_ms, int64_t timeout_ms,
+    size_t *rows, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->in_flight && n < max; i++)
+		if (overdue(c, c->flight[i], now_ms, timeout_ms))
+			rows[n++] = c->flight[i];
+	return n;
+}
+
+bool
+campaign_expire_row(struct campaign *c, size_t row, int64_t now_ms)
+{
+	if (row >= c->size || c->rows[row].waiting ||
+	    !status_in_flight((enum status)c->rows[row].status))
+		return false;
+	return fail_row(c, row, "timeout", EVENT_TIMEOUT, now_ms);
 }
 
 int64_t
@@ -1130,7 +1276,9 @@ campaign_restore_row(struct campaign *c, size_t row,
 
 	if (row >= c->size || (unsigned)saved->status >= STATUS_COUNT ||
 	    saved->attempts > CAMPAIGN_ATTEMPTS_MAX ||
-	    saved->calls > CAMPAIGN_CALLS_MAX)
+	    saved->calls > CAMPAIGN_CALLS_MAX ||
+	    (unsigned)saved->answered_by >= ANSWERED_BY_COUNT ||
+	    saved->duration_s < -1 || saved->duration_s > CAMPAIGN_DURATION_MAX)
 		return -1;
 	if (saved->waiting && (saved->status != STATUS_DIALING ||
 	    saved->call_id != NULL || saved->hooked))
@@ -1161,9 +1309,14 @@ campaign_restore_row(struct campaign *c, size_t row,
 	r->waiting = saved->waiting;
 	r->calls = saved->calls;
 	r->redial = saved->redial;
+	r->answered_by = saved->answered_by;
+	r->duration = (unsigned)(saved->duration_s + 1);
 	for (m = 0; m < MARK_COUNT; m++)
 		mark_set(r, (enum mark)m, saved->at_ms[m]);
 	memcpy(c->keys[row], key, CAMPAIGN_KEY_BYTES);
+	/* Its events follow, campaign_restore_event one by one. */
+	history_clear(c->history, row);
+	r->events = 0;
 	touch(c, row);
 	return 0;
 }
@@ -1297,6 +1450,30 @@ campaign_id_in_flight(const struct campaign *c, const char *id, size_t row,
 	return -1;
 }
 
+size_t
+campaign_events(const struct campaign *c, size_t row,
+    struct campaign_event *out, size_t max)
+{
+	return row < c->size ? history_get(c->history, row, out, max) : 0;
+}
+
+int
+campaign_restore_event(struct campaign *c, size_t row,
+    const struct campaign_event *ev)
+{
+	int count;
+
+	if (row >= c->size || (unsigned)ev->status >= STATUS_COUNT ||
+	    (unsigned)ev->source >= EVENT_SOURCE_COUNT ||
+	    ev->at_ms < 0 || ev->at_ms > CAMPAIGN_MS_MAX ||
+	    ev->seq < -1 || ev->seq > CAMPAIGN_SEQ_MAX || ev->provider_s < -1)
+		return -1;
+	if ((count = history_add(c->history, row, ev)) < 0)
+		return -1;
+	c->rows[row].events = (unsigned)count;
+	return 0;
+}
+
 const unsigned char *
 campaign_key(const struct campaign *c, size_t row)
 {
@@ -1334,6 +1511,9 @@ campaign_row(const struct campaign *c, size_t row)
 	v->calls = r->calls;
 	v->redial = r->redial;
 	v->redial_at_ms = r->redial ? redial_at(c, row) : 0;
+	v->answered_by = (enum answered_by)r->answered_by;
+	v->duration_s = (int64_t)r->duration - 1;
+	v->events = r->events;
 	return v;
 }
 

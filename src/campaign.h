@@ -41,12 +41,20 @@
 
 #define CAMPAIGN_EVENTS_MAX 16   /* events kept per row (its history) */
 #define CAMPAIGN_SEQ_MAX 65534    /* largest provider sequence number kept */
+#define CAMPAIGN_DURATION_MAX 524286 /* longest call length kept (s, about
+                                        6 days); a longer one is held to it */
 
 /*
  * One report of a call's status in its row's history (campaign_events):
  * from the API's answer, a webhook, a retry, the call timeout or a query
- * of the provider. A row keeps its last CAMPAIGN_EVENTS_MAX; when full,
- * the oldest event that is not terminal gives way first, then the oldest.
+ * of the provider. A row keeps its last CAMPAIGN_EVENTS_MAX, every call's
+ * (a redial's history goes on); when full, the oldest event that is not
+ * terminal gives way first, then the oldest; the new one always goes in.
+ * Every event recorded is a change of its row (its version moves, the
+ * journal writes it), applied or not. The history is packed (history.h):
+ * a time is kept within about 397 days of the campaign's first event, a
+ * sequence number above CAMPAIGN_SEQ_MAX and a provider time past the
+ * year 2514 as none.
  */
 struct campaign_event {
 	int64_t at_ms;            /* when it arrived (epoch ms) */
@@ -113,15 +121,19 @@ struct campaign_row {
 	unsigned calls;           /* calls placed for it, redials included */
 	bool redial;              /* it ended and waits for another call... */
 	int64_t redial_at_ms;     /* ...due then (epoch ms); 0 when none */
-	bool hooked;              /* a webhook for it came: the API has the call */
+	bool hooked;              /* a webhook for it came (or the provider
+	                             answered a query about it): the API has
+	                             the call */
 	bool waiting;             /* its POST /call waits to be sent again (the
 	                             API certainly did not take it); the row keeps
 	                             its slot, and no call timeout ends it */
 	enum answered_by answered_by; /* who answered its last call, when the
 	                             provider said */
 	int64_t duration_s;       /* its last call's length as the provider gave
-	                             it (CallDuration); -1 when not given */
-	unsigned events;          /* events in its history (campaign_events) */
+	                             it (CallDuration, 0..CAMPAIGN_DURATION_MAX);
+	                             -1 when not given */
+	unsigned events;          /* events in its history (campaign_events);
+	                             not read by campaign_restore_row */
 };
 
 /* What a webhook did to its row; the route turns it into an HTTP status. */
@@ -269,29 +281,33 @@ int campaign_next_dial(struct campaign *c,
     const unsigned char key[CAMPAIGN_KEY_BYTES], int64_t now_ms, size_t *row);
 
 /*
- * The API answered POST /call for row with id. Records the id when the row
- * has none; the status is left alone (a webhook may have moved it already).
- * Returns CAMPAIGN_WRONG_ID, changing nothing, when a webhook had named
- * another id; CAMPAIGN_NO_ROW for a row never dialed.
+ * The API answered POST /call for row with id, at now_ms. Records the id
+ * when the row has none; the status is left alone (a webhook may have
+ * moved it already). History: {dialing, api}, applied when the id was
+ * recorded. Returns CAMPAIGN_WRONG_ID, changing nothing (the history
+ * included), when a webhook had named another id; CAMPAIGN_NO_ROW for a
+ * row never dialed.
  */
 enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
-    const char *id);
+    const char *id, int64_t now_ms);
 
 /*
  * POST /call for row certainly did not reach the API and will be sent
  * again after a wait: the row is marked waiting (journaled, so a restarted
  * process sends it again). It keeps its slot and its key, no later row is
- * dialed before it, and no call timeout ends it meanwhile. Returns 0, or
- * -1 when the row is no longer waiting for its POST /call (a webhook moved
- * it): then it must not be sent again.
+ * dialed before it, and no call timeout ends it meanwhile. History:
+ * {dialing, retry}, applied when the row began to wait. Returns 0, or -1
+ * when the row is no longer waiting for its POST /call (a webhook moved
+ * it; the answer is recorded, not applied): then it must not be sent
+ * again.
  */
-int campaign_dial_wait(struct campaign *c, size_t row);
+int campaign_dial_wait(struct campaign *c, size_t row, int64_t now_ms);
 
 /*
  * The waiting row's POST /call is sent again now: counts the attempt and
- * ends the wait; the call timeout runs from now. Returns 0, or -1 when the
- * row is no longer waiting (see campaign_dial_wait): then it must not be
- * sent again.
+ * ends the wait; the call timeout runs from now. History: {dialing, retry},
+ * applied. Returns 0, or -1 (nothing recorded) when the row is no longer
+ * waiting (see campaign_dial_wait): then it must not be sent again.
  */
 int campaign_dial_retry(struct campaign *c, size_t row, int64_t now_ms);
 
@@ -304,8 +320,8 @@ int campaign_waiting_row(const struct campaign *c, size_t *row);
  * copied, cut to CAMPAIGN_REASON_MAX): the row becomes failed and its slot
  * is freed. Unless a webhook for the row came already: that shows the API
  * has the call, so the row keeps its slot and goes on by its webhooks (or
- * the call timeout), the reason kept beside it. Returns true when the row
- * failed.
+ * the call timeout), the reason kept beside it. History: {failed, api},
+ * applied when the row failed. Returns true when the row failed.
  */
 bool campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms);
@@ -315,18 +331,40 @@ bool campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
  * its answer was lost, or the answer named an id beside an error): the row
  * keeps its slot, with reason beside it, until a webhook names the call
  * (its id is adopted) or the call timeout ends it. It is never sent again.
+ * History: the row's status, from the api, not applied.
  */
-void campaign_dial_unknown(struct campaign *c, size_t row, const char *reason);
+void campaign_dial_unknown(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms);
 
 /*
  * A webhook for row, carrying key, the call id (NULL if the body had none)
  * and its report. The status applies only if it ranks above the row's; the
  * first terminal status frees the slot, exactly once. A row still waiting
  * for its POST /call answer adopts the id. Keys are compared in constant
- * time. The report goes into the row's history, applied or not.
+ * time. Who answered is taken when the row has no word of it yet, the
+ * call's length whenever given (the last one wins).
+ * The report goes into the row's history (source webhook, its sequence
+ * number and provider time), applied when the status moved up; a report
+ * of no status (STATUS_IDLE: an answering-machine detection callback) is
+ * recorded with the row's status, applied when it told who answered, and
+ * returns CAMPAIGN_UNCHANGED all the same: CAMPAIGN_APPLIED means the
+ * status moved. A refused webhook (no row, bad key, another id) records
+ * nothing.
  */
 enum campaign_result campaign_webhook(struct campaign *c, size_t row,
     const unsigned char key[CAMPAIGN_KEY_BYTES], const char *id,
+    const struct campaign_report *report, int64_t now_ms);
+
+/*
+ * A status the provider gave when asked about row's call (one past its
+ * timeout: campaign_overdue), applied as a webhook's report is (rank
+ * rules, the slot freed once at the first terminal status, who answered,
+ * the length, the proof that the API has the call: hooked) and recorded
+ * with source provider-query. CAMPAIGN_APPLIED
+ * when the status moved, CAMPAIGN_UNCHANGED when not (still recorded), or
+ * CAMPAIGN_NO_ROW for a row never dialed.
+ */
+enum campaign_result campaign_provider_status(struct campaign *c, size_t row,
     const struct campaign_report *report, int64_t now_ms);
 
 /*
@@ -340,9 +378,28 @@ enum campaign_result campaign_check_key(const struct campaign *c, size_t row,
 /*
  * Fails (reason "timeout") every call in flight placed at or before
  * now_ms - timeout_ms, freeing its slot; a row waiting to be sent again is
- * not a call yet and is left alone. Returns how many it failed.
+ * not a call yet and is left alone. History: {failed, timeout}, applied,
+ * for each. Returns how many it failed. For a provider that can be asked
+ * about a call, campaign_overdue and campaign_expire_row instead.
  */
 size_t campaign_expire(struct campaign *c, int64_t now_ms, int64_t timeout_ms);
+
+/*
+ * The calls campaign_expire would fail now, failing none: up to max of
+ * their rows into rows; returns how many. A dialer that can ask the
+ * provider about them does so first (campaign_provider_status), and fails
+ * the ones it learns nothing of with campaign_expire_row.
+ */
+size_t campaign_overdue(const struct campaign *c, int64_t now_ms,
+    int64_t timeout_ms, size_t *rows, size_t max);
+
+/*
+ * Fails row's call (reason "timeout", history {failed, timeout}), freeing
+ * its slot, when it is still in flight and not waiting to be sent again,
+ * whatever its age: the caller has decided it timed out. Returns whether
+ * it failed it.
+ */
+bool campaign_expire_row(struct campaign *c, size_t row, int64_t now_ms);
 
 /* When campaign_expire will next have work: INT64_MAX if no call is in
  * flight. */
@@ -351,12 +408,14 @@ int64_t campaign_next_deadline(const struct campaign *c, int64_t timeout_ms);
 /*
  * Restoring a campaign from a journal: campaign_restore_row puts a saved
  * row back as it was (status, attempts, hooked, waiting, call id, reason,
- * marks, calls, redial, key; the strings are copied), then
+ * marks, calls, redial, who answered, length, key; the strings are
+ * copied) with an empty history, which campaign_restore_event fills, then
  * campaign_restore_finish sets started and rebuilds the counters, the
  * calls in flight and the redials due from the rows (a redial the
  * settings no longer allow is called off). Both return 0, or -1 for a row
  * out of range, out of memory, a mark outside 0..CAMPAIGN_MS_MAX, more than
- * CAMPAIGN_ATTEMPTS_MAX attempts or CAMPAIGN_CALLS_MAX calls, a waiting row
+ * CAMPAIGN_ATTEMPTS_MAX attempts or CAMPAIGN_CALLS_MAX calls, a who answered
+ * or a length out of range, a waiting row
  * that is not dialing with no id, a redial on a row that has not ended, an
  * idle row with calls, or calls while not started.
  * saved->version is not read: restoring a row is a change of its own.
@@ -387,8 +446,11 @@ size_t campaign_events(const struct campaign *c, size_t row,
     struct campaign_event *out, size_t max);
 
 /*
- * Restoring a journal: appends ev to row's history as it was saved, and
- * nothing else. 0, or -1 for a bad row or event, or out of memory.
+ * Restoring a journal: appends ev to row's history as it was saved (the
+ * bound and its rule apply), and nothing else. 0, or -1 for a bad row or
+ * event (status, source, a time outside 0..CAMPAIGN_MS_MAX, a sequence
+ * number outside -1..CAMPAIGN_SEQ_MAX, a provider time below -1), or out
+ * of memory.
  */
 int campaign_restore_event(struct campaign *c, size_t row,
     const struct campaign_event *ev);

@@ -412,7 +412,7 @@ placed(struct dialer *d, struct transfer *t, const char *id)
 	bool shared;
 
 	hub_lock(h);
-	r = campaign_dial_ok(h->campaign, t->row, id);
+	r = campaign_dial_ok(h->campaign, t->row, id, hub_now_ms());
 	shared = campaign_id_in_flight(h->campaign, id, t->row, &other) == 0;
 	hub_unlock(h);
 	if (shared)
@@ -435,7 +435,7 @@ maybe_placed(struct dialer *d, struct transfer *t, const struct outcome *o)
 	if (o->id[0] != '\0')
 		placed(d, t, o->id);
 	hub_lock(d->hub);
-	campaign_dial_unknown(d->hub->campaign, t->row, o->reason);
+	campaign_dial_unknown(d->hub->campaign, t->row, o->reason, hub_now_ms());
 	hub_unlock(d->hub);
 	fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; the call may "
 	    "exist: never sent again, the row keeps its slot until a webhook "
@@ -450,7 +450,7 @@ retry_later(struct dialer *d, struct transfer *t, const struct outcome *o)
 	int r;
 
 	hub_lock(d->hub);
-	r = campaign_dial_wait(d->hub->campaign, t->row);
+	r = campaign_dial_wait(d->hub->campaign, t->row, hub_now_ms());
 	hub_unlock(d->hub);
 	if (r != 0) {
 		fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; a webhook "
@@ -478,7 +478,7 @@ pause_for(struct dialer *d, struct transfer *t, const struct outcome *o)
 	int r, paused;
 
 	hub_lock(d->hub);
-	r = campaign_dial_wait(d->hub->campaign, t->row);
+	r = campaign_dial_wait(d->hub->campaign, t->row, hub_now_ms());
 	paused = campaign_pause(d->hub->campaign, o->reason);
 	hub_unlock(d->hub);
 	if (r == 0) {

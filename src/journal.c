@@ -22,7 +22,8 @@
 #include "status.h"
 #include "util.h"
 
-#define JOURNAL_JSON_DEPTH 4         /* every line is one flat object */
+#define JOURNAL_JSON_DEPTH 4         /* every line is one object, its
+                                        events a list of lists */
 #define JOURNAL_CHUNK ((size_t)1 << 20)  /* a snapshot is written in pieces
                                         of about this size */
 #define JOURNAL_PATH_MAX 4096
@@ -30,7 +31,19 @@
 #define JOURNAL_ENTRY_MAX (NUMBERS_PHONE_MAX + 1 + HOURS_ZONE_MAX) /* a
                                         phone, a blank, its time zone */
 #define JOURNAL_KEY_HEX (CAMPAIGN_KEY_BYTES * 2)
-#define JOURNAL_WORD_MAX 32          /* longest status word */
+#define JOURNAL_WORD_MAX 32          /* longest status, source or who
+                                        answered word */
+
+/* The places of an event's fields in its list in a row's line. */
+enum journal_event_field {
+	JOURNAL_EVENT_AT,          /* epoch ms */
+	JOURNAL_EVENT_STATUS,      /* status word */
+	JOURNAL_EVENT_SOURCE,      /* source word */
+	JOURNAL_EVENT_SEQ,         /* number, or null */
+	JOURNAL_EVENT_PROVIDER,    /* epoch s, or null */
+	JOURNAL_EVENT_APPLIED,     /* boolean */
+	JOURNAL_EVENT_FIELDS
+};
 #define JOURNAL_LIST_PER_LINE 32     /* list entries in one line: under
                                         JOURNAL_LINE_MAX with room */
 #define JOURNAL_FNV_OFFSET UINT64_C(14695981039346656037)
@@ -245,7 +258,66 @@ journal_paused(const struct campaign *c)
 	return o;
 }
 
-/* Row's line: everything campaign_restore_row needs to put it back. */
+/* A number, or null for -1 (none). */
+static struct json_object *
+journal_maybe(int64_t v)
+{
+	return v < 0 ? NULL : json_object_new_int64(v);
+}
+
+/* One event: [at_ms, "status", "source", seq|null, provider_s|null,
+ * applied]. NULL when out of memory. */
+static struct json_object *
+journal_event(const struct campaign_event *ev)
+{
+	struct json_object *a = json_object_new_array_ext(JOURNAL_EVENT_FIELDS);
+	struct json_object *f[JOURNAL_EVENT_FIELDS];
+	size_t i;
+
+	f[JOURNAL_EVENT_AT] = json_object_new_int64(ev->at_ms);
+	f[JOURNAL_EVENT_STATUS] = json_object_new_string(status_name(ev->status));
+	f[JOURNAL_EVENT_SOURCE] =
+	    json_object_new_string(event_source_name(ev->source));
+	f[JOURNAL_EVENT_SEQ] = journal_maybe(ev->seq);
+	f[JOURNAL_EVENT_PROVIDER] = journal_maybe(ev->provider_s);
+	f[JOURNAL_EVENT_APPLIED] = json_object_new_boolean(ev->applied);
+	for (i = 0; i < JOURNAL_EVENT_FIELDS; i++) {
+		/* json-c's null is NULL: only a missing number means none. */
+		bool lost = f[i] == NULL && i != JOURNAL_EVENT_SEQ &&
+		    i != JOURNAL_EVENT_PROVIDER;
+
+		if (a == NULL || lost || json_object_array_add(a, f[i]) != 0) {
+			json_object_put(a);
+			for (; i < JOURNAL_EVENT_FIELDS; i++)
+				json_object_put(f[i]);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* Row's history, oldest first; NULL when out of memory. */
+static struct json_object *
+journal_events(const struct campaign *c, size_t row)
+{
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
+	struct json_object *a = json_object_new_array();
+	size_t i, n = campaign_events(c, row, ev, CAMPAIGN_EVENTS_MAX);
+
+	for (i = 0; i < n && a != NULL; i++) {
+		struct json_object *e = journal_event(&ev[i]);
+
+		if (e == NULL || json_object_array_add(a, e) != 0) {
+			json_object_put(e);
+			json_object_put(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
+/* Row's line: everything campaign_restore_row and campaign_restore_event
+ * need to put it back. */
 static struct json_object *
 journal_row(const struct campaign *c, size_t row)
 {
@@ -279,6 +351,14 @@ journal_row(const struct campaign *c, size_t row)
 		fail |= util_json_put(o, "hooked", json_object_new_boolean(1));
 	if (r->waiting)
 		fail |= util_json_put(o, "waiting", json_object_new_boolean(1));
+	if (r->answered_by != ANSWERED_BY_NONE)
+		fail |= util_json_put(o, "answered_by",
+		    json_object_new_string(answered_by_name(r->answered_by)));
+	if (r->duration_s >= 0)
+		fail |= util_json_put(o, "duration_s",
+		    json_object_new_int64(r->duration_s));
+	if (r->events > 0)
+		fail |= util_json_put(o, "events", journal_events(c, row));
 	fail |= util_json_put(o, "key", json_object_new_string(key));
 	if (fail) {
 		json_object_put(o);
@@ -490,6 +570,106 @@ journal_get_marks(struct json_object *o, struct campaign_row *saved,
 	return 0;
 }
 
+/* Reads a row line's call fields of the provider's (who answered, the
+ * length) into saved: 0, or -1 with why. */
+static int
+journal_get_call(struct json_object *o, struct campaign_row *saved,
+    char *why, size_t whylen)
+{
+	const char *word;
+	int64_t duration = -1;
+
+	saved->answered_by = ANSWERED_BY_NONE;
+	if (journal_get_str(o, "answered_by", false, 1, JOURNAL_WORD_MAX,
+	    &word) != 0 || (word != NULL && answered_by_parse(word,
+	    strlen(word), &saved->answered_by) != 0))
+		return util_err(why, whylen, "\"answered_by\" not a word of "
+		    "answering-machine detection");
+	if (journal_get_int(o, "duration_s", false, 0, CAMPAIGN_DURATION_MAX,
+	    &duration) != 0)
+		return util_err(why, whylen, "\"duration_s\" not 0..%d",
+		    CAMPAIGN_DURATION_MAX);
+	saved->duration_s = duration;
+	return 0;
+}
+
+/* The number at field i of an event's list: 0 with -1 for null, or -1
+ * when it is neither null nor a number in min..max. */
+static int
+journal_event_int(struct json_object *a, size_t i, bool nullable,
+    int64_t min, int64_t max, int64_t *v)
+{
+	struct json_object *f = json_object_array_get_idx(a, i);
+
+	*v = -1;
+	if (f == NULL)
+		return nullable ? 0 : -1;
+	if (!json_object_is_type(f, json_type_int))
+		return -1;
+	*v = json_object_get_int64(f);
+	return *v < min || *v > max ? -1 : 0;
+}
+
+/* An event as its list in a row's line has it: 0, or -1. */
+static int
+journal_get_event(struct json_object *a, struct campaign_event *ev)
+{
+	struct json_object *status, *source, *applied;
+
+	if (!json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) != JOURNAL_EVENT_FIELDS)
+		return -1;
+	status = json_object_array_get_idx(a, JOURNAL_EVENT_STATUS);
+	source = json_object_array_get_idx(a, JOURNAL_EVENT_SOURCE);
+	applied = json_object_array_get_idx(a, JOURNAL_EVENT_APPLIED);
+	if (!json_object_is_type(status, json_type_string) ||
+	    status_from_name(json_object_get_string(status), &ev->status) != 0 ||
+	    !json_object_is_type(source, json_type_string) ||
+	    event_source_from_name(json_object_get_string(source),
+	    &ev->source) != 0 ||
+	    !json_object_is_type(applied, json_type_boolean))
+		return -1;
+	ev->applied = json_object_get_boolean(applied);
+	if (journal_event_int(a, JOURNAL_EVENT_AT, false, 0, CAMPAIGN_MS_MAX,
+	    &ev->at_ms) != 0 ||
+	    journal_event_int(a, JOURNAL_EVENT_SEQ, true, 0, CAMPAIGN_SEQ_MAX,
+	    &ev->seq) != 0 ||
+	    journal_event_int(a, JOURNAL_EVENT_PROVIDER, true, 0, INT64_MAX - 1,
+	    &ev->provider_s) != 0)
+		return -1;
+	return 0;
+}
+
+/* Restores row's history from its line's "events" (none in a journal
+ * written before histories): 0, or -1 with why. */
+static int
+journal_restore_events(struct json_object *o, struct campaign *c,
+    size_t row, char *why, size_t whylen)
+{
+	struct json_object *list;
+	struct campaign_event ev;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "events", &list))
+		return 0;
+	if (!json_object_is_type(list, json_type_array) ||
+	    json_object_array_length(list) > CAMPAIGN_EVENTS_MAX)
+		return util_err(why, whylen, "\"events\" not a list of at most "
+		    "%d events", CAMPAIGN_EVENTS_MAX);
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		if (journal_get_event(json_object_array_get_idx(list, i),
+		    &ev) != 0)
+			return util_err(why, whylen, "\"events\"[%zu] not [at_ms, "
+			    "status, source, seq or null, provider_s or null, "
+			    "applied]", i);
+		if (campaign_restore_event(c, row, &ev) != 0)
+			return util_err(why, whylen, "\"events\"[%zu] cannot be "
+			    "restored (out of memory)", i);
+	}
+	return 0;
+}
+
 /* Restores the row a record line describes. why gets the reason. */
 static int
 journal_restore(struct json_object *o, struct campaign *c, char *why,
@@ -536,7 +716,8 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 	    journal_get_bool(o, "redial", &saved.redial) != 0)
 		return util_err(why, whylen, "\"hooked\", \"waiting\" or "
 		    "\"redial\" not a boolean");
-	if (journal_get_marks(o, &saved, why, whylen) != 0)
+	if (journal_get_marks(o, &saved, why, whylen) != 0 ||
+	    journal_get_call(o, &saved, why, whylen) != 0)
 		return -1;
 	/* campaign_restore_row copies them. */
 	saved.call_id = (char *)id;
@@ -548,7 +729,7 @@ journal_restore(struct json_object *o, struct campaign *c, char *why,
 		return util_err(why, whylen, "row %" PRId64 " cannot be "
 		    "restored (waiting while not dialing, a redial before the "
 		    "end, no call while dialed, or out of memory)", row);
-	return 0;
+	return journal_restore_events(o, c, (size_t)row, why, whylen);
 }
 
 /* Restores the pause a pause line (o, its "paused" member f) describes. */

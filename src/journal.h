@@ -1,8 +1,8 @@
 /*
  * journal: the campaign on disk, so a restarted process carries on. A file
  * of JSON lines: a header naming the list, the list itself, then each row
- * change (the row as it is after it), the start and the pauses, appended
- * before anyone is told of them.
+ * change (the row as it is after it, its history included), the start and
+ * the pauses, appended before anyone is told of them.
  */
 #ifndef NUMDIALER_JOURNAL_H
 #define NUMDIALER_JOURNAL_H
@@ -18,7 +18,9 @@
 #define JOURNAL_FORMAT_NO_LIST 1 /* an older journal without the list: read,
                                     with the list file as its list */
 #define JOURNAL_LINE_MAX 4096    /* longest line replay reads; a row's line
-                                    is under 800 bytes */
+                                    is under 2,600 bytes, its 16 events
+                                    and an id and reason escaped at length
+                                    included */
 #define JOURNAL_ATTEMPTS_MAX 1000000  /* most POST /call tries a row may claim */
 
 /* What a replay found. */

@@ -35,7 +35,8 @@ fuzz_write(const char *path, const uint8_t *data, size_t size)
 }
 
 /* The contract: a replay that succeeds leaves a campaign whose counts
- * agree with its rows, in flight within its calls; one that fails says
+ * agree with its rows, in flight within its calls, each row's history
+ * within its bound and as long as the row says; one that fails says
  * why in a terminated message. journal_list answers -1, 0 or 1. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,6 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct journal_replay r;
 	struct campaign_counts k;
 	struct numbers n;
+	struct campaign_event events[CAMPAIGN_EVENTS_MAX];
 	char err[FUZZ_ERR_MAX];
 	size_t i, flying = 0, done = 0;
 	int rc;
@@ -61,9 +63,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		campaign_counts(c, &k);
 		for (i = 0; i < FUZZ_ROWS; i++) {
 			enum status s = campaign_row(c, i)->status;
+			unsigned count = campaign_row(c, i)->events;
 
 			flying += status_in_flight(s);
 			done += status_is_terminal(s);
+			if (count > CAMPAIGN_EVENTS_MAX ||
+			    campaign_events(c, i, events, CAMPAIGN_EVENTS_MAX) !=
+			    count)
+				abort();
 		}
 		if (flying != k.in_flight || done != k.done ||
 		    r.rows != flying + done)

@@ -188,7 +188,7 @@ test_every_transition_up_the_ranks(void **state)
 
 	(void)state;
 	dial(c, 0, T0);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
 	assert_string_equal(campaign_row(c, 0)->call_id, "1234");
 	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
 	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_APPLIED);
@@ -230,6 +230,7 @@ static void
 test_duplicate_terminal_frees_the_slot_once(void **state)
 {
 	struct campaign *c = started_campaign(5, 3);
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
 	struct campaign_counts k;
 	uint64_t v;
 
@@ -239,9 +240,18 @@ test_duplicate_terminal_frees_the_slot_once(void **state)
 	dial(c, 2, T0);
 	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
 	v = campaign_version(c);
-	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0), CAMPAIGN_UNCHANGED);
-	assert_int_equal(hook(c, 0, "1", STATUS_FAILED, T0), CAMPAIGN_UNCHANGED);
-	assert_int_equal(campaign_version(c), v);
+	assert_int_equal(hook(c, 0, "1", STATUS_COMPLETED, T0 + 1), CAMPAIGN_UNCHANGED);
+	assert_int_equal(hook(c, 0, "1", STATUS_FAILED, T0 + 2), CAMPAIGN_UNCHANGED);
+	/* Each duplicate is in the history, not applied: a change of the row
+	 * that changed nothing else. */
+	assert_int_equal(campaign_version(c), v + 2);
+	assert_int_equal(campaign_events(c, 0, ev, LEN_CELLS(ev)), 3);
+	assert_true(ev[0].applied);
+	assert_int_equal(ev[1].status, STATUS_COMPLETED);
+	assert_false(ev[1].applied);
+	assert_int_equal(ev[2].status, STATUS_FAILED);
+	assert_false(ev[2].applied);
+	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_ENDED], T0);
 	campaign_counts(c, &k);
 	assert_int_equal(k.in_flight, 2);
 	assert_int_equal(k.done, 1);
@@ -262,11 +272,11 @@ test_early_terminal_before_the_api_answer(void **state)
 	assert_int_equal(in_flight(c), 0);
 	/* Then the late ringing, then the API's answer: neither moves the row. */
 	assert_int_equal(hook(c, 0, "1234", STATUS_RINGING, T0 + 2), CAMPAIGN_UNCHANGED);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_UNCHANGED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_UNCHANGED);
 	assert_int_equal(campaign_row(c, 0)->status, STATUS_COMPLETED);
 	assert_int_equal(campaign_row(c, 0)->at_ms[MARK_RINGING], 0);
 	assert_int_equal(in_flight(c), 0);
-	assert_int_equal(campaign_dial_ok(c, 0, "999"), CAMPAIGN_WRONG_ID);
+	assert_int_equal(campaign_dial_ok(c, 0, "999", T0), CAMPAIGN_WRONG_ID);
 	assert_string_equal(campaign_row(c, 0)->call_id, "1234");
 	campaign_free(c);
 }
@@ -278,7 +288,7 @@ test_late_ringing_after_completed_is_ignored(void **state)
 
 	(void)state;
 	dial(c, 0, T0);
-	assert_int_equal(campaign_dial_ok(c, 0, "5"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "5", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(hook(c, 0, "5", STATUS_ANSWERED, T0), CAMPAIGN_APPLIED);
 	assert_int_equal(hook(c, 0, "5", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
 	assert_int_equal(hook(c, 0, "5", STATUS_RINGING, T0), CAMPAIGN_UNCHANGED);
@@ -311,7 +321,7 @@ test_forged_and_misdirected_webhooks_change_nothing(void **state)
 
 	(void)state;
 	dial(c, 0, T0);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
 	v = campaign_version(c);
 
 	key_for(0, wrong);
@@ -323,7 +333,7 @@ test_forged_and_misdirected_webhooks_change_nothing(void **state)
 	assert_int_equal(hook(c, 5, NULL, STATUS_COMPLETED, T0), CAMPAIGN_NO_ROW);
 	assert_int_equal(hook(c, SIZE_MAX, NULL, STATUS_COMPLETED, T0), CAMPAIGN_NO_ROW);
 	assert_int_equal(hook(c, 0, "4321", STATUS_COMPLETED, T0), CAMPAIGN_WRONG_ID);
-	assert_int_equal(campaign_dial_ok(c, 1, "1"), CAMPAIGN_NO_ROW);
+	assert_int_equal(campaign_dial_ok(c, 1, "1", T0), CAMPAIGN_NO_ROW);
 
 	assert_int_equal(campaign_version(c), v);
 	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
@@ -407,9 +417,9 @@ test_shared_id_in_flight(void **state)
 	(void)state;
 	dial(c, 0, T0);
 	dial(c, 1, T0);
-	assert_int_equal(campaign_dial_ok(c, 0, "42"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "42", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(campaign_id_in_flight(c, "42", 0, &other), -1);
-	assert_int_equal(campaign_dial_ok(c, 1, "42"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 1, "42", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(campaign_id_in_flight(c, "42", 1, &other), 0);
 	assert_int_equal(other, 0);
 	assert_int_equal(hook(c, 0, "42", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
@@ -432,7 +442,7 @@ test_failures_in_a_row_pause(void **state)
 	assert_true(campaign_dial_failed(c, 0, "api answered HTTP 404", T0));
 	dial(c, 1, T0);
 	/* A placed call between failures starts the count again. */
-	assert_int_equal(campaign_dial_ok(c, 1, "7"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 1, "7", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(hook(c, 1, "7", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
 	dial(c, 2, T0);
 	assert_true(campaign_dial_failed(c, 2, "api answered HTTP 404", T0));
@@ -480,7 +490,7 @@ test_webhook_evidence_wins(void **state)
 	assert_int_equal(in_flight(c), 1);
 	assert_int_equal(campaign_next_dial(c, key_a, T0 + 2, &row), -1);
 	/* A retry is refused too: the call exists. */
-	assert_int_equal(campaign_dial_wait(c, 0), -1);
+	assert_int_equal(campaign_dial_wait(c, 0, T0), -1);
 	assert_int_equal(campaign_dial_retry(c, 0, T0 + 3), -1);
 	/* It goes on by its webhooks. */
 	assert_int_equal(hook(c, 0, "CA9", STATUS_COMPLETED, T0 + 4), CAMPAIGN_APPLIED);
@@ -504,7 +514,7 @@ test_unknown_keeps_the_slot(void **state)
 
 	(void)state;
 	dial(c, 0, T0);
-	campaign_dial_unknown(c, 0, "api answer lost: closed");
+	campaign_dial_unknown(c, 0, "api answer lost: closed", T0);
 	assert_int_equal(campaign_row(c, 0)->status, STATUS_DIALING);
 	assert_int_equal(in_flight(c), 1);
 	assert_int_equal(campaign_next_dial(c, key_a, T0 + 1, &row), -1);
@@ -512,7 +522,7 @@ test_unknown_keeps_the_slot(void **state)
 	assert_string_equal(campaign_row(c, 0)->call_id, "55");
 	assert_int_equal(hook(c, 0, "55", STATUS_COMPLETED, T0 + 3), CAMPAIGN_APPLIED);
 	dial(c, 1, T0 + 4);
-	campaign_dial_unknown(c, 1, "api answer lost: timeout");
+	campaign_dial_unknown(c, 1, "api answer lost: timeout", T0);
 	assert_int_equal(campaign_expire(c, T0 + 4 + 100, 100), 1);
 	assert_int_equal(campaign_row(c, 1)->status, STATUS_FAILED);
 	assert_string_equal(campaign_row(c, 1)->reason, "timeout");
@@ -533,7 +543,7 @@ test_waiting_row(void **state)
 	(void)state;
 	dial(c, 0, T0);
 	assert_int_equal(campaign_waiting_row(c, &row), -1);
-	assert_int_equal(campaign_dial_wait(c, 0), 0);
+	assert_int_equal(campaign_dial_wait(c, 0, T0), 0);
 	assert_true(campaign_row(c, 0)->waiting);
 	assert_int_equal(campaign_waiting_row(c, &row), 0);
 	assert_int_equal(row, 0);
@@ -579,7 +589,7 @@ test_retry_keeps_the_slot_and_the_order(void **state)
 	assert_int_equal(campaign_check_key(c, 0, key), CAMPAIGN_KEY_OK);
 
 	/* Once the API named the call, or the row ended, no retry. */
-	assert_int_equal(campaign_dial_ok(c, 0, "77"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "77", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(campaign_dial_retry(c, 0, T0 + 4), -1);
 	assert_int_equal(hook(c, 0, "77", STATUS_COMPLETED, T0 + 5), CAMPAIGN_APPLIED);
 	assert_int_equal(campaign_dial_retry(c, 0, T0 + 6), -1);
@@ -624,7 +634,7 @@ test_restore_rebuilds_a_campaign(void **state)
 	dial(c, 0, T0);
 	dial(c, 1, T0);
 	dial(c, 2, T0);
-	assert_int_equal(campaign_dial_ok(c, 1, "88"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 1, "88", T0), CAMPAIGN_APPLIED);
 	assert_int_equal(hook(c, 1, "88", STATUS_COMPLETED, T0), CAMPAIGN_APPLIED);
 	campaign_dial_failed(c, 2, "api: unknown phone", T0);
 	dial(c, 3, T0);
@@ -765,7 +775,7 @@ test_packed_rows_keep_what_they_are_given(void **state)
 		snprintf(id, sizeof(id), "%zu", i);
 		id[strlen(id)] = '-';
 		id[CAMPAIGN_ID_MAX] = '\0';
-		assert_int_equal(campaign_dial_ok(c, i, id), CAMPAIGN_APPLIED);
+		assert_int_equal(campaign_dial_ok(c, i, id, T0), CAMPAIGN_APPLIED);
 		snprintf(reason, sizeof(reason), "reason of row %zu", i);
 		campaign_dial_failed(c, i, reason, late + 1);
 	}
@@ -1061,7 +1071,7 @@ test_stop_skips_what_was_never_dialed(void **state)
 	dial(c, 1, T0);
 	dial(c, 2, T0);
 	/* Row 2's POST /call waits to be sent again: nothing placed yet. */
-	assert_int_equal(campaign_dial_wait(c, 2), 0);
+	assert_int_equal(campaign_dial_wait(c, 2, T0), 0);
 	assert_int_equal(campaign_stop(c, T0 + 7), 0);
 	assert_int_equal(campaign_state(c), CAMPAIGN_STOPPED);
 	assert_int_equal(campaign_row(c, 2)->status, STATUS_SKIPPED);
@@ -1290,6 +1300,283 @@ test_stop_and_do_not_call_end_a_pending_redial(void **state)
 	campaign_free(c);
 }
 
+/* Row's last event, checked against what it should say. */
+static void
+assert_last_event(const struct campaign *c, size_t row, size_t count,
+    enum status s, enum event_source src, bool applied, int64_t at)
+{
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
+
+	assert_int_equal(campaign_events(c, row, ev, LEN_CELLS(ev)), count);
+	assert_int_equal(campaign_row(c, row)->events, count);
+	assert_int_equal(ev[count - 1].status, s);
+	assert_int_equal(ev[count - 1].source, src);
+	assert_int_equal(ev[count - 1].applied, applied);
+	assert_int_equal(ev[count - 1].at_ms, at);
+}
+
+/* The API's answers and the retries, each recorded with what it did: the
+ * id recorded or not, the wait begun or not, the row failed or not. */
+static void
+test_dial_answers_record_their_events(void **state)
+{
+	struct campaign *c = started_campaign(5, 5);
+	uint64_t v;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(campaign_row(c, 0)->events, 0);
+	assert_int_equal(campaign_dial_ok(c, 0, "7", T0 + 1), CAMPAIGN_APPLIED);
+	assert_last_event(c, 0, 1, STATUS_DIALING, EVENT_API, true, T0 + 1);
+	assert_int_equal(campaign_dial_ok(c, 0, "7", T0 + 2), CAMPAIGN_UNCHANGED);
+	assert_last_event(c, 0, 2, STATUS_DIALING, EVENT_API, false, T0 + 2);
+	/* Another id than the row's is refused: nothing recorded. */
+	v = campaign_version(c);
+	assert_int_equal(campaign_dial_ok(c, 0, "8", T0 + 3), CAMPAIGN_WRONG_ID);
+	assert_int_equal(campaign_version(c), v);
+	assert_int_equal(campaign_row(c, 0)->events, 2);
+
+	/* Row 1: sent again after a wait, then placed. */
+	dial(c, 1, T0);
+	assert_int_equal(campaign_dial_wait(c, 1, T0 + 10), 0);
+	assert_last_event(c, 1, 1, STATUS_DIALING, EVENT_RETRY, true, T0 + 10);
+	assert_int_equal(campaign_dial_wait(c, 1, T0 + 11), 0);
+	assert_last_event(c, 1, 2, STATUS_DIALING, EVENT_RETRY, false, T0 + 11);
+	assert_int_equal(campaign_dial_retry(c, 1, T0 + 20), 0);
+	assert_last_event(c, 1, 3, STATUS_DIALING, EVENT_RETRY, true, T0 + 20);
+	assert_int_equal(campaign_dial_failed(c, 1, "api said no", T0 + 21), true);
+	assert_last_event(c, 1, 4, STATUS_FAILED, EVENT_API, true, T0 + 21);
+	/* A retry for a row that no longer waits records nothing. */
+	v = campaign_version(c);
+	assert_int_equal(campaign_dial_retry(c, 1, T0 + 22), -1);
+	assert_int_equal(campaign_version(c), v);
+
+	/* Row 2: a webhook first; the failure after it applies nothing. */
+	dial(c, 2, T0);
+	assert_int_equal(hook(c, 2, NULL, STATUS_RINGING, T0 + 30),
+	    CAMPAIGN_APPLIED);
+	assert_last_event(c, 2, 1, STATUS_RINGING, EVENT_WEBHOOK, true, T0 + 30);
+	assert_false(campaign_dial_failed(c, 2, "lost", T0 + 31));
+	assert_last_event(c, 2, 2, STATUS_FAILED, EVENT_API, false, T0 + 31);
+	assert_int_equal(campaign_dial_wait(c, 2, T0 + 32), -1);
+	assert_last_event(c, 2, 3, STATUS_DIALING, EVENT_RETRY, false, T0 + 32);
+	campaign_dial_unknown(c, 2, "answer lost", T0 + 33);
+	assert_last_event(c, 2, 4, STATUS_RINGING, EVENT_API, false, T0 + 33);
+	assert_int_equal(campaign_row(c, 2)->status, STATUS_RINGING);
+	/* Rows never dialed record nothing. */
+	assert_int_equal(campaign_dial_wait(c, 4, T0), -1);
+	campaign_dial_unknown(c, 4, "x", T0);
+	assert_false(campaign_dial_failed(c, 4, "x", T0));
+	assert_int_equal(campaign_row(c, 4)->events, 0);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+/* Webhooks: applied when the status moves, each duplicate and late one
+ * recorded unapplied, with the provider's sequence number and time; who
+ * answered taken once; the length, the last given; a forged one nothing. */
+static void
+test_webhooks_record_their_events(void **state)
+{
+	struct campaign *c = started_campaign(2, 3);
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
+	struct campaign_report r = campaign_report_of(STATUS_RINGING);
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	uint64_t v;
+
+	(void)state;
+	dial(c, 0, T0);
+	key_for(0, key);
+	r.seq = 1;
+	r.provider_s = T0 / 1000;
+	assert_int_equal(campaign_webhook(c, 0, key, "9", &r, T0 + 5),
+	    CAMPAIGN_APPLIED);
+	assert_last_event(c, 0, 1, STATUS_RINGING, EVENT_WEBHOOK, true, T0 + 5);
+	/* Answering-machine detection: no status, who answered. */
+	r = campaign_report_of(STATUS_IDLE);
+	r.answered_by = ANSWERED_BY_HUMAN;
+	assert_int_equal(campaign_webhook(c, 0, key, "9", &r, T0 + 6),
+	    CAMPAIGN_UNCHANGED);
+	assert_last_event(c, 0, 2, STATUS_RINGING, EVENT_WEBHOOK, true, T0 + 6);
+	assert_int_equal(campaign_row(c, 0)->answered_by, ANSWERED_BY_HUMAN);
+	r.answered_by = ANSWERED_BY_MACHINE_START;
+	campaign_webhook(c, 0, key, "9", &r, T0 + 7);
+	assert_last_event(c, 0, 3, STATUS_RINGING, EVENT_WEBHOOK, false, T0 + 7);
+	assert_int_equal(campaign_row(c, 0)->answered_by, ANSWERED_BY_HUMAN);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_RINGING);
+
+	r = campaign_report_of(STATUS_COMPLETED);
+	r.seq = 3;
+	r.duration_s = 42;
+	assert_int_equal(campaign_webhook(c, 0, key, "9", &r, T0 + 8),
+	    CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_row(c, 0)->duration_s, 42);
+	r.duration_s = 43;
+	assert_int_equal(campaign_webhook(c, 0, key, "9", &r, T0 + 9),
+	    CAMPAIGN_UNCHANGED);
+	assert_last_event(c, 0, 5, STATUS_COMPLETED, EVENT_WEBHOOK, false, T0 + 9);
+	assert_int_equal(campaign_row(c, 0)->duration_s, 43);
+	assert_int_equal(campaign_events(c, 0, ev, LEN_CELLS(ev)), 5);
+	assert_int_equal(ev[0].seq, 1);
+	assert_int_equal(ev[0].provider_s, T0 / 1000);
+	assert_int_equal(ev[1].seq, -1);
+	assert_int_equal(ev[4].seq, 3);
+
+	/* Refused webhooks record nothing: a forged key, another id. */
+	v = campaign_version(c);
+	key[2] ^= 1;
+	assert_int_equal(campaign_webhook(c, 0, key, "9", &r, T0 + 10),
+	    CAMPAIGN_BAD_KEY);
+	key[2] ^= 1;
+	assert_int_equal(campaign_webhook(c, 0, key, "10", &r, T0 + 10),
+	    CAMPAIGN_WRONG_ID);
+	assert_int_equal(campaign_version(c), v);
+	assert_int_equal(campaign_row(c, 0)->events, 5);
+	assert_int_equal(campaign_events(c, 1, ev, LEN_CELLS(ev)), 0);
+	campaign_free(c);
+}
+
+/* The call timeout, and a provider asked about a call past it. */
+static void
+test_timeouts_and_provider_queries_record_their_events(void **state)
+{
+	struct campaign *c = started_campaign(4, 4);
+	struct campaign_report r = campaign_report_of(STATUS_NO_ANSWER);
+	size_t rows[4];
+
+	(void)state;
+	dial(c, 0, T0);
+	dial(c, 1, T0);
+	dial(c, 2, T0 + 50);
+	dial(c, 3, T0);
+	assert_int_equal(campaign_dial_wait(c, 3, T0), 0);
+	/* Rows 0 and 1 are past a 100 ms timeout at T0 + 100; row 3 waits. */
+	assert_int_equal(campaign_overdue(c, T0 + 100, 100, rows, 4), 2);
+	assert_true((rows[0] == 0 && rows[1] == 1) ||
+	    (rows[0] == 1 && rows[1] == 0));
+	assert_int_equal(campaign_overdue(c, T0 + 100, 100, rows, 1), 1);
+	assert_int_equal(in_flight(c), 4);
+	assert_int_equal(campaign_row(c, 0)->events, 0);
+
+	r.duration_s = 0;
+	r.answered_by = ANSWERED_BY_MACHINE_END_BEEP;
+	assert_int_equal(campaign_provider_status(c, 0, &r, T0 + 101),
+	    CAMPAIGN_APPLIED);
+	assert_last_event(c, 0, 1, STATUS_NO_ANSWER, EVENT_PROVIDER_QUERY, true,
+	    T0 + 101);
+	assert_int_equal(campaign_row(c, 0)->duration_s, 0);
+	assert_int_equal(campaign_row(c, 0)->answered_by,
+	    ANSWERED_BY_MACHINE_END_BEEP);
+	assert_int_equal(in_flight(c), 3);
+	assert_int_equal(campaign_provider_status(c, 0, &r, T0 + 102),
+	    CAMPAIGN_UNCHANGED);
+	assert_last_event(c, 0, 2, STATUS_NO_ANSWER, EVENT_PROVIDER_QUERY, false,
+	    T0 + 102);
+	/* Still in progress, says the provider: recorded, the call goes on. */
+	r = campaign_report_of(STATUS_ANSWERED);
+	assert_int_equal(campaign_provider_status(c, 1, &r, T0 + 103),
+	    CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_row(c, 1)->status, STATUS_ANSWERED);
+	assert_int_equal(campaign_provider_status(c, 3, &r, T0), CAMPAIGN_APPLIED);
+	r = campaign_report_of(STATUS_COMPLETED);
+
+	/* Failing one row, then all that are due. */
+	assert_false(campaign_expire_row(c, 0, T0 + 104));   /* ended */
+	assert_true(campaign_expire_row(c, 1, T0 + 104));
+	assert_last_event(c, 1, 2, STATUS_FAILED, EVENT_TIMEOUT, true, T0 + 104);
+	assert_string_equal(campaign_row(c, 1)->reason, "timeout");
+	assert_false(campaign_expire_row(c, 1, T0 + 105));
+	assert_int_equal(campaign_expire(c, T0 + 150, 100), 2);
+	assert_last_event(c, 2, 1, STATUS_FAILED, EVENT_TIMEOUT, true, T0 + 150);
+	assert_int_equal(campaign_provider_status(c, 4, &r, T0), CAMPAIGN_NO_ROW);
+	assert_int_equal(in_flight(c), 0);
+	check_invariants(c);
+	campaign_free(c);
+}
+
+/* A redial clears who answered and the length, as every field of the last
+ * call; the history keeps both calls' events. */
+static void
+test_redial_keeps_the_history(void **state)
+{
+	struct campaign *c = started_campaign(1, 3);
+	struct campaign_report r = campaign_report_of(STATUS_BUSY);
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+
+	(void)state;
+	campaign_set_redial(c, 1u << STATUS_BUSY, 2, 10);
+	dial(c, 0, T0);
+	assert_int_equal(campaign_dial_ok(c, 0, "1", T0 + 1), CAMPAIGN_APPLIED);
+	key_for(0, key);
+	r.duration_s = 3;
+	r.answered_by = ANSWERED_BY_FAX;
+	assert_int_equal(campaign_webhook(c, 0, key, "1", &r, T0 + 2),
+	    CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_row(c, 0)->answered_by, ANSWERED_BY_FAX);
+	dial(c, 0, T0 + 20);
+	assert_int_equal(campaign_row(c, 0)->calls, 2);
+	assert_int_equal(campaign_row(c, 0)->answered_by, ANSWERED_BY_NONE);
+	assert_int_equal(campaign_row(c, 0)->duration_s, -1);
+	assert_int_equal(campaign_dial_ok(c, 0, "2", T0 + 21), CAMPAIGN_APPLIED);
+	assert_last_event(c, 0, 3, STATUS_DIALING, EVENT_API, true, T0 + 21);
+	campaign_free(c);
+}
+
+/* A restored row starts with no events; restored ones come back as they
+ * were, bad ones are refused. */
+static void
+test_restore_events(void **state)
+{
+	struct campaign *c = started_campaign(2, 3);
+	struct campaign_event ev = { .at_ms = T0, .status = STATUS_RINGING,
+	    .source = EVENT_WEBHOOK, .seq = 4, .provider_s = T0 / 1000,
+	    .applied = true }, got[CAMPAIGN_EVENTS_MAX];
+	struct campaign_row saved;
+	size_t i;
+
+	(void)state;
+	dial(c, 0, T0);
+	assert_int_equal(hook(c, 0, "5", STATUS_RINGING, T0), CAMPAIGN_APPLIED);
+	saved = *campaign_row(c, 0);
+	saved.answered_by = ANSWERED_BY_UNKNOWN;
+	saved.duration_s = 12;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), 0);
+	assert_int_equal(campaign_row(c, 0)->events, 0);
+	assert_int_equal(campaign_events(c, 0, got, LEN_CELLS(got)), 0);
+	assert_int_equal(campaign_row(c, 0)->answered_by, ANSWERED_BY_UNKNOWN);
+	assert_int_equal(campaign_row(c, 0)->duration_s, 12);
+	for (i = 0; i < CAMPAIGN_EVENTS_MAX + 2; i++) {
+		ev.at_ms = T0 + (int64_t)i;
+		assert_int_equal(campaign_restore_event(c, 0, &ev), 0);
+	}
+	assert_int_equal(campaign_row(c, 0)->events, CAMPAIGN_EVENTS_MAX);
+	assert_int_equal(campaign_events(c, 0, got, LEN_CELLS(got)),
+	    CAMPAIGN_EVENTS_MAX);
+	assert_int_equal(got[0].at_ms, T0 + 2);
+	assert_int_equal(got[0].seq, 4);
+	assert_int_equal(got[0].provider_s, T0 / 1000);
+
+	ev.status = STATUS_COUNT;
+	assert_int_equal(campaign_restore_event(c, 0, &ev), -1);
+	ev.status = STATUS_RINGING;
+	ev.source = EVENT_SOURCE_COUNT;
+	assert_int_equal(campaign_restore_event(c, 0, &ev), -1);
+	ev.source = EVENT_API;
+	ev.seq = CAMPAIGN_SEQ_MAX + 1;
+	assert_int_equal(campaign_restore_event(c, 0, &ev), -1);
+	ev.seq = -1;
+	ev.at_ms = -1;
+	assert_int_equal(campaign_restore_event(c, 0, &ev), -1);
+	ev.at_ms = T0;
+	assert_int_equal(campaign_restore_event(c, 2, &ev), -1);
+	saved.duration_s = CAMPAIGN_DURATION_MAX + 1;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), -1);
+	saved.duration_s = -1;
+	saved.answered_by = ANSWERED_BY_COUNT;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), -1);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -1327,6 +1614,11 @@ main(void)
 		cmocka_unit_test(test_calling_hours_hold_only_their_zone),
 		cmocka_unit_test(test_redials_come_in_order_with_the_delay_and_the_cap),
 		cmocka_unit_test(test_stop_and_do_not_call_end_a_pending_redial),
+		cmocka_unit_test(test_dial_answers_record_their_events),
+		cmocka_unit_test(test_webhooks_record_their_events),
+		cmocka_unit_test(test_timeouts_and_provider_queries_record_their_events),
+		cmocka_unit_test(test_redial_keeps_the_history),
+		cmocka_unit_test(test_restore_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "campaign.h"
+#include "history.h"
 #include "journal.h"
 #include "status.h"
 
@@ -146,7 +147,7 @@ write_run(const char *path, struct campaign *c)
 	append(j, c, &v);
 	dial(c, 2, T0 + 3);
 	append(j, c, &v);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
 	append(j, c, &v);
 	hook(c, 0, "1234", STATUS_RINGING, T0 + 20);
 	hook(c, 1, "1235", STATUS_RINGING, T0 + 21);
@@ -157,9 +158,28 @@ write_run(const char *path, struct campaign *c)
 	append(j, c, &v);
 	dial(c, 3, T0 + 50);
 	append(j, c, &v);
-	assert_int_equal(campaign_dial_wait(c, 3), 0);
+	assert_int_equal(campaign_dial_wait(c, 3, T0), 0);
 	append(j, c, &v);
 	return j;
+}
+
+/* Row's history in a and in b: the same events, in the same order. */
+static void
+assert_same_events(const struct campaign *a, const struct campaign *b,
+    size_t row)
+{
+	struct campaign_event ea[CAMPAIGN_EVENTS_MAX], eb[CAMPAIGN_EVENTS_MAX];
+	size_t n = campaign_events(a, row, ea, CAMPAIGN_EVENTS_MAX), i;
+
+	assert_int_equal(campaign_events(b, row, eb, CAMPAIGN_EVENTS_MAX), n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ea[i].at_ms, eb[i].at_ms);
+		assert_int_equal(ea[i].status, eb[i].status);
+		assert_int_equal(ea[i].source, eb[i].source);
+		assert_int_equal(ea[i].seq, eb[i].seq);
+		assert_int_equal(ea[i].provider_s, eb[i].provider_s);
+		assert_int_equal(ea[i].applied, eb[i].applied);
+	}
 }
 
 static void
@@ -186,6 +206,10 @@ assert_same_rows(const struct campaign *a, const struct campaign *b)
 			assert_string_equal(ra.reason, rb->reason);
 		for (m = 0; m < MARK_COUNT; m++)
 			assert_int_equal(ra.at_ms[m], rb->at_ms[m]);
+		assert_int_equal(ra.answered_by, rb->answered_by);
+		assert_int_equal(ra.duration_s, rb->duration_s);
+		assert_int_equal(ra.events, rb->events);
+		assert_same_events(a, b, i);
 		if (ra.status != STATUS_IDLE)
 			assert_memory_equal(campaign_key(a, i), campaign_key(b, i),
 			    CAMPAIGN_KEY_BYTES);
@@ -688,6 +712,185 @@ test_links_are_never_followed(void **state)
 	campaign_free(c);
 }
 
+/* What the provider adds to a webhook: who answered, the length, its
+ * sequence number and its time (a second before now, at most the latest a
+ * history keeps). */
+static void
+provider_hook(struct campaign *c, size_t row, enum status s, int64_t seq,
+    enum answered_by who, int64_t duration, int64_t now)
+{
+	unsigned char key[CAMPAIGN_KEY_BYTES];
+	struct campaign_report r = campaign_report_of(s);
+
+	key_for(row, key);
+	r.seq = seq;
+	r.provider_s = now / 1000 - 1 < HISTORY_PROVIDER_MAX ? now / 1000 - 1 :
+	    HISTORY_PROVIDER_MAX;
+	r.answered_by = who;
+	r.duration_s = duration;
+	campaign_webhook(c, row, key, NULL, &r, now);
+}
+
+/* A restart shows the same history: every row's events, applied or not,
+ * with what the provider gave, who answered and the call's length. */
+static void
+test_history_survives_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five), *back = fresh(five);
+	struct journal *j = write_run(f->path, c);
+	struct journal_replay r;
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
+	char err[ERR_MAX], text[FILE_MAX];
+	uint64_t v = campaign_version(c);
+	size_t len;
+
+	provider_hook(c, 1, STATUS_IDLE, -1, ANSWERED_BY_MACHINE_END_BEEP, -1,
+	    T0 + 90);
+	provider_hook(c, 1, STATUS_ANSWERED, 2, ANSWERED_BY_NONE, -1, T0 + 91);
+	provider_hook(c, 1, STATUS_COMPLETED, 3000, ANSWERED_BY_NONE, 61,
+	    T0 + 92);
+	provider_hook(c, 1, STATUS_RINGING, 1, ANSWERED_BY_NONE, -1, T0 + 93);
+	append(j, c, &v);
+	journal_close(j);
+	read_file(f->path, text, sizeof(text), &len);
+	assert_non_null(strstr(text, "\"answered_by\":\"machine_end_beep\""));
+	assert_non_null(strstr(text, "\"duration_s\":61"));
+	assert_non_null(strstr(text, "[1700000000092,\"completed\",\"webhook\","
+	    "3000,1699999999,true]"));
+	assert_non_null(strstr(text, "[1700000000000,\"dialing\",\"api\",null,"
+	    "null,true]"));
+
+	assert_int_equal(journal_replay(f->path, back, &r, err, sizeof(err)), 0);
+	assert_same_rows(c, back);
+	assert_int_equal(campaign_events(back, 1, ev, CAMPAIGN_EVENTS_MAX), 5);
+	assert_false(ev[4].applied);
+	assert_int_equal(campaign_row(back, 1)->duration_s, 61);
+	campaign_free(c);
+	campaign_free(back);
+}
+
+/* The longest row line a campaign can make (16 events, each field at its
+ * widest; an id and a reason that JSON escapes at length) is under
+ * JOURNAL_LINE_MAX, and replays. */
+static void
+test_the_longest_row_line_fits(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five), *back = fresh(five);
+	struct journal_replay r;
+	struct journal *j;
+	char err[ERR_MAX], text[FILE_MAX], id[CAMPAIGN_ID_MAX + 1];
+	char reason[CAMPAIGN_REASON_MAX + 1];
+	size_t i, len, at = 0, longest = 0;
+	uint64_t v;
+
+	j = journal_open(f->path, c, &r, err, sizeof(err));
+	assert_non_null(j);
+	v = campaign_version(c);
+	assert_int_equal(campaign_start(c), 0);
+	dial(c, 0, T0);
+	memset(id, '"', CAMPAIGN_ID_MAX);
+	id[CAMPAIGN_ID_MAX] = '\0';
+	memset(reason, '\001', CAMPAIGN_REASON_MAX);
+	reason[CAMPAIGN_REASON_MAX] = '\0';
+	assert_int_equal(campaign_dial_ok(c, 0, id, T0), CAMPAIGN_APPLIED);
+	campaign_dial_unknown(c, 0, reason, T0);
+	for (i = 0; i < CAMPAIGN_EVENTS_MAX; i++)
+		provider_hook(c, 0, STATUS_NO_ANSWER, CAMPAIGN_SEQ_MAX,
+		    ANSWERED_BY_MACHINE_END_SILENCE, CAMPAIGN_DURATION_MAX,
+		    CAMPAIGN_MS_MAX - 2000);
+	append(j, c, &v);
+	/* Rewritten whole at the next open. */
+	journal_close(j);
+	j = journal_open(f->path, back, &r, err, sizeof(err));
+	assert_non_null(j);
+	journal_close(j);
+	read_file(f->path, text, sizeof(text), &len);
+	while (at < len) {
+		size_t n = strcspn(text + at, "\n");
+
+		if (n > longest)
+			longest = n;
+		at += n + 1;
+	}
+	assert_true(longest > 2000);
+	assert_true(longest < JOURNAL_LINE_MAX);
+	assert_same_rows(c, back);
+	assert_int_equal(campaign_row(back, 0)->events, CAMPAIGN_EVENTS_MAX);
+	campaign_free(c);
+	campaign_free(back);
+}
+
+/* A journal written before histories (no events, no who answered, no
+ * length) is read: its rows come back with none. */
+static void
+test_a_journal_without_events_is_read(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five), *back = fresh(five);
+	struct journal *j = write_run(f->path, c);
+	struct journal_replay r;
+	char err[ERR_MAX], text[FILE_MAX], *p, *end;
+	size_t len;
+
+	journal_close(j);
+	read_file(f->path, text, sizeof(text), &len);
+	/* Cut every "events":[...], from the file. */
+	while ((p = strstr(text, "\"events\":[")) != NULL) {
+		end = strstr(p, "]],");
+		assert_non_null(end);
+		memmove(p, end + 3, strlen(end + 3) + 1);
+	}
+	write_file(f->path, text, strlen(text));
+	assert_int_equal(journal_replay(f->path, back, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.rows, 4);
+	assert_int_equal(campaign_row(back, 0)->status, STATUS_COMPLETED);
+	assert_int_equal(campaign_row(back, 0)->events, 0);
+	assert_int_equal(campaign_row(back, 0)->duration_s, -1);
+	campaign_free(c);
+	campaign_free(back);
+}
+
+/* Bad events and provider fields are named like any bad field. */
+static void
+test_bad_events_are_named(void **state)
+{
+	struct fixture *f = *state;
+	struct campaign *c = fresh(five);
+	struct journal *j = write_run(f->path, c);
+	static const char head[] = "{\"row\":0,\"status\":\"ringing\","
+	    "\"attempts\":1,\"key\":\"a0a7aeb5bcc3cad1d8dfe6edf4fb0209\",";
+	static const struct { const char *tail, *reason; } bad[] = {
+		{ "\"events\":7}", "\"events\"" },
+		{ "\"events\":[[1,\"ringing\",\"webhook\",null,null]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[1,\"ring\",\"webhook\",null,null,true]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[1,\"ringing\",\"web\",null,null,true]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[-1,\"ringing\",\"webhook\",null,null,true]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[1,\"ringing\",\"webhook\",65535,null,true]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[1,\"ringing\",\"webhook\",1,\"x\",true]]}",
+		    "\"events\"[0]" },
+		{ "\"events\":[[1,\"ringing\",\"webhook\",1,2,1]]}",
+		    "\"events\"[0]" },
+		{ "\"answered_by\":\"robot\"}", "\"answered_by\"" },
+		{ "\"duration_s\":-2}", "\"duration_s\"" },
+	};
+	char line[512];
+	size_t i;
+
+	journal_close(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s%s", head, bad[i].tail);
+		expect_bad_line(f->path, 5, line, bad[i].reason);
+	}
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -721,6 +924,14 @@ main(void)
 		    test_links_are_never_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_blank_lines_at_the_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_survives_a_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_longest_row_line_fits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_journal_without_events_is_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bad_events_are_named, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -204,7 +204,7 @@ a_row_changed_twice_appears_once_with_what_is_known(void **state)
 	since = campaign_version(c);
 	assert_int_equal(campaign_next_dial(c, key0, T0 + 1, &row), 0);
 	assert_int_equal(row, 0);
-	assert_int_equal(campaign_dial_ok(c, 0, "1234"), CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_dial_ok(c, 0, "1234", T0), CAMPAIGN_APPLIED);
 	ringing = campaign_report_of(STATUS_RINGING);
 	assert_int_equal(campaign_webhook(c, 0, key0, "1234", &ringing, T0 + 3),
 	    CAMPAIGN_APPLIED);
@@ -366,7 +366,7 @@ strings_from_outside_are_escaped(void **state)
 	for (i = 0; i < IDS; i++) {
 		assert_int_equal(campaign_next_dial(c, key0, T0 + (int64_t)i, &row),
 		    0);
-		assert_int_equal(campaign_dial_ok(c, row, ids[i]),
+		assert_int_equal(campaign_dial_ok(c, row, ids[i], T0),
 		    CAMPAIGN_APPLIED);
 		if (i % 2 == 0)
 			campaign_dial_failed(c, row, ids[IDS - 1 - i], T0 + 9);
