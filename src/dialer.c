@@ -4,6 +4,9 @@
  * multi's connection stays alive), takes rows from the campaign under the
  * hub's lock, talks to the API with the lock released, and sends a POST
  * /call again, after a wait, only when the API certainly did not take it.
+ * It speaks either API: NumDialer's POST /call with JSON, or Twilio's
+ * Calls.json with a form under basic auth, whose calls past their timeout
+ * it asks Twilio about before ending them.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,18 +22,42 @@
 #include <json-c/json.h>
 
 #include "dialer.h"
+#include "e164.h"
 #include "hex.h"
 #include "metrics.h"
 #include "numbers.h"
 #include "outcome.h"
+#include "twilio.h"
 #include "util.h"
 
 #define DIALER_POLL_MAX_MS 1000   /* longest wait between looks at the clock */
 #define DIALER_CONNECTIONS_KEPT 4 /* idle connections the multi keeps open */
 #define DIALER_URL_MAX (SETTINGS_URL_MAX + 64)
 #define DIALER_PHONE_MAX NUMBERS_PHONE_MAX
-/* The JSON of one POST /call: a phone, a webhook URL, some escaping. */
-#define DIALER_REQUEST_MAX (2 * DIALER_URL_MAX + DIALER_PHONE_MAX + 64)
+/* The body of one POST: Twilio's form is the larger (its TwiML); the JSON
+ * of POST /call is a phone, a webhook URL and some escaping. */
+#define DIALER_REQUEST_MAX TWILIO_FORM_MAX
+_Static_assert(2 * DIALER_URL_MAX + DIALER_PHONE_MAX + 64 <= DIALER_REQUEST_MAX,
+    "POST /call's JSON fits");
+/* A Twilio call past its timeout is asked about again this often while
+ * Twilio says it is live (half the timeout when that is shorter)... */
+#define DIALER_QUERY_EVERY_MS 30000
+/* ...and ended ("timeout") after this many asks in a row that learnt
+ * nothing, or at once when Twilio does not know it. */
+#define DIALER_QUERY_TRIES 5
+/* NUMDIALER_MAX_CPS spaces POSTs 1000 / cps ms apart, and this more: a
+ * request's way to the API varies by a few ms, and the API counts by the
+ * time it reads them. */
+#define DIALER_CPS_MARGIN_MS 10
+
+/* What one request to the API read back. */
+struct reply {
+	CURL *easy;
+	char answer[DIALER_ANSWER_MAX + 1];
+	size_t len;
+	bool overflow;                  /* the answer outgrew DIALER_ANSWER_MAX */
+	char error[CURL_ERROR_SIZE];     /* libcurl's words for a failure */
+};
 
 enum transfer_state {
 	TRANSFER_FREE,      /* ready for the next row */
@@ -40,22 +67,35 @@ enum transfer_state {
 
 /* The POST /call: its easy handle, its row, what it sent and read. */
 struct transfer {
-	CURL *easy;
+	struct reply reply;
 	enum transfer_state state;
 	size_t row;
 	unsigned attempt;               /* tries for row, this one included */
 	int64_t retry_at_ms;            /* WAITING: when to send again */
 	bool held;                      /* WAITING, due, and dialing paused */
 	unsigned char key[CAMPAIGN_KEY_BYTES]; /* the row's webhook key */
-	char phone[DIALER_PHONE_MAX + 1];
+	char phone[DIALER_PHONE_MAX + 1]; /* as the API takes it (Twilio:
+	                                     E.164) */
 	char request[DIALER_REQUEST_MAX]; /* the body sent */
 	size_t request_len;
 	size_t request_off;             /* how much of it libcurl has taken */
-	char answer[DIALER_ANSWER_MAX + 1];
-	size_t len;
-	bool overflow;                  /* the answer outgrew DIALER_ANSWER_MAX */
 	bool resend_refused;            /* on_seek refused to send it again */
-	char error[CURL_ERROR_SIZE];     /* libcurl's words for a failure */
+};
+
+/* A Twilio call past its timeout, asked about before it is ended. */
+struct late {
+	size_t row;
+	int64_t ask_at_ms;              /* when to ask (again) */
+	unsigned failed;                /* asks in a row that learnt nothing */
+};
+
+/* Asking Twilio about one late call: GET .../Calls/{CallSid}.json. */
+struct query {
+	struct reply reply;
+	bool busy;                      /* picked, or in the multi */
+	size_t row;
+	char sid[TWILIO_SID_LEN + 1];   /* the call asked about */
+	char url[TWILIO_API_URL_MAX];
 };
 
 struct dialer {
@@ -71,7 +111,17 @@ struct dialer {
 	 * call placed when several slots free at once.
 	 */
 	struct transfer post;
-	char call_url[DIALER_URL_MAX];
+	char call_url[TWILIO_API_URL_MAX];
+	bool twilio;                    /* Twilio's API, else POST /call */
+	const char *token;              /* Twilio's auth token (the hub's) */
+	int64_t post_gap_ms;            /* NUMDIALER_MAX_CPS's spacing; 0: none */
+	int64_t next_post_ms;           /* no POST leaves before it */
+	struct query query;             /* Twilio: the one ask at a time */
+	struct late late[CAMPAIGN_LIMIT_MAX]; /* Twilio: calls past their
+	                                   timeout, asked about */
+	size_t nlate;
+	size_t overdue[CAMPAIGN_LIMIT_MAX]; /* late_calls' scratch */
+	int64_t query_every_ms;         /* a live late call is asked again */
 	int64_t timeout_ms;             /* the call timeout */
 	unsigned attempts_max;          /* POST /call tries per row */
 	int64_t retry_delay_ms;         /* wait before a row's first retry */
@@ -86,7 +136,7 @@ struct dialer {
 static size_t
 on_answer(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct transfer *t = arg;
+	struct reply *t = arg;
 	size_t n = size * nmemb;
 
 	size_t room = DIALER_ANSWER_MAX - t->len;
@@ -145,58 +195,85 @@ on_seek(void *arg, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_FAIL;
 }
 
-/* Sets what every POST /call shares on the reused handle: 0 or -1. */
+/*
+ * Makes r's easy handle, with what every request to the API shares (priv:
+ * what CURLINFO_PRIVATE names, to tell the POST from a query): 0 or -1.
+ */
 static int
-transfer_init(struct dialer *d, struct transfer *t)
+reply_init(struct dialer *d, struct reply *r, void *priv)
 {
 	CURL *e = curl_easy_init();
 
 	if (e == NULL)
 		return -1;
-	t->easy = e;
-	if (curl_easy_setopt(e, CURLOPT_URL, d->call_url) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	r->easy = e;
+	if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    /* Only the setting names a proxy: "" turns off libcurl's use of
 	     * http_proxy and the like from the environment, which would send
 	     * every phone and webhook key wherever it points. */
 	    curl_easy_setopt(e, CURLOPT_PROXY, d->hub->settings->proxy) !=
 	        CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 	        (long)DIALER_HTTP_TIMEOUT_MS) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	        (long)DIALER_CONNECT_TIMEOUT_MS) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_READFUNCTION, on_send) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_READDATA, t) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_SEEKDATA, t) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_USERAGENT, "numdialer") != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, t) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PRIVATE, t) != CURLE_OK)
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, r) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->error) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, priv) != CURLE_OK)
+		return -1;
+	/* Twilio: the account and its token, as HTTP basic auth. */
+	if (d->twilio &&
+	    (curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) !=
+	        CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_USERNAME,
+	        d->hub->settings->twilio_account_sid) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PASSWORD, d->token) != CURLE_OK))
 		return -1;
 	return 0;
 }
 
-/* Builds {"phone", "webhookURL"} for t's row and key and hands t to the
- * multi: 0 or -1 (then t is left free and the caller fails the row). */
-static int
-transfer_begin(struct dialer *d, struct transfer *t)
+/* Empties r for its next request. */
+static void
+reply_clear(struct reply *r)
 {
-	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
-	char hook[DIALER_URL_MAX];
-	struct json_object *body = NULL;
+	r->len = 0;
+	r->answer[0] = '\0';
+	r->overflow = false;
+	r->error[0] = '\0';
+}
+
+/* Sets what every POST shares on the reused handle: 0 or -1. */
+static int
+transfer_init(struct dialer *d, struct transfer *t)
+{
+	CURL *e;
+
+	if (reply_init(d, &t->reply, t) == -1)
+		return -1;
+	e = t->reply.easy;
+	if (curl_easy_setopt(e, CURLOPT_URL, d->call_url) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->headers) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_READFUNCTION, on_send) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_READDATA, t) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SEEKDATA, t) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
+/* POST /call's body for t: {"phone", "webhookURL"}. 0 or -1. */
+static int
+request_json(struct transfer *t, const char *hook)
+{
+	struct json_object *body = json_object_new_object();
 	const char *text;
 	int rc = -1;
 
-	hex_encode(t->key, CAMPAIGN_KEY_BYTES, hex);
-	snprintf(hook, sizeof(hook), "%s/webhook/%zu/%s",
-	    d->hub->settings->public_url, t->row, hex);
-	body = json_object_new_object();
 	if (body == NULL ||
 	    util_json_put(body, "phone", json_object_new_string(t->phone)) != 0 ||
 	    util_json_put(body, "webhookURL", json_object_new_string(hook)) != 0)
@@ -207,22 +284,64 @@ transfer_begin(struct dialer *d, struct transfer *t)
 		goto done;
 	t->request_len = strlen(text);
 	memcpy(t->request, text, t->request_len);
-	t->request_off = 0;
-	t->len = 0;
-	t->answer[0] = '\0';
-	t->overflow = false;
-	t->resend_refused = false;
-	t->error[0] = '\0';
-	if (curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
-	    (long)t->request_len) != CURLE_OK ||
-	    curl_multi_add_handle(d->multi, t->easy) != CURLM_OK)
-		goto done;
-	t->state = TRANSFER_SENDING;
 	rc = 0;
-
 done:
 	json_object_put(body);
 	return rc;
+}
+
+/* Twilio's Calls.json form for t: the call, its callbacks (the row's
+ * webhook URL), its TwiML and its limits. 0 or -1. */
+static int
+request_twilio(const struct dialer *d, struct transfer *t, const char *hook)
+{
+	const struct settings *s = d->hub->settings;
+	const char *amd = s->twilio_machine_detection;
+	struct twilio_call call = {
+		.to = t->phone,
+		.from = s->twilio_from,
+		.twiml = s->twilio_url[0] == '\0' ? s->twilio_twiml : NULL,
+		.url = s->twilio_url[0] != '\0' ? s->twilio_url : NULL,
+		.timeout_s = (unsigned)s->twilio_timeout,
+		.time_limit_s = (unsigned)settings_time_limit(s),
+		.status_callback = hook,
+		.amd = strcmp(amd, "Enable") == 0 ? TWILIO_AMD_ENABLE :
+		    strcmp(amd, "DetectMessageEnd") == 0 ?
+		    TWILIO_AMD_MESSAGE_END : TWILIO_AMD_OFF,
+	};
+
+	if (twilio_call_form(&call, t->request, sizeof(t->request)) != 0)
+		return -1;
+	t->request_len = strlen(t->request);
+	return 0;
+}
+
+/* Builds the POST for t's row and key and hands t to the multi: 0 or -1
+ * (then t is left free and the caller fails the row). */
+static int
+transfer_begin(struct dialer *d, struct transfer *t)
+{
+	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
+	char hook[DIALER_URL_MAX];
+
+	hex_encode(t->key, CAMPAIGN_KEY_BYTES, hex);
+	snprintf(hook, sizeof(hook), "%s/webhook/%zu/%s",
+	    d->hub->settings->public_url, t->row, hex);
+	if ((d->twilio ? request_twilio(d, t, hook) :
+	    request_json(t, hook)) != 0)
+		return -1;
+	t->request_off = 0;
+	t->resend_refused = false;
+	reply_clear(&t->reply);
+	if (curl_easy_setopt(t->reply.easy, CURLOPT_POSTFIELDSIZE,
+	    (long)t->request_len) != CURLE_OK ||
+	    curl_multi_add_handle(d->multi, t->reply.easy) != CURLM_OK)
+		return -1;
+	t->state = TRANSFER_SENDING;
+	/* NUMDIALER_MAX_CPS: the next POST, a retry included, waits. */
+	if (d->post_gap_ms > 0)
+		d->next_post_ms = hub_now_ms() + d->post_gap_ms;
+	return 0;
 }
 
 /* Applies a dial failure to the campaign and says so on stderr. */
@@ -249,13 +368,32 @@ fail_row(struct dialer *d, size_t row, const char *phone, const char *reason)
 		    "goes on\n", pause);
 }
 
-/* Copies phone into t: "" when it does not fit (the row then fails). */
-static void
-transfer_phone(struct transfer *t, const char *phone)
+/*
+ * Copies phone into t as the API takes it: as the list has it, or, for
+ * Twilio, in E.164 (NUMDIALER_COUNTRY_CODE makes a national number whole).
+ * 0, or -1 with t->phone "" and why in reason (the row then fails).
+ */
+static int
+transfer_phone(const struct dialer *d, struct transfer *t, const char *phone,
+    char reason[CAMPAIGN_REASON_MAX + 1])
 {
+	const char *cc = d->hub->settings->country_code;
+	char e164[E164_MAX + 1];
+
+	t->phone[0] = '\0';
+	if (d->twilio && e164_normalize(phone, cc, e164) != 0) {
+		snprintf(reason, CAMPAIGN_REASON_MAX + 1, "not a number Twilio "
+		    "can call: cannot be made E.164 with country code %s", cc);
+		return -1;
+	}
+	if (d->twilio)
+		phone = e164;
+	if (strlen(phone) > DIALER_PHONE_MAX) {
+		snprintf(reason, CAMPAIGN_REASON_MAX + 1, "phone too long");
+		return -1;
+	}
 	snprintf(t->phone, sizeof(t->phone), "%s", phone);
-	if (strlen(phone) > DIALER_PHONE_MAX)
-		t->phone[0] = '\0';
+	return 0;
 }
 
 /* Takes up t->row, which a restored campaign says waits to be sent again:
@@ -263,20 +401,109 @@ transfer_phone(struct transfer *t, const char *phone)
 static void
 resume_wait(struct dialer *d, struct transfer *t, int64_t now)
 {
+	char why[CAMPAIGN_REASON_MAX + 1];
 	const struct campaign_row *r = campaign_row(d->hub->campaign, t->row);
 
 	memcpy(t->key, campaign_key(d->hub->campaign, t->row),
 	    CAMPAIGN_KEY_BYTES);
 	t->attempt = r->attempts;
-	transfer_phone(t, r->phone);
+	/* Its phone went out before; should it no longer make one (the
+	 * country code changed), its POST fails to start and the row with
+	 * it. */
+	(void)transfer_phone(d, t, r->phone, why);
 	t->state = TRANSFER_WAITING;
 	t->held = false;
 	t->retry_at_ms = now;
 }
 
+/* Twilio: the late call of row, or NULL. */
+static struct late *
+late_find(struct dialer *d, size_t row)
+{
+	for (size_t i = 0; i < d->nlate; i++)
+		if (d->late[i].row == row)
+			return &d->late[i];
+	return NULL;
+}
+
+static void
+late_drop(struct dialer *d, struct late *l)
+{
+	*l = d->late[--d->nlate];
+}
+
 /*
- * Fails timed-out calls, then, when the POST is free, takes the next row
- * and starts its POST /call. Returns whether the campaign changed.
+ * Twilio: a call past its timeout is not failed at once but asked about
+ * (GET .../Calls/{CallSid}.json), since Twilio may still have it live.
+ * Notes the calls newly past their timeout (to be asked about now) and
+ * forgets those that ended meanwhile; then, when no ask is in flight,
+ * picks the first one due into d->query, or ends at once a call with no
+ * id to ask about. Call with the hub's lock held. Returns how many calls
+ * it ended.
+ */
+static size_t
+late_calls(struct dialer *d, int64_t now)
+{
+	struct campaign *c = d->hub->campaign;
+	size_t n = campaign_overdue(c, now, d->timeout_ms, d->overdue,
+	    LEN(d->overdue)), ended = 0, i;
+
+	for (i = 0; i < d->nlate; )
+		if (!status_in_flight(campaign_row(c, d->late[i].row)->status))
+			late_drop(d, &d->late[i]);
+		else
+			i++;
+	for (i = 0; i < n; i++)
+		if (late_find(d, d->overdue[i]) == NULL &&
+		    d->nlate < LEN(d->late))
+			d->late[d->nlate++] = (struct late){ d->overdue[i], now, 0 };
+	d->deadline_ms = INT64_MAX;
+	for (i = 0; i < d->nlate && !d->query.busy; ) {
+		struct late *l = &d->late[i];
+		const char *id = campaign_row(c, l->row)->call_id;
+
+		if (l->ask_at_ms > now) {
+			if (l->ask_at_ms < d->deadline_ms)
+				d->deadline_ms = l->ask_at_ms;
+			i++;
+		} else if (id == NULL || !twilio_sid_valid(id, "CA")) {
+			ended += campaign_expire_row(c, l->row, now);
+			late_drop(d, l);
+		} else {
+			d->query.row = l->row;
+			snprintf(d->query.sid, sizeof(d->query.sid), "%s", id);
+			d->query.busy = true;  /* started once the lock is let go */
+		}
+	}
+	/* Calls not late yet: the next to become so (the thread looks at
+	 * least once a second, so a call late already is no deadline). */
+	if (campaign_next_deadline(c, d->timeout_ms) > now &&
+	    campaign_next_deadline(c, d->timeout_ms) < d->deadline_ms)
+		d->deadline_ms = campaign_next_deadline(c, d->timeout_ms);
+	return ended;
+}
+
+/* Starts the ask late_calls picked: 0, or -1 (then it is tried again). */
+static int
+query_begin(struct dialer *d)
+{
+	struct query *q = &d->query;
+
+	if (twilio_call_url(settings_api(d->hub->settings),
+	    d->hub->settings->twilio_account_sid, q->sid, q->url,
+	    sizeof(q->url)) != 0 ||
+	    curl_easy_setopt(q->reply.easy, CURLOPT_URL, q->url) != CURLE_OK)
+		return -1;
+	reply_clear(&q->reply);
+	if (curl_multi_add_handle(d->multi, q->reply.easy) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
+/*
+ * Ends timed-out calls (or, with Twilio, has them asked about), then, when
+ * the POST is free, takes the next row and starts its POST. Returns
+ * whether the campaign changed.
  */
 static bool
 fill(struct dialer *d)
@@ -284,9 +511,11 @@ fill(struct dialer *d)
 	struct hub *h = d->hub;
 	struct transfer *t = &d->post;
 	/* A row waiting for its retry goes first: no later row may be placed
-	 * before it. */
-	bool want = t->state == TRANSFER_FREE, taken = false;
+	 * before it. NUMDIALER_MAX_CPS may hold the next POST a while. */
+	bool want = t->state == TRANSFER_FREE &&
+	    hub_now_ms() >= d->next_post_ms, taken = false, asking;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
+	char why[CAMPAIGN_REASON_MAX + 1] = "";
 	size_t expired;
 	uint64_t version;
 	int64_t now;
@@ -304,7 +533,15 @@ fill(struct dialer *d)
 	hub_lock(h);
 	now = hub_now_ms();
 	version = campaign_version(h->campaign);
-	expired = campaign_expire(h->campaign, now, d->timeout_ms);
+	asking = d->query.busy;
+	if (d->twilio) {
+		expired = late_calls(d, now);
+	} else {
+		expired = campaign_expire(h->campaign, now, d->timeout_ms);
+		d->deadline_ms = campaign_next_deadline(h->campaign,
+		    d->timeout_ms);
+	}
+	asking = d->query.busy && !asking;
 	if (want && campaign_waiting_row(h->campaign, &t->row) == 0) {
 		/* A restored row waits to be sent again: it goes first, now,
 		 * under the key it was sent with. */
@@ -316,13 +553,12 @@ fill(struct dialer *d)
 
 		t->attempt = 1;
 		memcpy(t->key, key, CAMPAIGN_KEY_BYTES);
-		transfer_phone(t, phone);
+		transfer_phone(d, t, phone, why);
 		taken = true;
 	}
 	/* The refill latency: which freed slot this row fills, if any. */
 	if (want)
 		metrics_refill_take(taken);
-	d->deadline_ms = campaign_next_deadline(h->campaign, d->timeout_ms);
 	if (campaign_waiting(h->campaign, &d->waiting_until) == NULL)
 		d->waiting_until = INT64_MAX;
 	/* Whatever moved (a call, a wait for calling hours): the pages hear. */
@@ -331,9 +567,19 @@ fill(struct dialer *d)
 
 	if (taken) {
 		if (t->phone[0] == '\0')
-			fail_row(d, t->row, "?", "phone too long");
+			fail_row(d, t->row, "?", why);
 		else if (transfer_begin(d, t) == -1)
 			fail_row(d, t->row, t->phone, "could not start POST /call");
+	}
+	if (asking && query_begin(d) == -1) {
+		struct late *l = late_find(d, d->query.row);
+
+		fprintf(stderr, "numdialer: dialer: row %zu: could not ask "
+		    "Twilio about call %s; asking again later\n", d->query.row,
+		    d->query.sid);
+		d->query.busy = false;
+		if (l != NULL)
+			l->ask_at_ms = hub_now_ms() + d->query_every_ms;
 	}
 	if (expired > 0)
 		fprintf(stderr, "numdialer: dialer: %zu call(s) timed out\n",
@@ -354,7 +600,8 @@ resend_due(struct dialer *d)
 	struct transfer *t = &d->post;
 	int r;
 
-	if (t->state != TRANSFER_WAITING || t->retry_at_ms > hub_now_ms())
+	if (t->state != TRANSFER_WAITING || t->retry_at_ms > hub_now_ms() ||
+	    d->next_post_ms > hub_now_ms())
 		return false;
 	hub_lock(h);
 	t->held = campaign_pause_reason(h->campaign) != NULL;
@@ -375,9 +622,11 @@ resend_due(struct dialer *d)
 	return true;
 }
 
-/* What libcurl says about t's finished transfer (ended with res). */
+/* What libcurl says about t's finished request (ended with res;
+ * resend_refused: on_seek refused to send it again). */
 static void
-report(struct transfer *t, CURLcode res, struct outcome_report *r)
+report(const struct reply *t, bool resend_refused, CURLcode res,
+    struct outcome_report *r)
 {
 	curl_off_t connect_us = 0, retry_after = 0;
 
@@ -385,7 +634,7 @@ report(struct transfer *t, CURLcode res, struct outcome_report *r)
 	r->code = res;
 	/* on_seek's refusal is how a kept-alive connection closed after the
 	 * request went out shows: libcurl's words would name the seek. */
-	if (res == CURLE_SEND_FAIL_REWIND || t->resend_refused)
+	if (res == CURLE_SEND_FAIL_REWIND || resend_refused)
 		r->error = "connection closed after the request, no answer";
 	else
 		r->error = t->error[0] != '\0' ? t->error :
@@ -491,53 +740,137 @@ pause_for(struct dialer *d, struct transfer *t, const struct outcome *o)
 		    "goes on\n", o->reason);
 }
 
-/* Settles every finished POST /call. Returns whether any finished. */
-static bool
-harvest(struct dialer *d)
+/* Settles the POST that ended with res. */
+static void
+post_done(struct dialer *d, struct transfer *t, CURLcode res)
 {
 	struct outcome_policy policy = {
+		.attempt = t->attempt,
 		.attempts_max = d->attempts_max,
 		.delay_ms = d->retry_delay_ms,
 	};
+	struct outcome_report rep;
+	struct outcome o;
+
+	report(&t->reply, t->resend_refused, res, &rep);
+	if (d->twilio)
+		twilio_judge(&rep, &policy, &o);
+	else
+		outcome_judge(&rep, &policy, &o);
+	metrics_api(o.kind, t->reply.easy);  /* GET /metrics: result, time */
+	/* The handle leaves the multi before it is sent again or reused. */
+	curl_multi_remove_handle(d->multi, t->reply.easy);
+	t->state = TRANSFER_FREE;
+	switch (o.kind) {
+	case OUTCOME_PLACED:
+		placed(d, t, o.id);
+		break;
+	case OUTCOME_UNKNOWN:
+		maybe_placed(d, t, &o);
+		break;
+	case OUTCOME_RETRY:
+		retry_later(d, t, &o);
+		break;
+	case OUTCOME_FAILED:
+		fail_row(d, t->row, t->phone, o.reason);
+		break;
+	case OUTCOME_PAUSE:
+		pause_for(d, t, &o);
+		break;
+	}
+}
+
+/*
+ * Applies what Twilio said of a late call to its row (under the lock):
+ * a live call keeps its slot and is asked about again later; an ended one
+ * takes the status Twilio gives; one Twilio does not know, or could not
+ * be asked about DIALER_QUERY_TRIES times, ends "timeout". Returns what
+ * to log ("" for nothing).
+ */
+static const char *
+query_apply(struct dialer *d, struct late *l, enum twilio_query k,
+    const struct twilio_call_state *st, const char *reason, int64_t now)
+{
+	struct campaign *c = d->hub->campaign;
+	struct campaign_report r = campaign_report_of(st->status);
+
+	l->ask_at_ms = now + d->query_every_ms;
+	switch (k) {
+	case TWILIO_QUERY_FOUND:
+		r.duration_s = st->duration_s;
+		r.answered_by = st->answered_by;
+		campaign_provider_status(c, l->row, &r, now);
+		l->failed = 0;
+		if (!status_in_flight(campaign_row(c, l->row)->status))
+			late_drop(d, l);
+		return "";
+	case TWILIO_QUERY_NOT_FOUND:
+		campaign_expire_row(c, l->row, now);
+		late_drop(d, l);
+		return "Twilio does not know the call: timed out";
+	case TWILIO_QUERY_REFUSED:
+		campaign_pause(c, reason);
+		return reason;
+	case TWILIO_QUERY_FAILED:
+		if (++l->failed < DIALER_QUERY_TRIES)
+			return reason;
+		campaign_expire_row(c, l->row, now);
+		late_drop(d, l);
+		return "Twilio could not be asked about the call: timed out";
+	}
+	return "";
+}
+
+/* Settles the ask about a late call that ended with res. */
+static void
+query_done(struct dialer *d, CURLcode res)
+{
+	struct hub *h = d->hub;
+	struct query *q = &d->query;
+	struct twilio_call_state st;
+	struct outcome_report rep;
+	char reason[CAMPAIGN_REASON_MAX + 1] = "";
+	const char *said = "", *id;
+	enum twilio_query k;
+	struct late *l;
+
+	report(&q->reply, false, res, &rep);
+	k = twilio_judge_query(&rep, &st, reason, sizeof(reason));
+	curl_multi_remove_handle(d->multi, q->reply.easy);
+	q->busy = false;
+	hub_lock(h);
+	l = late_find(d, q->row);
+	id = campaign_row(h->campaign, q->row)->call_id;
+	/* Unless the call ended meanwhile (by its callback): then the row
+	 * has nothing more to learn from this answer. */
+	if (l != NULL && id != NULL && strcmp(id, q->sid) == 0)
+		said = query_apply(d, l, k, &st, reason, hub_now_ms());
+	hub_unlock(h);
+	if (said[0] != '\0')
+		fprintf(stderr, "numdialer: dialer: row %zu: call %s past its "
+		    "timeout: %s\n", q->row, q->sid, said);
+}
+
+/* Settles every finished request. Returns whether any finished. */
+static bool
+harvest(struct dialer *d)
+{
 	CURLMsg *msg;
 	int left;
 	bool any = false;
 
 	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
-		struct transfer *t;
 		char *priv = NULL;
-		struct outcome_report rep;
-		struct outcome o;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		t = (struct transfer *)(void *)priv;
-		report(t, msg->data.result, &rep);
-		policy.attempt = t->attempt;
-		outcome_judge(&rep, &policy, &o);
-		metrics_api(o.kind, t->easy);  /* GET /metrics: result, time */
-		/* The handle leaves the multi before it is sent again or
-		 * reused; msg is invalid from here on. */
-		curl_multi_remove_handle(d->multi, t->easy);
-		t->state = TRANSFER_FREE;
-		switch (o.kind) {
-		case OUTCOME_PLACED:
-			placed(d, t, o.id);
-			break;
-		case OUTCOME_UNKNOWN:
-			maybe_placed(d, t, &o);
-			break;
-		case OUTCOME_RETRY:
-			retry_later(d, t, &o);
-			break;
-		case OUTCOME_FAILED:
-			fail_row(d, t->row, t->phone, o.reason);
-			break;
-		case OUTCOME_PAUSE:
-			pause_for(d, t, &o);
-			break;
-		}
+		/* The handle leaves the multi in these: msg is invalid after. */
+		if (priv == (char *)&d->query)
+			query_done(d, msg->data.result);
+		else
+			post_done(d, (struct transfer *)(void *)priv,
+			    msg->data.result);
 		any = true;
 		hub_changed(d->hub);
 	}
@@ -553,6 +886,8 @@ poll_wait_ms(const struct dialer *d)
 	if (d->post.state == TRANSFER_WAITING && !d->post.held &&
 	    d->post.retry_at_ms < until)
 		until = d->post.retry_at_ms;
+	if (d->next_post_ms > now && d->next_post_ms < until)
+		until = d->next_post_ms;
 	if (d->waiting_until < until)
 		until = d->waiting_until;
 	if (compliance_next_ms(d->rules) < until)
@@ -599,6 +934,28 @@ dialer_wake(void *arg)
 	curl_multi_wakeup(d->multi);
 }
 
+/* What the dialer takes from the settings: 0, or -1 (a URL too long). */
+static int
+dialer_settings(struct dialer *d, const struct settings *s)
+{
+	d->twilio = s->provider == SETTINGS_PROVIDER_TWILIO;
+	d->token = d->hub->twilio_token;
+	d->timeout_ms = (int64_t)s->call_timeout * 1000;
+	d->attempts_max = (unsigned)s->dial_attempts;
+	d->retry_delay_ms = s->retry_delay_ms;
+	d->deadline_ms = INT64_MAX;
+	d->waiting_until = INT64_MAX;
+	d->post_gap_ms = s->max_cps > 0 ?
+	    (1000 + s->max_cps - 1) / s->max_cps + DIALER_CPS_MARGIN_MS : 0;
+	d->query_every_ms = d->timeout_ms / 2 < DIALER_QUERY_EVERY_MS ?
+	    d->timeout_ms / 2 : DIALER_QUERY_EVERY_MS;
+	if (d->twilio)
+		return twilio_calls_url(s->twilio_api, s->twilio_account_sid,
+		    d->call_url, sizeof(d->call_url));
+	return (size_t)snprintf(d->call_url, sizeof(d->call_url), "%s/call",
+	    s->api) < sizeof(d->call_url) ? 0 : -1;
+}
+
 struct dialer *
 dialer_start(struct hub *hub, struct compliance *rules)
 {
@@ -614,16 +971,11 @@ dialer_start(struct hub *hub, struct compliance *rules)
 		goto fail;
 	d->global = true;
 
-	d->timeout_ms = (int64_t)hub->settings->call_timeout * 1000;
-	d->attempts_max = (unsigned)hub->settings->dial_attempts;
-	d->retry_delay_ms = hub->settings->retry_delay_ms;
-	d->deadline_ms = INT64_MAX;
-	d->waiting_until = INT64_MAX;
-	if ((size_t)snprintf(d->call_url, sizeof(d->call_url), "%s/call",
-	    hub->settings->api) >= sizeof(d->call_url))
+	if (dialer_settings(d, hub->settings) != 0)
 		goto fail;
-
-	d->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	d->headers = curl_slist_append(NULL, d->twilio ?
+	    "Content-Type: application/x-www-form-urlencoded" :
+	    "Content-Type: application/json");
 	if (d->headers == NULL)
 		goto fail;
 	/* Small bodies never need 100-continue; it would cost a round trip. */
@@ -634,7 +986,8 @@ dialer_start(struct hub *hub, struct compliance *rules)
 	    curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS,
 	        (long)DIALER_CONNECTIONS_KEPT) != CURLM_OK)
 		goto fail;
-	if (transfer_init(d, &d->post) == -1)
+	if (transfer_init(d, &d->post) == -1 ||
+	    (d->twilio && reply_init(d, &d->query.reply, &d->query) == -1))
 		goto fail;
 	if (pthread_create(&d->thread, NULL, run, d) != 0)
 		goto fail;
@@ -663,9 +1016,14 @@ dialer_stop(struct dialer *d)
 		pthread_join(d->thread, NULL);
 	}
 	if (d->post.state == TRANSFER_SENDING)
-		curl_multi_remove_handle(d->multi, d->post.easy);
-	if (d->post.easy != NULL)
-		curl_easy_cleanup(d->post.easy);
+		curl_multi_remove_handle(d->multi, d->post.reply.easy);
+	if (d->post.reply.easy != NULL)
+		curl_easy_cleanup(d->post.reply.easy);
+	/* A picked ask not yet in the multi is removed harmlessly. */
+	if (d->query.busy)
+		curl_multi_remove_handle(d->multi, d->query.reply.easy);
+	if (d->query.reply.easy != NULL)
+		curl_easy_cleanup(d->query.reply.easy);
 	if (d->multi != NULL)
 		curl_multi_cleanup(d->multi);
 	curl_slist_free_all(d->headers);

@@ -37,6 +37,9 @@ struct hub {
 	pthread_mutex_t lock;         /* guards campaign and locked_version */
 	struct campaign *campaign;    /* owned by main */
 	const struct settings *settings;
+	const char *twilio_token;     /* the Twilio provider's auth token, read
+	                                 at start-up (NULL without it); never
+	                                 logged, answered or printed */
 	char instance[HUB_INSTANCE_LEN + 1];
 	struct render_process process;/* instance and journal, for render */
 	struct events *events;        /* where GET /events parks its watchers;

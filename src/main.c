@@ -35,6 +35,7 @@
 #include "outbox.h"
 #include "routes.h"
 #include "settings.h"
+#include "twilio.h"
 #include "util.h"
 
 #define MAIN_REQUEST_THREADS 4      /* handlers only touch memory, and no
@@ -673,7 +674,8 @@ main_stop(struct main_run *m)
 /* Everything after the settings and the list are read, stage by stage.
  * Returns the exit status. */
 static int
-main_run(const struct settings *settings, struct numbers *numbers)
+main_run(const struct settings *settings, struct numbers *numbers,
+    const char *token)
 {
 	static struct main_run m;
 	rlim_t fds;
@@ -686,6 +688,7 @@ main_run(const struct settings *settings, struct numbers *numbers)
 	m.req.listen_fd = -1;
 	m.req.hub = &m.hub;
 	m.hub.settings = settings;
+	m.hub.twilio_token = token;
 	pthread_mutex_init(&m.hub.lock, NULL);
 	pthread_mutex_init(&m.hub.stuck_lock, NULL);
 	pthread_mutex_init(&m.req.lock, NULL);
@@ -774,10 +777,31 @@ fail:
 	return -1;
 }
 
+/*
+ * The Twilio provider's auth token, from its file into token (outlen
+ * bytes): a file others may read is refused. The token itself is never
+ * said. 0, or -1 having said why; 0 at once for another provider.
+ */
+static int
+main_token(const struct settings *s, char *token, size_t outlen)
+{
+	char err[MAIN_ERR_MAX];
+
+	if (s->provider != SETTINGS_PROVIDER_TWILIO)
+		return 0;
+	if (twilio_read_token(s->twilio_token_file, token, outlen, err,
+	    sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "numdialer: NUMDIALER_TWILIO_AUTH_TOKEN_FILE: %s\n",
+	    err);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct settings settings;
+	static char token[TWILIO_TOKEN_MAX + 1];
 	struct numbers numbers;
 	char err[MAIN_ERR_MAX];
 	bool check = false;
@@ -797,7 +821,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "numdialer: %s\n", err);
 		return 1;
 	}
-	if (main_numbers(&settings, check, &numbers) != 0)
+	if (main_token(&settings, token, sizeof(token)) != 0 ||
+	    main_numbers(&settings, check, &numbers) != 0)
 		return 1;
 	if (check) {
 		struct compliance *rules = compliance_new(&settings, err,
@@ -816,5 +841,6 @@ main(int argc, char **argv)
 		return settings_print(&settings, stdout) == 0 &&
 		    fflush(stdout) == 0 ? 0 : 1;
 	}
-	return main_run(&settings, &numbers);
+	return main_run(&settings, &numbers,
+	    settings.provider == SETTINGS_PROVIDER_TWILIO ? token : NULL);
 }

@@ -4,6 +4,7 @@
  * means; routes_serve alone makes the answer, after every lock is gone.
  */
 #include "routes.h"
+#include "twilio.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -430,8 +431,36 @@ too_large:
 	return HTTP_CONTENT_TOO_LARGE;
 }
 
+/*
+ * With the Twilio provider, whether the webhook carries Twilio's signature
+ * (X-Twilio-Signature) of body, made with the auth token over the URL this
+ * dialer gave Twilio for the call (NUMDIALER_PUBLIC_URL and its path, so
+ * that it holds behind a proxy that ends TLS) and the form's fields. Only
+ * Twilio, and whoever holds the token, can make it. HTTP_OK, or 403.
+ */
+static enum http_status
+routes_webhook_signed(struct routes_ctx *x, const struct routes_webhook_req *w,
+    const char *body, size_t len)
+{
+	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
+	char url[SETTINGS_URL_MAX + 64];
+	const char *sig = FCGX_GetParam("HTTP_X_TWILIO_SIGNATURE",
+	    x->req->envp);
+
+	if (x->hub->twilio_token == NULL)
+		return HTTP_OK;
+	hex_encode(w->key, CAMPAIGN_KEY_BYTES, hex);
+	snprintf(url, sizeof(url), "%s/webhook/%zu/%s",
+	    x->hub->settings->public_url, w->row, hex);
+	if (!twilio_signature_ok(x->hub->twilio_token, url, body, len, sig))
+		return routes_fail(x, HTTP_FORBIDDEN, sig == NULL ?
+		    "no X-Twilio-Signature" : "bad X-Twilio-Signature");
+	return HTTP_OK;
+}
+
 /* Reads a webhook's request into w: its path, then (only when its row and
- * key are good) its body. HTTP_OK, or the error. */
+ * key are good) its body, and with Twilio its signature. HTTP_OK, or the
+ * error. */
 static enum http_status
 routes_webhook_read(struct routes_ctx *x, struct routes_webhook_req *w)
 {
@@ -453,6 +482,8 @@ routes_webhook_read(struct routes_ctx *x, struct routes_webhook_req *w)
 	if (res != CAMPAIGN_KEY_OK)
 		return routes_webhook_status(x, res);
 	status = routes_read_body(x, body, sizeof(body), &len);
+	if (status == HTTP_OK)
+		status = routes_webhook_signed(x, w, body, len);
 	if (status != HTTP_OK)
 		return status;
 	rc = webhook_parse(FCGX_GetParam("CONTENT_TYPE", x->req->envp), body,
