@@ -49,7 +49,7 @@ async function openDefault(page, base) {
 // Clicks Call and waits until row 0 has left idle: dialing is under way.
 async function dialFirstRow(page) {
 	await page.click('button#call');
-	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
+	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status .badge')?.textContent.trim() !== 'idle',
 	    null, { timeout: 10000 });
 }
 
@@ -95,7 +95,7 @@ const rates = (page) => page.evaluate(() => ({ answer: document.getElementById('
 	perHour: document.getElementById('call-rate').textContent, endsAt: document.getElementById('ends-at').textContent }));
 const NONE = '\u2014';
 
-const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
+const statuses = (page) => page.$$eval('tr[data-row] td.status .badge', (tds) => tds.map((td) => td.textContent.trim()));
 
 test('the page dials the list and shows it live', { timeout: 90000 }, async (t) => {
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -117,7 +117,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			assert.equal(res.status(), 200);
 			await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, DEFAULT_ROWS,
 			    { timeout: 10000 });
-			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 			    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 10000 });
 			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('idle'));
 			const button = page.locator('button#call');
@@ -132,7 +132,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			await page.evaluate(() => {
 				window.__seen = new Set();
 				const grab = () => {
-					for (const td of document.querySelectorAll('tr[data-row] td.status')) window.__seen.add(td.textContent.trim());
+					for (const td of document.querySelectorAll('tr[data-row] td.status .badge')) window.__seen.add(td.textContent.trim());
 				};
 				new MutationObserver(grab).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
 				window.__marker = 'same document';
@@ -142,7 +142,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-dialing.png'), fullPage: true });
 			await page.waitForFunction(({ term, n }) => {
-				const s = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
+				const s = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((td) => td.textContent.trim());
 				return s.length === n && s.every((x) => term.includes(x));
 			}, { term: [...TERMINAL], n: DEFAULT_ROWS }, { timeout: 40000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-done.png'), fullPage: true });
@@ -164,7 +164,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			assert.equal(stats.max_in_flight, 3);
 
 			await page.reload({ waitUntil: 'load' });
-			await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+			await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 			    .filter((td) => td.textContent.trim() === 'completed').length === n, DEFAULT_ROWS, { timeout: 10000 });
 			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('completed'));
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
@@ -191,8 +191,8 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		const problems = [];
 		watch(page, problems);
 		await page.goto(st.base + '/', { waitUntil: 'load' });
-		await page.waitForSelector('tr[data-row="0"] td.status', { timeout: 10000 });
-		assert.equal((await page.textContent('tr[data-row="0"] td.status')).trim(), 'idle');
+		await page.waitForSelector('tr[data-row="0"] td.status .badge', { timeout: 10000 });
+		assert.equal((await page.textContent('tr[data-row="0"] td.status .badge')).trim(), 'idle');
 		assert.equal((await page.textContent('tr[data-row="0"] td.phone')).trim(), list[0]);
 		const dom = await page.evaluate(() => ({
 			rows: document.querySelectorAll('tr[data-row]').length,
@@ -210,8 +210,8 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		// Dialing changes row 0 while it is off screen; the model keeps it.
 		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
 		const last = `tr[data-row="${N - 1}"]`;
-		await page.waitForSelector(`${last} td.status`, { timeout: 5000 });
-		assert.equal((await page.textContent(`${last} td.status`)).trim(), 'idle');
+		await page.waitForSelector(`${last} td.status .badge`, { timeout: 5000 });
+		assert.equal((await page.textContent(`${last} td.status .badge`)).trim(), 'idle');
 		assert.equal((await page.textContent(`${last} td.phone`)).trim(), list[N - 1]);
 		assert.equal((await page.textContent(`${last} th.index`)).trim(), String(N));
 		assert.equal(await page.getAttribute(last, 'aria-rowindex'), String(N + 1));
@@ -228,10 +228,10 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		    null, { timeout: 10000 });
 		await page.evaluate(() => window.scrollTo(0, 0));
 		await page.waitForFunction(() => {
-			const td = document.querySelector('tr[data-row="0"] td.status');
+			const td = document.querySelector('tr[data-row="0"] td.status .badge');
 			return td && td.textContent.trim() !== 'idle';
 		}, null, { timeout: 10000 });
-		t.diagnostic(`row 0 after scrolling back: ${(await page.textContent('tr[data-row="0"] td.status')).trim()}`);
+		t.diagnostic(`row 0 after scrolling back: ${(await page.textContent('tr[data-row="0"] td.status .badge')).trim()}`);
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 		await browser.close();
 	});
@@ -268,7 +268,7 @@ test('a restart without a journal is said plainly, and the page follows the new 
 		assert.match(text, /earlier state is gone/i);
 		assert.equal(await page.getAttribute('#restarted', 'role'), 'alert');
 		// The new run has not started: every row idle, Call enabled again.
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 5000 });
 		assert.equal(await page.locator('tr[data-row]').count(), DEFAULT_ROWS);
 		assert.equal(await page.isEnabled('button#call'), true, 'Call follows the new run: not started');
@@ -358,17 +358,17 @@ test('an automatic pause is said in the state line, with the one Resume button t
 		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'enabled', stop: 'enabled' });
 		assert.equal(await page.locator('button:has-text("Resume")').count(), 1, 'one way to resume');
 		await page.screenshot({ path: path.join(ARTIFACTS, 'paused.png'), fullPage: true });
-		const failed = () => page.$$eval('tr[data-row] td.status',
+		const failed = () => page.$$eval('tr[data-row] td.status .badge',
 		    (tds) => tds.filter((td) => td.textContent.trim() === 'failed').length);
 		assert.equal(await failed(), 5);
 
 		await page.click('button#resume');
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === 10, null, { timeout: 15000 });
 		await waitState(page, /^Paused: /);
 		await page.waitForFunction(() => !document.querySelector('#resume').disabled, null, { timeout: 5000 });
 		await page.click('button#resume');
-		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === n, list.length, { timeout: 15000 });
 		await waitState(page, /^Finished/);
 		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
@@ -424,7 +424,7 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		assert.equal(still.state, 'paused');
 		assert.equal(still.dialed, calm.dialed, 'no row dialed while paused');
 		assert.equal(still.in_flight, 0);
-		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() !== 'idle').length === n, calm.dialed, { timeout: 5000 });
 
 		await page.click('button#resume');
@@ -460,7 +460,7 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		}
 		assert.equal(expected.filter((x) => x === 'skipped').length, N - stopped.dialed);
 		await page.waitForFunction((want) => {
-			const got = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
+			const got = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((td) => td.textContent.trim());
 			return JSON.stringify(got) === JSON.stringify(want);
 		}, expected, { timeout: 10000 });
 		const skippedRows = await page.$$eval('tr[data-status="skipped"] td.reason', (tds) => tds.map((td) => td.textContent));
@@ -516,7 +516,7 @@ test('Stop before Call skips every row and leaves Call disabled for good', { tim
 		await page.click('button#stop');
 		await waitState(page, /^Stopped by the operator before dialing began/);
 		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .every((td) => td.textContent.trim() === 'skipped'), null, { timeout: 5000 });
 		assert.deepEqual(posts, ['/stop']);
 		const ev = (await getJSON(`${st.base}/events`)).json;
@@ -634,7 +634,7 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 		// left, and the campaign waits for its hours (the page says so as
 		// soon as no row is ready, the last calls still in flight).
 		await page.waitForFunction(() => document.querySelector('tr[data-row="4"] td.calls')?.textContent.trim() === 'call 2' &&
-		    ['1', '4'].every((r) => /^(busy|no-answer)$/.test(document.querySelector(`tr[data-row="${r}"] td.status`)?.textContent.trim())),
+		    ['1', '4'].every((r) => /^(busy|no-answer)$/.test(document.querySelector(`tr[data-row="${r}"] td.status .badge`)?.textContent.trim())),
 		    null, { timeout: 30000 });
 		await waitState(page, /^Waiting for calling hours \(\d\d:\d\d Etc\/GMT\+6\), until /, { timeout: 30000 });
 		assert.deepEqual(await statuses(page), ['completed', 'busy', 'idle', 'skipped', 'no-answer', 'completed']);
@@ -650,8 +650,9 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 			const off = m && (Number(m[1]) * 60 + Number(m[2]) - (u.getHours() * 60 + u.getMinutes()) + 1440) % 1440;
 			return m !== null && off <= 5;
 		};
+		const settled = (x) => near(x.endsAt) && x.answer === '50% (2 of 4)';
 		let r;
-		for (const deadline = Date.now() + 3000; !near((r = await rates(page)).endsAt) && Date.now() < deadline;)
+		for (const deadline = Date.now() + 3000; !settled(r = await rates(page)) && Date.now() < deadline;)
 			await sleep(100);
 		t.diagnostic(`rates: ${JSON.stringify(r)}; state: ${await stateWords(page)}`);
 		assert.equal(r.answer, '50% (2 of 4)', 'answered over ended, the skipped row left out');
