@@ -2,7 +2,8 @@
 // idle, one click on Call, statuses moving without a reload, all completed,
 // the same after a reload, no console errors; a long list rendered
 // windowed; the notice after the FastCGI program restarts without a
-// journal; the state line and the Pause, Resume and Stop buttons.
+// journal; the state line and the Pause, Resume and Stop buttons; a row's
+// history, live, and the report's download.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -662,5 +663,197 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 		await waitSimSettled(sim, 150);
 		assert.deepEqual((await sim.stats()).dialed, [list[0], list[1], list[4], list[5], list[1], list[4]]);
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+// A row's history, as the page shows it: each report's status, from the
+// rows of its table, and the ISO time each carries in its title.
+const historyShown = (page, row) => page.$$eval(`#history-${row} table.events tbody tr`, (trs) => trs.map((tr) => ({
+	status: tr.dataset.status, at: tr.querySelector('td.ev-time time')?.title,
+	time: tr.querySelector('td.ev-time')?.textContent, applied: tr.querySelector('td.ev-applied')?.textContent,
+})));
+
+// Waits until row's open history shows the reports GET /calls/ROW gives
+// (their count and statuses, in order), and returns that answer.
+async function waitHistory(page, base, row) {
+	let want;
+	for (const deadline = Date.now() + 10000; ;) {
+		want = (await getJSON(`${base}/calls/${row}`)).json;
+		assert.ok(want && Array.isArray(want.events), `GET /calls/${row} gives the row's events`);
+		const shown = await historyShown(page, row);
+		if (JSON.stringify(shown.map((e) => e.status)) === JSON.stringify(want.events.map((e) => e.status))) break;
+		if (Date.now() > deadline)
+			assert.deepEqual(shown.map((e) => e.status), want.events.map((e) => e.status), `row ${row}'s history as shown`);
+		await sleep(100);
+	}
+	const shown = await historyShown(page, row);
+	assert.deepEqual(shown.map((e) => e.at), want.events.map((e) => e.at), 'each report\'s ISO time in its title');
+	assert.deepEqual(shown.map((e) => e.applied), want.events.map((e) => (e.applied ? 'applied' : 'not applied')));
+	for (const e of shown) assert.match(e.time, /^\d\d:\d\d:\d\d\.\d{3}$/, 'a local time to the millisecond');
+	return want;
+}
+
+const REPORT_HEADER = 'row,phone,status,call_id,attempts,dialed_at,ringing_at,answered_at,ended_at,duration_s,answered_by,reason';
+
+// The lines of a download, empty ones left out.
+async function downloadLines(page, selector) {
+	const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click(selector)]);
+	assert.match(download.suggestedFilename(), /\.csv$/, `${selector} downloads a CSV file`);
+	const file = await download.path();
+	assert.ok(file, `${selector}: the download completed (${await download.failure()})`);
+	return fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((line) => line !== '');
+}
+
+// On the real stack: a row's history opened before Call fills as its call
+// goes on; after the campaign's end, row 0's opens from the keyboard (Tab
+// to its button, Enter) and closes with Escape, the keyboard back on the
+// row; row 1's opens by a click on the row; each lists the reports GET
+// /calls/ROW gives. The report downloads, a line per row. Only the rows
+// opened are fetched.
+test('a row\'s history opens by keyboard or click and follows its call; the report downloads', { timeout: 90000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 400, seed: 41 });
+		const st = await s.stack({ api: sim.url });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+		const problems = [];
+		watch(page, problems);
+		const fetched = [];
+		page.on('request', (r) => {
+			const m = /^\/calls\/(\d+)$/.exec(new URL(r.url()).pathname);
+			if (m) fetched.push(Number(m[1]));
+		});
+		await openDefault(page, st.base);
+		await waitState(page, /^Ready/);
+		// The report is offered before any call: a ready campaign's lists
+		// its rows, idle.
+		assert.equal(await page.getAttribute('a#report', 'href'), 'report.csv');
+		assert.equal(await page.getAttribute('a#report', 'download'), '');
+		assert.equal(await page.getAttribute('a#report-events', 'href'), 'report/events.csv');
+		assert.equal(await page.isVisible('a#report'), true);
+		assert.equal(await page.isVisible('a#report-events'), true);
+
+		// Row 2's history, opened by a click while idle, follows its call.
+		const toggle = (row) => `tr[data-row="${row}"] button.toggle`;
+		await page.click('tr[data-row="2"] td.phone');
+		assert.equal(await page.getAttribute(toggle(2), 'aria-expanded'), 'true');
+		assert.equal(await page.getAttribute(toggle(2), 'aria-controls'), 'history-2');
+		await waitHistory(page, st.base, 2);
+		await page.click('button#call');
+		await page.waitForFunction(({ term, n }) => {
+			const s = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((b) => b.textContent.trim());
+			return s.length === n && s.every((x) => term.includes(x));
+		}, { term: [...TERMINAL], n: DEFAULT_ROWS }, { timeout: 40000 });
+		const row2 = await waitHistory(page, st.base, 2);
+		t.diagnostic(`row 2's history: ${row2.events.map((e) => `${e.status} (${e.source})`).join(', ')}`);
+		assert.ok(row2.events.length >= 2, 'a call ended has reports');
+		assert.equal(row2.events.at(-1).status, 'completed');
+		assert.ok(fetched.filter((r) => r === 2).length >= 2, 'fetched again as its row changed, not reopened');
+		// A second click closes it.
+		await page.click('tr[data-row="2"] td.phone');
+		assert.equal(await page.locator('#history-2').count(), 0);
+		assert.equal(await page.getAttribute(toggle(2), 'aria-expanded'), 'false');
+
+		// Row 0 from the keyboard: from the state line, past the report's
+		// links, to the row's button.
+		await page.focus('#state');
+		const visited = [];
+		for (let i = 0; i < 5 && visited.at(-1) !== 'History of row 1'; i++) {
+			await page.keyboard.press('Tab');
+			visited.push(await page.evaluate(() => document.activeElement.getAttribute('aria-label') ||
+			    document.activeElement.textContent.trim()));
+		}
+		assert.deepEqual(visited, ['Download report', 'Download the events report', 'History of row 1'], 'the Tab order');
+		await page.keyboard.press('Enter');
+		assert.equal(await page.getAttribute(toggle(0), 'aria-expanded'), 'true');
+		const row0 = await waitHistory(page, st.base, 0);
+		assert.equal(row0.events.length, (await historyShown(page, 0)).length);
+		if (typeof row0.answered_by === 'string')
+			assert.match(await page.textContent('#history-0 .history-facts'), /Answered by/);
+		await page.keyboard.press('Escape');
+		assert.equal(await page.locator('#history-0').count(), 0, 'Escape closes it');
+		assert.equal(await page.getAttribute(toggle(0), 'aria-expanded'), 'false');
+		assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'History of row 1',
+		    'the keyboard is back on the row');
+
+		// Row 1 by a click on the row.
+		await page.click('tr[data-row="1"] td.status');
+		assert.equal(await page.getAttribute(toggle(1), 'aria-expanded'), 'true');
+		await waitHistory(page, st.base, 1);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-history.png'), fullPage: true });
+		await page.setViewportSize({ width: 400, height: 900 });
+		await page.waitForTimeout(200);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-history-narrow.png'), fullPage: true });
+		await page.setViewportSize({ width: 1280, height: 900 });
+
+		// The report: its header, then a line per row.
+		const report = await downloadLines(page, 'a#report');
+		t.diagnostic(`report: ${report.length} lines; row 0: ${report[1]}`);
+		assert.equal(report[0], REPORT_HEADER);
+		assert.equal(report.length, DEFAULT_ROWS + 1, 'a line per row');
+		const events = await downloadLines(page, 'a#report-events');
+		t.diagnostic(`events report: ${events.length} lines; header: ${events[0]}`);
+		assert.ok(events.length > DEFAULT_ROWS, 'the events report has the rows\' reports');
+		assert.deepEqual([...new Set(fetched)].sort(), [0, 1, 2], 'only the rows opened are fetched');
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+// A long list, windowed: a history opened stays open while its row scrolls
+// out of the DOM and back, and the rows after it are placed below it.
+test('an open history in a windowed list survives scrolling away and back', { timeout: 60000 }, async (t) => {
+	const N = 2000;
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = Array.from({ length: N }, (_, i) => `1301806${String(i).padStart(4, '0')}`);
+		const file = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ acceptAny: true, delayMaxMs: 100, seed: 43 });
+		const st = await s.stack({ api: sim.url, numbers: file });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		const problems = [];
+		watch(page, problems);
+		const fetched = new Set();
+		page.on('request', (r) => {
+			const m = /^\/calls\/(\d+)$/.exec(new URL(r.url()).pathname);
+			if (m) fetched.add(Number(m[1]));
+		});
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForSelector('tr[data-row="0"] td.status', { timeout: 10000 });
+		await page.click('button#call');
+		await eventsUntil(st.base, (ev) => TERMINAL.has(ev.calls[3].status), 20000, 'row 3 ended');
+		await page.click('tr[data-row="3"] td.phone');
+		const want = await waitHistory(page, st.base, 3);
+		assert.ok(want.events.length >= 2);
+		// Where row 4 begins: right below row 3's history.
+		const joint = () => page.evaluate(() => [document.querySelector('#history-3').getBoundingClientRect().bottom,
+			document.querySelector('tr[data-row="4"]').getBoundingClientRect().top]);
+		const [bottom, top] = await joint();
+		assert.ok(Math.abs(bottom - top) < 1, `row 4 follows the history (${bottom}, ${top})`);
+
+		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+		const last = `tr[data-row="${N - 1}"]`;
+		await page.waitForSelector(last, { timeout: 5000 });
+		const box = await page.locator(last).boundingBox();
+		assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `the last row is on screen (${JSON.stringify(box)})`);
+		assert.equal(await page.locator('#history-3').count(), 0, 'the history left the DOM with its row');
+		const shown = await page.$$eval('tr[data-row]', (trs) => trs.map((tr) => Number(tr.dataset.row)));
+		assert.ok(shown.length < 200, `only the rows near the viewport are in the DOM (${shown.length})`);
+		assert.deepEqual(shown, Array.from({ length: shown.length }, (_, i) => N - shown.length + i));
+
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await page.waitForSelector('#history-3', { timeout: 5000 });
+		assert.equal(await page.getAttribute('tr[data-row="3"] button.toggle', 'aria-expanded'), 'true');
+		await waitHistory(page, st.base, 3);
+		const [bottom2, top2] = await joint();
+		assert.ok(Math.abs(bottom2 - top2) < 1, `row 4 follows the history again (${bottom2}, ${top2})`);
+		assert.deepEqual([...fetched], [3], 'only the row opened is fetched');
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+		await browser.close();
 	});
 });
