@@ -5,7 +5,8 @@
  * only in the states where its command applies. Plain DOM, no framework.
  * Every row lives in a JS array (the model); a long list puts in the DOM only
  * the rows near the viewport, so 100,000 numbers render and update as fast
- * as nine.
+ * as nine. A row's history (GET /calls/ROW) opens below it on request, and
+ * is fetched again while open whenever its row changes.
  */
 'use strict';
 
@@ -33,6 +34,11 @@
 	const OVERSCAN_ROWS = 30;
 	/* A windowed row's height until one is measured; style.css sets it. */
 	const ROW_PX_GUESS = 40;
+	/* An open history is fetched again this long after its row changed,
+	 * so a burst of changes costs one fetch; a fetch that takes longer
+	 * than TIMEOUT is given up. */
+	const HISTORY_COALESCE_MS = 250;
+	const HISTORY_TIMEOUT_MS = 10000;
 	/* Timing entries kept for measurement (see scripts/bench/page.mjs)
 	 * before they are cleared, so a page left open does not grow. */
 	const MEASURES_MAX = 1000;
@@ -163,6 +169,11 @@
 		measure: false,		/* the pending one measures rows again */
 	};
 
+	/* The histories open, row index -> history (newHistory): kept while
+	 * their rows scroll out of the DOM, and put back with them. Several
+	 * may be open; each is fetched only while open. */
+	const histories = new Map();
+
 	/* ---- the model ---- */
 
 	function statusOf(call) {
@@ -253,17 +264,29 @@
 		return c;
 	}
 
+	/* A row: its number is the button that opens and closes its history
+	 * (a disclosure: aria-expanded, aria-controls), so the keyboard
+	 * reaches each row with Tab and opens it with Enter or Space. */
 	function newRow() {
 		const tr = document.createElement('tr');
 		const indexCell = cell(tr, 'th', 'index');
 		indexCell.scope = 'row';
+		const toggle = document.createElement('button');
+		toggle.type = 'button';
+		toggle.className = 'toggle';
+		toggle.setAttribute('aria-expanded', 'false');
+		const number = document.createTextNode('');
+		toggle.appendChild(number);
+		indexCell.appendChild(toggle);
 		const row = {
 			index: -1,
 			tr: tr,
-			indexCell: indexCell,
+			toggle: toggle,
+			number: number,
 			phoneCell: cell(tr, 'td', 'phone'),
 			statusCell: cell(tr, 'td', 'status'),
 			badge: document.createElement('span'),
+			answeredByTag: document.createElement('span'),
 			callsCell: cell(tr, 'td', 'calls'),
 			idCell: cell(tr, 'td', 'id'),
 			timeCell: cell(tr, 'td', 'time'),
@@ -274,9 +297,11 @@
 			id: '',
 			at: 0,
 			reason: '',
+			answeredBy: '',
 		};
 		row.badge.className = 'badge';
-		row.statusCell.appendChild(row.badge);
+		row.answeredByTag.className = 'answered-by';
+		row.statusCell.append(row.badge, row.answeredByTag);
 		return row;
 	}
 
@@ -285,7 +310,8 @@
 			return;
 		row.index = index;
 		row.tr.dataset.row = String(index);
-		row.indexCell.textContent = String(index + 1);
+		row.number.data = String(index + 1);
+		row.toggle.setAttribute('aria-label', 'History of row ' + (index + 1));
 		if (view.windowed)
 			row.tr.setAttribute('aria-rowindex', String(index + 2));
 		else
@@ -309,6 +335,12 @@
 		const d = new Date(ms);
 		return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' +
 		    pad(d.getSeconds());
+	}
+
+	/* Who answered, in a word beside the status: the provider's
+	 * machine_start, machine_end_beep... are all a machine. */
+	function answeredWord(by) {
+		return by.startsWith('machine') ? 'machine' : by.replace(/_/g, ' ');
 	}
 
 	/* Which call of its row this is (redials counted) when not the first,
@@ -363,6 +395,13 @@
 			row.tr.dataset.status = status;
 			row.badge.textContent = status;
 		}
+		const by = typeof call.answered_by === 'string' ? call.answered_by : '';
+		if (by !== row.answeredBy) {
+			row.answeredBy = by;
+			row.answeredByTag.textContent = by ? '\u00b7 ' + answeredWord(by) :
+			    '';
+			row.answeredByTag.title = by ? 'Answered by ' + by : '';
+		}
 	}
 
 	function spacer() {
@@ -373,20 +412,77 @@
 		return tr;
 	}
 
-	/* A spacer spans the columns shown: spanning columns a narrow screen
-	 * hides would make the fixed layout give them width. */
-	function spanSpacers() {
+	/* A spacer or a history spans the columns shown: spanning columns a
+	 * narrow screen hides would make the fixed layout give them width. */
+	function spanWideRows() {
 		let shown = 0;
 		for (const th of ui.headRow.cells)
 			if (window.getComputedStyle(th).display !== 'none')
 				shown++;
-		view.top.firstChild.colSpan = Math.max(shown, 1);
-		view.bottom.firstChild.colSpan = Math.max(shown, 1);
+		const span = Math.max(shown, 1);
+		if (view.top !== null) {
+			view.top.firstChild.colSpan = span;
+			view.bottom.firstChild.colSpan = span;
+		}
+		for (const h of histories.values())
+			if (h.cell.colSpan !== span)
+				h.cell.colSpan = span;
+	}
+
+	/* The open histories in the order of their rows. */
+	function historiesInOrder() {
+		return Array.from(histories.values()).sort((a, b) => a.row - b.row);
+	}
+
+	/* Where row index begins, in px from the top of the rows: the rows
+	 * above it, and the histories open below them, as last measured. */
+	function offsetOf(index) {
+		let px = index * view.rowPx;
+		for (const h of histories.values())
+			if (h.row < index)
+				px += h.px;
+		return px;
+	}
+
+	/* The row at y px from the top of the rows (a history counts as its
+	 * row's); may be out of the list, below or above. */
+	function rowAt(y) {
+		let above = 0;
+		for (const h of historiesInOrder()) {
+			const rowEnd = (h.row + 1) * view.rowPx + above;
+			if (y < rowEnd)
+				break;
+			if (y < rowEnd + h.px)
+				return h.row;
+			above += h.px;
+		}
+		return Math.floor((y - above) / view.rowPx);
+	}
+
+	/* Makes trs the rows of the table, in order, taking out only those
+	 * that go and putting in only those that come: a row that stays is
+	 * never taken out, so the keyboard's focus on its button stays. */
+	function setRows(trs) {
+		const stay = new Set(trs);
+		for (let tr = ui.tbody.firstChild; tr !== null;) {
+			const next = tr.nextSibling;
+			if (!stay.has(tr))
+				tr.remove();
+			tr = next;
+		}
+		let at = ui.tbody.firstChild;
+		for (const tr of trs) {
+			if (tr === at)
+				at = at.nextSibling;
+			else
+				ui.tbody.insertBefore(tr, at);
+		}
 	}
 
 	/* Puts rows [first, end) in the DOM, reusing the row objects already
-	 * there (a row that stays is not written at all), with spacers for the
-	 * rows above and below. One DOM write. */
+	 * there (a row that stays is not written at all), each open history
+	 * below its row, with spacers for the rows above and below. No
+	 * layout is read in between the DOM's changes. */
 	function renderRange(first, end) {
 		const keep = new Map();
 		for (let i = first; i < end; i++) {
@@ -401,7 +497,7 @@
 		view.shown = keep;
 		const trs = [];
 		if (first > 0) {
-			view.top.firstChild.style.height = first * view.rowPx + 'px';
+			view.top.firstChild.style.height = offsetOf(first) + 'px';
 			trs.push(view.top);
 		}
 		for (let i = first; i < end; i++) {
@@ -410,16 +506,21 @@
 				row = view.spare.pop() || newRow();
 				setIndex(row, i);
 				paint(row, state.calls[i]);
+				markExpanded(row);
 				view.shown.set(i, row);
 			}
 			trs.push(row.tr);
+			const h = histories.size > 0 ? histories.get(i) : undefined;
+			if (h !== undefined)
+				trs.push(h.tr);
 		}
-		if (end < state.calls.length) {
+		const n = state.calls.length;
+		if (end < n) {
 			view.bottom.firstChild.style.height =
-			    (state.calls.length - end) * view.rowPx + 'px';
+			    offsetOf(n) - offsetOf(end) + 'px';
 			trs.push(view.bottom);
 		}
-		ui.tbody.replaceChildren(...trs);
+		setRows(trs);
 		view.first = first;
 		view.end = end;
 	}
@@ -429,10 +530,60 @@
 	function visibleRange() {
 		const n = state.calls.length;
 		const top = ui.tbody.getBoundingClientRect().top;
-		const first = Math.min(n, Math.max(0, Math.floor(-top / view.rowPx)));
+		const first = Math.min(n, Math.max(0, rowAt(-top)));
 		const end = Math.min(n, Math.max(first,
-		    Math.ceil((window.innerHeight - top) / view.rowPx)));
+		    rowAt(window.innerHeight - top) + 1));
 		return [first, end];
+	}
+
+	/* Renders rows [first, end) and OVERSCAN_ROWS beyond each edge. */
+	function renderAround(first, end) {
+		renderRange(Math.max(0, first - OVERSCAN_ROWS),
+		    Math.min(state.calls.length, end + OVERSCAN_ROWS));
+	}
+
+	/* Reads the height of each history in the DOM; true when one is not
+	 * the one assumed. A history that begins above the viewport moved
+	 * the rows on screen by as much as it grew: scrolling by as much
+	 * puts them back where they were. */
+	function measureHistories() {
+		let changed = false;
+		let shift = 0;
+		for (const h of histories.values()) {
+			if (!h.tr.isConnected)
+				continue;
+			const box = h.tr.getBoundingClientRect();
+			if (Math.abs(box.height - h.px) <= 0.01)
+				continue;
+			if (box.top < 0)
+				shift += box.height - h.px;
+			h.px = box.height;
+			changed = true;
+		}
+		if (shift !== 0)
+			window.scrollBy(0, shift);
+		return changed;
+	}
+
+	/* Reads the rows' real height (fonts, zoom) from those in the DOM,
+	 * the histories between them left out; true when it is not the one
+	 * assumed. */
+	function measureRows() {
+		const count = view.end - view.first;
+		if (count < 2)
+			return false;
+		const a = view.shown.get(view.first).tr.getBoundingClientRect();
+		const b = view.shown.get(view.end - 1).tr.getBoundingClientRect();
+		let between = 0;
+		for (const h of histories.values())
+			if (h.row >= view.first && h.row < view.end - 1)
+				between += h.px;
+		const px = (b.bottom - a.top - between) / count;
+		if (px > 0 && Math.abs(px - view.rowPx) > 0.01) {
+			view.rowPx = px;
+			return true;
+		}
+		return false;
 	}
 
 	/* Renders the rows around the viewport unless they are in the DOM
@@ -440,27 +591,18 @@
 	function place(force) {
 		if (!view.windowed)
 			return;
-		const n = state.calls.length;
 		let [first, end] = visibleRange();
 		if (!force && first >= view.first && end <= view.end)
 			return;
 		if (force)
-			spanSpacers();
-		renderRange(Math.max(0, first - OVERSCAN_ROWS),
-		    Math.min(n, end + OVERSCAN_ROWS));
-		/* The rows' real height (fonts, zoom) decides where each row
-		 * is; when it is not the one assumed, place them again. */
-		const count = view.end - view.first;
-		if (count < 2)
-			return;
-		const a = view.shown.get(view.first).tr.getBoundingClientRect();
-		const b = view.shown.get(view.end - 1).tr.getBoundingClientRect();
-		const px = (b.bottom - a.top) / count;
-		if (px > 0 && Math.abs(px - view.rowPx) > 0.01) {
-			view.rowPx = px;
+			spanWideRows();
+		renderAround(first, end);
+		/* Where each row is follows from the heights measured; when
+		 * they are not the ones assumed, place the rows again. */
+		const historiesMoved = measureHistories();
+		if (measureRows() || historiesMoved) {
 			[first, end] = visibleRange();
-			renderRange(Math.max(0, first - OVERSCAN_ROWS),
-			    Math.min(n, end + OVERSCAN_ROWS));
+			renderAround(first, end);
 		}
 	}
 
@@ -482,6 +624,11 @@
 	 * near the viewport of a long one. */
 	function rebuild() {
 		const n = state.calls.length;
+		/* A history stays open over a new list (a restart) if its row
+		 * is still there; the answer applied fetches it again. */
+		for (const index of Array.from(histories.keys()))
+			if (index >= n)
+				closeHistory(index);
 		view.windowed = n > WINDOW_MIN_ROWS;
 		view.shown = new Map();
 		view.spare = [];
@@ -505,6 +652,352 @@
 		 * height and the viewport's rows can be found. */
 		renderRange(0, 0);
 		place(true);
+	}
+
+	/* ---- a row's history ---- */
+
+	function element(tag, className, text) {
+		const e = document.createElement(tag);
+		if (className)
+			e.className = className;
+		if (text !== undefined)
+			e.textContent = text;
+		return e;
+	}
+
+	/* Says on row's button whether its history is open, and which it
+	 * is while it is. */
+	function markExpanded(row) {
+		const open = histories.has(row.index);
+		const word = open ? 'true' : 'false';
+		if (row.toggle.getAttribute('aria-expanded') !== word)
+			row.toggle.setAttribute('aria-expanded', word);
+		const controls = open ? 'history-' + row.index : null;
+		if (row.toggle.getAttribute('aria-controls') !== controls) {
+			if (open)
+				row.toggle.setAttribute('aria-controls', controls);
+			else
+				row.toggle.removeAttribute('aria-controls');
+		}
+		row.tr.classList.toggle('open', open);
+	}
+
+	/* The history of row index, out of the DOM and empty: a table row
+	 * spanning the list's, holding who answered and how long the call
+	 * was (when known), the status reports as a table, and a note
+	 * (loading, none yet, an error). */
+	function newHistory(index) {
+		const tr = element('tr', 'history');
+		tr.id = 'history-' + index;
+		tr.dataset.historyOf = String(index);
+		const td = element('td');
+		const box = element('div', 'history-box');
+		box.setAttribute('role', 'region');
+		box.setAttribute('aria-label', 'History of row ' + (index + 1));
+		const facts = element('dl', 'history-facts');
+		facts.hidden = true;
+		const table = element('table', 'events');
+		table.hidden = true;
+		table.appendChild(element('caption', 'visually-hidden',
+		    'Status reports of row ' + (index + 1) + ', oldest first'));
+		const head = element('tr');
+		for (const [word, className] of [['Time', 'ev-time'],
+		    ['Status', 'ev-status'], ['Source', 'ev-source'],
+		    ['Provider', 'ev-provider'], ['Applied', 'ev-applied']]) {
+			const th = element('th', className, word);
+			th.scope = 'col';
+			head.appendChild(th);
+		}
+		table.appendChild(element('thead')).appendChild(head);
+		const body = table.appendChild(element('tbody'));
+		const note = element('p', 'history-note', 'Loading the history\u2026');
+		note.setAttribute('role', 'status');
+		box.append(note, facts, table);
+		td.appendChild(box);
+		tr.appendChild(td);
+		return { row: index, tr: tr, cell: td, facts: facts, table: table,
+		    body: body, note: note,
+		    px: 0,		/* its height, as last measured */
+		    timer: 0,		/* a fetch to come, or 0 */
+		    abort: null,	/* ends the fetch in flight, or null */
+		    again: false };	/* its row changed during that fetch */
+	}
+
+	/* A moment of a history on the local clock, to the millisecond. */
+	function clockMs(ms) {
+		const d = new Date(ms);
+		return clock(ms) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+	}
+
+	/* A <time> for an ISO instant the server gave, shown by show on the
+	 * local clock with the ISO in its title; the text as it came when it
+	 * is not a time. */
+	function timeOf(iso, show) {
+		const t = element('time');
+		const ms = typeof iso === 'string' ? Date.parse(iso) : NaN;
+		if (Number.isNaN(ms)) {
+			t.textContent = iso == null ? NONE : String(iso);
+			return t;
+		}
+		t.dateTime = iso;
+		t.title = iso;
+		t.textContent = show(ms);
+		return t;
+	}
+
+	/* What the provider said with a report: its sequence number and its
+	 * time, when it gave them. */
+	function providerOf(ev) {
+		const parts = [];
+		if (Number.isInteger(ev.seq))
+			parts.push('#' + ev.seq);
+		if (typeof ev.provider_time === 'string') {
+			if (parts.length > 0)
+				parts.push(' ');
+			parts.push(timeOf(ev.provider_time, clock));
+		}
+		return parts.length > 0 ? parts : [NONE];
+	}
+
+	/* One status report as a table row; one that did not change the call
+	 * (a duplicate, a late one) is marked not applied, in words and
+	 * muted. */
+	function eventRow(ev) {
+		const tr = element('tr');
+		const status = typeof ev.status === 'string' ? ev.status : 'unknown';
+		const applied = ev.applied === true;
+		tr.dataset.status = status;
+		if (!applied)
+			tr.className = 'not-applied';
+		cell(tr, 'td', 'ev-time').appendChild(timeOf(ev.at, clockMs));
+		cell(tr, 'td', 'ev-status').appendChild(element('span', 'badge',
+		    status));
+		cell(tr, 'td', 'ev-source').textContent =
+		    typeof ev.source === 'string' ? ev.source : NONE;
+		cell(tr, 'td', 'ev-provider').append(...providerOf(ev));
+		cell(tr, 'td', 'ev-applied').textContent = applied ? 'applied' :
+		    'not applied';
+		return tr;
+	}
+
+	/* A call's length: seconds, then minutes and seconds. */
+	function duration(s) {
+		const whole = Math.max(0, Math.round(s));
+		if (whole < 60)
+			return whole + ' s';
+		const m = Math.floor(whole / 60);
+		return m + ' min ' + pad(whole % 60) + ' s';
+	}
+
+	/* Who answered and how long the call was, when the provider said. */
+	function renderFacts(h, call) {
+		const facts = [];
+		if (typeof call.answered_by === 'string' && call.answered_by !== '')
+			facts.push(['Answered by', call.answered_by.replace(/_/g, ' ')]);
+		if (Number.isFinite(call.duration_s))
+			facts.push(['Duration', duration(call.duration_s)]);
+		h.facts.replaceChildren(...facts.map(([name, value]) => {
+			const div = element('div');
+			div.append(element('dt', '', name), element('dd', '', value));
+			return div;
+		}));
+		h.facts.hidden = facts.length === 0;
+	}
+
+	/* Shows call, as GET /calls/ROW gives it, in its history. */
+	function renderHistory(h, call) {
+		renderFacts(h, call);
+		h.body.replaceChildren(...call.events.map(eventRow));
+		h.table.hidden = call.events.length === 0;
+		setText(h.note, call.events.length === 0 ?
+		    'No status reported yet.' : '');
+		h.note.hidden = h.note.textContent === '';
+	}
+
+	/* Says in the history why it could not be fetched; what it showed
+	 * before stays, under the note. */
+	function showHistoryProblem(h, text) {
+		setText(h.note, text);
+		h.note.hidden = false;
+	}
+
+	/* GET /calls/ROW: the row with its events. Rejects with an Error that
+	 * says, in the operator's words, why there is none. */
+	async function fetchCall(row, signal) {
+		const gone = () => new Error(signal.aborted ?
+		    'the server did not answer in time' :
+		    'the server could not be reached');
+		let res;
+		try {
+			res = await fetch('/calls/' + row, { cache: 'no-store',
+			    headers: { Accept: 'application/json' }, signal: signal });
+		} catch (err) {
+			throw gone();
+		}
+		if (res.status === 404)
+			throw new Error('this row is not in the list');
+		if (!res.ok)
+			throw new Error('the server answered ' + res.status);
+		let call;
+		try {
+			call = await res.json();
+		} catch (err) {
+			if (signal.aborted)
+				throw gone();
+			call = null;
+		}
+		if (call === null || typeof call !== 'object' ||
+		    !Array.isArray(call.events))
+			throw new Error('the server sent an unexpected answer');
+		return call;
+	}
+
+	/* Fetches h's row and shows it: one fetch in flight per history; a
+	 * change meanwhile fetches once more after. */
+	async function loadHistory(h) {
+		if (h.abort !== null) {
+			h.again = true;
+			return;
+		}
+		const abort = new AbortController();
+		h.abort = abort;
+		const timer = window.setTimeout(() => abort.abort(),
+		    HISTORY_TIMEOUT_MS);
+		let call = null;
+		let problem = '';
+		try {
+			call = await fetchCall(h.row, abort.signal);
+		} catch (err) {
+			problem = 'Could not fetch the history: ' + err.message + '.';
+		} finally {
+			window.clearTimeout(timer);
+		}
+		/* Closed meanwhile: its fetch was called off, nothing to show. */
+		if (histories.get(h.row) !== h)
+			return;
+		h.abort = null;
+		if (call !== null)
+			renderHistory(h, call);
+		else
+			showHistoryProblem(h, problem);
+		schedulePlace(true);
+		if (h.again) {
+			h.again = false;
+			refreshHistory(h);
+		}
+	}
+
+	/* Fetches h again shortly: changes that come together cost one
+	 * fetch. */
+	function refreshHistory(h) {
+		if (h.timer !== 0)
+			return;
+		h.timer = window.setTimeout(() => {
+			h.timer = 0;
+			if (histories.get(h.row) === h)
+				loadHistory(h);
+		}, HISTORY_COALESCE_MS);
+	}
+
+	/* The open histories of the rows an answer of /events changed (every
+	 * row, for a full one) are fetched again. */
+	function refreshHistoriesOf(ev, calls) {
+		if (histories.size === 0)
+			return;
+		if (ev.full) {
+			for (const h of histories.values())
+				refreshHistory(h);
+			return;
+		}
+		for (const c of calls) {
+			const h = histories.get(c.row);
+			if (h !== undefined)
+				refreshHistory(h);
+		}
+	}
+
+	function openHistory(index) {
+		const h = newHistory(index);
+		histories.set(index, h);
+		spanWideRows();
+		const row = view.shown.get(index);
+		if (row) {
+			row.tr.after(h.tr);
+			markExpanded(row);
+		}
+		loadHistory(h);
+		schedulePlace(true);
+	}
+
+	function closeHistory(index) {
+		const h = histories.get(index);
+		if (h === undefined)
+			return;
+		histories.delete(index);
+		window.clearTimeout(h.timer);
+		if (h.abort !== null)
+			h.abort.abort();
+		h.tr.remove();
+		const row = view.shown.get(index);
+		if (row)
+			markExpanded(row);
+		schedulePlace(true);
+	}
+
+	function toggleHistory(index) {
+		if (histories.has(index))
+			closeHistory(index);
+		else
+			openHistory(index);
+	}
+
+	/* Whether the operator is selecting text (a phone number to copy):
+	 * the click that ends it opens nothing. */
+	function selecting() {
+		const sel = window.getSelection();
+		return sel !== null && !sel.isCollapsed && sel.toString() !== '';
+	}
+
+	/* A click on a row, or its button pressed (Enter, Space), opens or
+	 * closes its history; the keyboard is left on the row's button. */
+	function onRowsClick(e) {
+		const tr = e.target.closest('tr[data-row]');
+		if (tr === null)
+			return;
+		const row = view.shown.get(Number(tr.dataset.row));
+		if (row === undefined || row.tr !== tr)
+			return;
+		if (!row.toggle.contains(e.target) && selecting())
+			return;
+		toggleHistory(row.index);
+		if (document.activeElement !== row.toggle)
+			row.toggle.focus({ preventScroll: true });
+	}
+
+	/* Escape on a row or in its history closes the history, and the
+	 * keyboard goes back to the row's button. */
+	function onRowsKey(e) {
+		if (e.key !== 'Escape')
+			return;
+		const tr = e.target.closest('tr[data-row], tr.history');
+		if (tr === null)
+			return;
+		const index = Number(tr.dataset.row ?? tr.dataset.historyOf);
+		if (!histories.has(index))
+			return;
+		e.preventDefault();
+		closeHistory(index);
+		const row = view.shown.get(index);
+		if (row)
+			row.toggle.focus();
+	}
+
+	/* A resize may hide or show columns, and change the rows' height. */
+	function onResize() {
+		if (view.windowed)
+			schedulePlace(true);
+		else if (histories.size > 0)
+			spanWideRows();
 	}
 
 	/* ---- summary, button, notices, announcements ---- */
@@ -847,6 +1340,7 @@
 			}
 			changed = upd;
 		}
+		refreshHistoriesOf(ev, calls);
 		state.instance = instance;
 		state.version = ev.version;
 		state.totals = ev;
@@ -1077,7 +1571,9 @@
 	window.addEventListener('online', () => { if (wake) wake(); });
 	window.addEventListener('scroll', () => schedulePlace(false),
 	    { passive: true });
-	window.addEventListener('resize', () => schedulePlace(true));
+	window.addEventListener('resize', onResize);
+	ui.tbody.addEventListener('click', onRowsClick);
+	ui.tbody.addEventListener('keydown', onRowsKey);
 	window.setInterval(renderRates, RATES_EVERY_MS);
 	poll();
 })();

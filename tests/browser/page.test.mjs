@@ -2,7 +2,8 @@
 // idle, one click on Call, statuses moving without a reload, all completed,
 // the same after a reload, no console errors; a long list rendered
 // windowed; the notice after the FastCGI program restarts without a
-// journal; the state line and the Pause, Resume and Stop buttons.
+// journal; the state line and the Pause, Resume and Stop buttons; a row's
+// history, live, and the report's download.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -49,7 +50,7 @@ async function openDefault(page, base) {
 // Clicks Call and waits until row 0 has left idle: dialing is under way.
 async function dialFirstRow(page) {
 	await page.click('button#call');
-	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status')?.textContent.trim() !== 'idle',
+	await page.waitForFunction(() => document.querySelector('tr[data-row="0"] td.status .badge')?.textContent.trim() !== 'idle',
 	    null, { timeout: 10000 });
 }
 
@@ -95,7 +96,7 @@ const rates = (page) => page.evaluate(() => ({ answer: document.getElementById('
 	perHour: document.getElementById('call-rate').textContent, endsAt: document.getElementById('ends-at').textContent }));
 const NONE = '\u2014';
 
-const statuses = (page) => page.$$eval('tr[data-row] td.status', (tds) => tds.map((td) => td.textContent.trim()));
+const statuses = (page) => page.$$eval('tr[data-row] td.status .badge', (tds) => tds.map((td) => td.textContent.trim()));
 
 test('the page dials the list and shows it live', { timeout: 90000 }, async (t) => {
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -117,7 +118,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			assert.equal(res.status(), 200);
 			await page.waitForFunction((n) => document.querySelectorAll('tr[data-row]').length === n, DEFAULT_ROWS,
 			    { timeout: 10000 });
-			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+			await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 			    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 10000 });
 			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('idle'));
 			const button = page.locator('button#call');
@@ -132,7 +133,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			await page.evaluate(() => {
 				window.__seen = new Set();
 				const grab = () => {
-					for (const td of document.querySelectorAll('tr[data-row] td.status')) window.__seen.add(td.textContent.trim());
+					for (const td of document.querySelectorAll('tr[data-row] td.status .badge')) window.__seen.add(td.textContent.trim());
 				};
 				new MutationObserver(grab).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
 				window.__marker = 'same document';
@@ -142,7 +143,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-dialing.png'), fullPage: true });
 			await page.waitForFunction(({ term, n }) => {
-				const s = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
+				const s = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((td) => td.textContent.trim());
 				return s.length === n && s.every((x) => term.includes(x));
 			}, { term: [...TERMINAL], n: DEFAULT_ROWS }, { timeout: 40000 });
 			await page.screenshot({ path: path.join(ARTIFACTS, 'page-done.png'), fullPage: true });
@@ -164,7 +165,7 @@ test('the page dials the list and shows it live', { timeout: 90000 }, async (t) 
 			assert.equal(stats.max_in_flight, 3);
 
 			await page.reload({ waitUntil: 'load' });
-			await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+			await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 			    .filter((td) => td.textContent.trim() === 'completed').length === n, DEFAULT_ROWS, { timeout: 10000 });
 			assert.deepEqual(await statuses(page), Array(DEFAULT_ROWS).fill('completed'));
 			await page.waitForFunction(() => document.querySelector('button#call').disabled, null, { timeout: 5000 });
@@ -191,8 +192,8 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		const problems = [];
 		watch(page, problems);
 		await page.goto(st.base + '/', { waitUntil: 'load' });
-		await page.waitForSelector('tr[data-row="0"] td.status', { timeout: 10000 });
-		assert.equal((await page.textContent('tr[data-row="0"] td.status')).trim(), 'idle');
+		await page.waitForSelector('tr[data-row="0"] td.status .badge', { timeout: 10000 });
+		assert.equal((await page.textContent('tr[data-row="0"] td.status .badge')).trim(), 'idle');
 		assert.equal((await page.textContent('tr[data-row="0"] td.phone')).trim(), list[0]);
 		const dom = await page.evaluate(() => ({
 			rows: document.querySelectorAll('tr[data-row]').length,
@@ -210,8 +211,8 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		// Dialing changes row 0 while it is off screen; the model keeps it.
 		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
 		const last = `tr[data-row="${N - 1}"]`;
-		await page.waitForSelector(`${last} td.status`, { timeout: 5000 });
-		assert.equal((await page.textContent(`${last} td.status`)).trim(), 'idle');
+		await page.waitForSelector(`${last} td.status .badge`, { timeout: 5000 });
+		assert.equal((await page.textContent(`${last} td.status .badge`)).trim(), 'idle');
 		assert.equal((await page.textContent(`${last} td.phone`)).trim(), list[N - 1]);
 		assert.equal((await page.textContent(`${last} th.index`)).trim(), String(N));
 		assert.equal(await page.getAttribute(last, 'aria-rowindex'), String(N + 1));
@@ -228,10 +229,10 @@ test('a list of 2,000 numbers is rendered windowed and scrolls to its last row',
 		    null, { timeout: 10000 });
 		await page.evaluate(() => window.scrollTo(0, 0));
 		await page.waitForFunction(() => {
-			const td = document.querySelector('tr[data-row="0"] td.status');
+			const td = document.querySelector('tr[data-row="0"] td.status .badge');
 			return td && td.textContent.trim() !== 'idle';
 		}, null, { timeout: 10000 });
-		t.diagnostic(`row 0 after scrolling back: ${(await page.textContent('tr[data-row="0"] td.status')).trim()}`);
+		t.diagnostic(`row 0 after scrolling back: ${(await page.textContent('tr[data-row="0"] td.status .badge')).trim()}`);
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
 		await browser.close();
 	});
@@ -268,7 +269,7 @@ test('a restart without a journal is said plainly, and the page follows the new 
 		assert.match(text, /earlier state is gone/i);
 		assert.equal(await page.getAttribute('#restarted', 'role'), 'alert');
 		// The new run has not started: every row idle, Call enabled again.
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .every((td) => td.textContent.trim() === 'idle'), null, { timeout: 5000 });
 		assert.equal(await page.locator('tr[data-row]').count(), DEFAULT_ROWS);
 		assert.equal(await page.isEnabled('button#call'), true, 'Call follows the new run: not started');
@@ -358,17 +359,17 @@ test('an automatic pause is said in the state line, with the one Resume button t
 		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'enabled', stop: 'enabled' });
 		assert.equal(await page.locator('button:has-text("Resume")').count(), 1, 'one way to resume');
 		await page.screenshot({ path: path.join(ARTIFACTS, 'paused.png'), fullPage: true });
-		const failed = () => page.$$eval('tr[data-row] td.status',
+		const failed = () => page.$$eval('tr[data-row] td.status .badge',
 		    (tds) => tds.filter((td) => td.textContent.trim() === 'failed').length);
 		assert.equal(await failed(), 5);
 
 		await page.click('button#resume');
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === 10, null, { timeout: 15000 });
 		await waitState(page, /^Paused: /);
 		await page.waitForFunction(() => !document.querySelector('#resume').disabled, null, { timeout: 5000 });
 		await page.click('button#resume');
-		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() === 'failed').length === n, list.length, { timeout: 15000 });
 		await waitState(page, /^Finished/);
 		assert.deepEqual(await buttons(page), { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
@@ -424,7 +425,7 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		assert.equal(still.state, 'paused');
 		assert.equal(still.dialed, calm.dialed, 'no row dialed while paused');
 		assert.equal(still.in_flight, 0);
-		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction((n) => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .filter((td) => td.textContent.trim() !== 'idle').length === n, calm.dialed, { timeout: 5000 });
 
 		await page.click('button#resume');
@@ -460,7 +461,7 @@ test('Pause holds new calls, Resume goes on, Stop skips every number not dialed'
 		}
 		assert.equal(expected.filter((x) => x === 'skipped').length, N - stopped.dialed);
 		await page.waitForFunction((want) => {
-			const got = [...document.querySelectorAll('tr[data-row] td.status')].map((td) => td.textContent.trim());
+			const got = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((td) => td.textContent.trim());
 			return JSON.stringify(got) === JSON.stringify(want);
 		}, expected, { timeout: 10000 });
 		const skippedRows = await page.$$eval('tr[data-status="skipped"] td.reason', (tds) => tds.map((td) => td.textContent));
@@ -516,7 +517,7 @@ test('Stop before Call skips every row and leaves Call disabled for good', { tim
 		await page.click('button#stop');
 		await waitState(page, /^Stopped by the operator before dialing began/);
 		await waitButtons(page, { call: 'disabled', pause: 'hidden', resume: 'hidden', stop: 'hidden' });
-		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status')]
+		await page.waitForFunction(() => [...document.querySelectorAll('tr[data-row] td.status .badge')]
 		    .every((td) => td.textContent.trim() === 'skipped'), null, { timeout: 5000 });
 		assert.deepEqual(posts, ['/stop']);
 		const ev = (await getJSON(`${st.base}/events`)).json;
@@ -634,7 +635,7 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 		// left, and the campaign waits for its hours (the page says so as
 		// soon as no row is ready, the last calls still in flight).
 		await page.waitForFunction(() => document.querySelector('tr[data-row="4"] td.calls')?.textContent.trim() === 'call 2' &&
-		    ['1', '4'].every((r) => /^(busy|no-answer)$/.test(document.querySelector(`tr[data-row="${r}"] td.status`)?.textContent.trim())),
+		    ['1', '4'].every((r) => /^(busy|no-answer)$/.test(document.querySelector(`tr[data-row="${r}"] td.status .badge`)?.textContent.trim())),
 		    null, { timeout: 30000 });
 		await waitState(page, /^Waiting for calling hours \(\d\d:\d\d Etc\/GMT\+6\), until /, { timeout: 30000 });
 		assert.deepEqual(await statuses(page), ['completed', 'busy', 'idle', 'skipped', 'no-answer', 'completed']);
@@ -650,8 +651,9 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 			const off = m && (Number(m[1]) * 60 + Number(m[2]) - (u.getHours() * 60 + u.getMinutes()) + 1440) % 1440;
 			return m !== null && off <= 5;
 		};
+		const settled = (x) => near(x.endsAt) && x.answer === '50% (2 of 4)';
 		let r;
-		for (const deadline = Date.now() + 3000; !near((r = await rates(page)).endsAt) && Date.now() < deadline;)
+		for (const deadline = Date.now() + 3000; !settled(r = await rates(page)) && Date.now() < deadline;)
 			await sleep(100);
 		t.diagnostic(`rates: ${JSON.stringify(r)}; state: ${await stateWords(page)}`);
 		assert.equal(r.answer, '50% (2 of 4)', 'answered over ended, the skipped row left out');
@@ -661,5 +663,197 @@ test('the waiting state, a row\'s later call, a pending redial, skipped rows and
 		await waitSimSettled(sim, 150);
 		assert.deepEqual((await sim.stats()).dialed, [list[0], list[1], list[4], list[5], list[1], list[4]]);
 		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+// A row's history, as the page shows it: each report's status, from the
+// rows of its table, and the ISO time each carries in its title.
+const historyShown = (page, row) => page.$$eval(`#history-${row} table.events tbody tr`, (trs) => trs.map((tr) => ({
+	status: tr.dataset.status, at: tr.querySelector('td.ev-time time')?.title,
+	time: tr.querySelector('td.ev-time')?.textContent, applied: tr.querySelector('td.ev-applied')?.textContent,
+})));
+
+// Waits until row's open history shows the reports GET /calls/ROW gives
+// (their count and statuses, in order), and returns that answer.
+async function waitHistory(page, base, row) {
+	let want;
+	for (const deadline = Date.now() + 10000; ;) {
+		want = (await getJSON(`${base}/calls/${row}`)).json;
+		assert.ok(want && Array.isArray(want.events), `GET /calls/${row} gives the row's events`);
+		const shown = await historyShown(page, row);
+		if (JSON.stringify(shown.map((e) => e.status)) === JSON.stringify(want.events.map((e) => e.status))) break;
+		if (Date.now() > deadline)
+			assert.deepEqual(shown.map((e) => e.status), want.events.map((e) => e.status), `row ${row}'s history as shown`);
+		await sleep(100);
+	}
+	const shown = await historyShown(page, row);
+	assert.deepEqual(shown.map((e) => e.at), want.events.map((e) => e.at), 'each report\'s ISO time in its title');
+	assert.deepEqual(shown.map((e) => e.applied), want.events.map((e) => (e.applied ? 'applied' : 'not applied')));
+	for (const e of shown) assert.match(e.time, /^\d\d:\d\d:\d\d\.\d{3}$/, 'a local time to the millisecond');
+	return want;
+}
+
+const REPORT_HEADER = 'row,phone,status,call_id,attempts,dialed_at,ringing_at,answered_at,ended_at,duration_s,answered_by,reason';
+
+// The lines of a download, empty ones left out.
+async function downloadLines(page, selector) {
+	const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click(selector)]);
+	assert.match(download.suggestedFilename(), /\.csv$/, `${selector} downloads a CSV file`);
+	const file = await download.path();
+	assert.ok(file, `${selector}: the download completed (${await download.failure()})`);
+	return fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((line) => line !== '');
+}
+
+// On the real stack: a row's history opened before Call fills as its call
+// goes on; after the campaign's end, row 0's opens from the keyboard (Tab
+// to its button, Enter) and closes with Escape, the keyboard back on the
+// row; row 1's opens by a click on the row; each lists the reports GET
+// /calls/ROW gives. The report downloads, a line per row. Only the rows
+// opened are fetched.
+test('a row\'s history opens by keyboard or click and follows its call; the report downloads', { timeout: 90000 }, async (t) => {
+	fs.mkdirSync(ARTIFACTS, { recursive: true });
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const sim = await s.apisim({ delayMaxMs: 400, seed: 41 });
+		const st = await s.stack({ api: sim.url });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+		const problems = [];
+		watch(page, problems);
+		const fetched = [];
+		page.on('request', (r) => {
+			const m = /^\/calls\/(\d+)$/.exec(new URL(r.url()).pathname);
+			if (m) fetched.push(Number(m[1]));
+		});
+		await openDefault(page, st.base);
+		await waitState(page, /^Ready/);
+		// The report is offered before any call: a ready campaign's lists
+		// its rows, idle.
+		assert.equal(await page.getAttribute('a#report', 'href'), 'report.csv');
+		assert.equal(await page.getAttribute('a#report', 'download'), '');
+		assert.equal(await page.getAttribute('a#report-events', 'href'), 'report/events.csv');
+		assert.equal(await page.isVisible('a#report'), true);
+		assert.equal(await page.isVisible('a#report-events'), true);
+
+		// Row 2's history, opened by a click while idle, follows its call.
+		const toggle = (row) => `tr[data-row="${row}"] button.toggle`;
+		await page.click('tr[data-row="2"] td.phone');
+		assert.equal(await page.getAttribute(toggle(2), 'aria-expanded'), 'true');
+		assert.equal(await page.getAttribute(toggle(2), 'aria-controls'), 'history-2');
+		await waitHistory(page, st.base, 2);
+		await page.click('button#call');
+		await page.waitForFunction(({ term, n }) => {
+			const s = [...document.querySelectorAll('tr[data-row] td.status .badge')].map((b) => b.textContent.trim());
+			return s.length === n && s.every((x) => term.includes(x));
+		}, { term: [...TERMINAL], n: DEFAULT_ROWS }, { timeout: 40000 });
+		const row2 = await waitHistory(page, st.base, 2);
+		t.diagnostic(`row 2's history: ${row2.events.map((e) => `${e.status} (${e.source})`).join(', ')}`);
+		assert.ok(row2.events.length >= 2, 'a call ended has reports');
+		assert.equal(row2.events.at(-1).status, 'completed');
+		assert.ok(fetched.filter((r) => r === 2).length >= 2, 'fetched again as its row changed, not reopened');
+		// A second click closes it.
+		await page.click('tr[data-row="2"] td.phone');
+		assert.equal(await page.locator('#history-2').count(), 0);
+		assert.equal(await page.getAttribute(toggle(2), 'aria-expanded'), 'false');
+
+		// Row 0 from the keyboard: from the state line, past the report's
+		// links, to the row's button.
+		await page.focus('#state');
+		const visited = [];
+		for (let i = 0; i < 5 && visited.at(-1) !== 'History of row 1'; i++) {
+			await page.keyboard.press('Tab');
+			visited.push(await page.evaluate(() => document.activeElement.getAttribute('aria-label') ||
+			    document.activeElement.textContent.trim()));
+		}
+		assert.deepEqual(visited, ['Download report', 'Download the events report', 'History of row 1'], 'the Tab order');
+		await page.keyboard.press('Enter');
+		assert.equal(await page.getAttribute(toggle(0), 'aria-expanded'), 'true');
+		const row0 = await waitHistory(page, st.base, 0);
+		assert.equal(row0.events.length, (await historyShown(page, 0)).length);
+		if (typeof row0.answered_by === 'string')
+			assert.match(await page.textContent('#history-0 .history-facts'), /Answered by/);
+		await page.keyboard.press('Escape');
+		assert.equal(await page.locator('#history-0').count(), 0, 'Escape closes it');
+		assert.equal(await page.getAttribute(toggle(0), 'aria-expanded'), 'false');
+		assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'History of row 1',
+		    'the keyboard is back on the row');
+
+		// Row 1 by a click on the row.
+		await page.click('tr[data-row="1"] td.status');
+		assert.equal(await page.getAttribute(toggle(1), 'aria-expanded'), 'true');
+		await waitHistory(page, st.base, 1);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-history.png'), fullPage: true });
+		await page.setViewportSize({ width: 400, height: 900 });
+		await page.waitForTimeout(200);
+		await page.screenshot({ path: path.join(ARTIFACTS, 'page-history-narrow.png'), fullPage: true });
+		await page.setViewportSize({ width: 1280, height: 900 });
+
+		// The report: its header, then a line per row.
+		const report = await downloadLines(page, 'a#report');
+		t.diagnostic(`report: ${report.length} lines; row 0: ${report[1]}`);
+		assert.equal(report[0], REPORT_HEADER);
+		assert.equal(report.length, DEFAULT_ROWS + 1, 'a line per row');
+		const events = await downloadLines(page, 'a#report-events');
+		t.diagnostic(`events report: ${events.length} lines; header: ${events[0]}`);
+		assert.ok(events.length > DEFAULT_ROWS, 'the events report has the rows\' reports');
+		assert.deepEqual([...new Set(fetched)].sort(), [0, 1, 2], 'only the rows opened are fetched');
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+	});
+});
+
+// A long list, windowed: a history opened stays open while its row scrolls
+// out of the DOM and back, and the rows after it are placed below it.
+test('an open history in a windowed list survives scrolling away and back', { timeout: 60000 }, async (t) => {
+	const N = 2000;
+	let browser;
+	t.after(() => browser?.close());
+	await withSession(t, async (s) => {
+		const dir = await s.tmpdir();
+		const list = Array.from({ length: N }, (_, i) => `1301806${String(i).padStart(4, '0')}`);
+		const file = await writeNumbers(dir, 'numbers.txt', list);
+		const sim = await s.apisim({ acceptAny: true, delayMaxMs: 100, seed: 43 });
+		const st = await s.stack({ api: sim.url, numbers: file });
+		browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+		const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+		const problems = [];
+		watch(page, problems);
+		const fetched = new Set();
+		page.on('request', (r) => {
+			const m = /^\/calls\/(\d+)$/.exec(new URL(r.url()).pathname);
+			if (m) fetched.add(Number(m[1]));
+		});
+		await page.goto(st.base + '/', { waitUntil: 'load' });
+		await page.waitForSelector('tr[data-row="0"] td.status', { timeout: 10000 });
+		await page.click('button#call');
+		await eventsUntil(st.base, (ev) => TERMINAL.has(ev.calls[3].status), 20000, 'row 3 ended');
+		await page.click('tr[data-row="3"] td.phone');
+		const want = await waitHistory(page, st.base, 3);
+		assert.ok(want.events.length >= 2);
+		// Where row 4 begins: right below row 3's history.
+		const joint = () => page.evaluate(() => [document.querySelector('#history-3').getBoundingClientRect().bottom,
+			document.querySelector('tr[data-row="4"]').getBoundingClientRect().top]);
+		const [bottom, top] = await joint();
+		assert.ok(Math.abs(bottom - top) < 1, `row 4 follows the history (${bottom}, ${top})`);
+
+		await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+		const last = `tr[data-row="${N - 1}"]`;
+		await page.waitForSelector(last, { timeout: 5000 });
+		const box = await page.locator(last).boundingBox();
+		assert.ok(box && box.y >= 0 && box.y + box.height <= 800, `the last row is on screen (${JSON.stringify(box)})`);
+		assert.equal(await page.locator('#history-3').count(), 0, 'the history left the DOM with its row');
+		const shown = await page.$$eval('tr[data-row]', (trs) => trs.map((tr) => Number(tr.dataset.row)));
+		assert.ok(shown.length < 200, `only the rows near the viewport are in the DOM (${shown.length})`);
+		assert.deepEqual(shown, Array.from({ length: shown.length }, (_, i) => N - shown.length + i));
+
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await page.waitForSelector('#history-3', { timeout: 5000 });
+		assert.equal(await page.getAttribute('tr[data-row="3"] button.toggle', 'aria-expanded'), 'true');
+		await waitHistory(page, st.base, 3);
+		const [bottom2, top2] = await joint();
+		assert.ok(Math.abs(bottom2 - top2) < 1, `row 4 follows the history again (${bottom2}, ${top2})`);
+		assert.deepEqual([...fetched], [3], 'only the row opened is fetched');
+		assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
+		await browser.close();
 	});
 });
