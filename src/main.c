@@ -621,7 +621,7 @@ main_threads(struct main_run *m)
 	    "once, calls fail after %d s; API %s, webhooks to %s/webhook/; "
 	    "FastCGI on %s, %u threads; %s%s\n", m->hub.instance,
 	    campaign_size(m->hub.campaign), settings->numbers,
-	    settings->concurrency, settings->call_timeout, settings->api,
+	    settings->concurrency, settings->call_timeout, settings_api(settings),
 	    settings->public_url,
 	    m->own_socket ? settings->socket : "standard input", serving,
 	    m->hub.journal != NULL ? "journal " :
