@@ -33,7 +33,7 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # writes its own, which its test makes in /tmp, wire writes to a socket its
 # test makes with socketpair, hours reads the tz database under a lock of
 # its own around TZ, and twilio reads the token file its test makes in /tmp.
-PURE := status campaign history numbers settings hosts webhook render outcome journal hex util http wire e164 \
+PURE := status campaign history buf report numbers settings hosts webhook render outcome journal hex util http wire e164 \
     hours dnc exposition twilio
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)

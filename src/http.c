@@ -14,13 +14,16 @@
 #include "util.h"
 
 /* The security headers (X-Content-Type-Options and the rest) are the web
- * server's, on every answer: sent here too, they would arrive twice. */
+ * server's, on every answer: sent here too, they would arrive twice. An
+ * answer written in pieces has no Content-Length: the web server ends it
+ * its own way (chunks, or the connection's close). */
 #define HTTP_HEAD_FORMAT \
 	"Status: %d %s\r\n" \
 	"Content-Type: %s\r\n" \
-	"Content-Length: %zu\r\n" \
+	"%s" \
 	"Cache-Control: no-store\r\n" \
 	"%s\r\n"
+#define HTTP_LENGTH_MAX 48   /* "Content-Length: " and 20 digits */
 
 static const struct {
 	enum http_status code;
@@ -53,22 +56,26 @@ http_status_text(enum http_status status)
 	return "Unknown";
 }
 
-/* Writes the head of an answer of status with a body of len bytes, of
- * content type type. */
+/* Writes the head of an answer of status with a body of content type
+ * type, of len bytes (a negative len: not known beforehand). */
 static void
 http_head(struct http_answer *a, enum http_status status, const char *type,
-    const char *extra_headers, size_t len)
+    const char *extra_headers, int64_t len)
 {
+	char length[HTTP_LENGTH_MAX] = "";
 	int n;
 
+	if (len >= 0)
+		snprintf(length, sizeof(length), "Content-Length: %lld\r\n",
+		    (long long)len);
 	n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT, (int)status,
-	    http_status_text(status), type, len,
+	    http_status_text(status), type, length,
 	    extra_headers != NULL ? extra_headers : "");
 	/* Without the extra headers the head always fits: a status, its
 	 * phrase, a type of ours and a length are a few dozen bytes. */
 	if (n < 0 || (size_t)n >= sizeof(a->head))
 		n = snprintf(a->head, sizeof(a->head), HTTP_HEAD_FORMAT,
-		    (int)status, http_status_text(status), type, len, "");
+		    (int)status, http_status_text(status), type, length, "");
 	a->head_len = n > 0 ? (size_t)n : 0;
 }
 
@@ -77,7 +84,33 @@ http_answer_body(struct http_answer *a, enum http_status status,
     const char *type, const char *extra_headers, char *body, size_t len)
 {
 	memset(a, 0, sizeof(*a));
-	http_head(a, status, type, extra_headers, len);
+	http_head(a, status, type, extra_headers, (int64_t)len);
+	a->body = a->owned = body;
+	a->len = len;
+}
+
+void
+http_answer_stream(struct http_answer *a, enum http_status status,
+    const char *type, const char *extra_headers)
+{
+	memset(a, 0, sizeof(*a));
+	http_head(a, status, type, extra_headers, -1);
+}
+
+void
+http_answer_piece(struct http_answer *a, const char *body, size_t len)
+{
+	/* The head went out with the first piece. */
+	if (a->pieces++ > 0)
+		a->head_len = 0;
+	a->body = body;
+	a->len = len;
+}
+
+void
+http_answer_rest(struct http_answer *a, char *body, size_t len)
+{
+	memset(a, 0, sizeof(*a));
 	a->body = a->owned = body;
 	a->len = len;
 }

@@ -8,6 +8,7 @@
 #define NUMDIALER_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define HTTP_HEAD_MAX 512  /* the status line and every header, blank line
                               included */
@@ -31,7 +32,9 @@ enum http_status {
 	HTTP_SERVICE_UNAVAILABLE = 503
 };
 
-/* One answer: head[0..head_len) then body[0..len). */
+/* One answer: head[0..head_len) then body[0..len). An answer written in
+ * pieces is a head and its first piece, then each piece alone, then its
+ * rest, which alone ends the request (wire.h). */
 struct http_answer {
 	char head[HTTP_HEAD_MAX];
 	size_t head_len;
@@ -39,6 +42,7 @@ struct http_answer {
 	size_t len;
 	char *owned;               /* what http_answer_free frees: NULL, or
 	                              body */
+	unsigned pieces;           /* pieces given (http_answer_piece) */
 };
 
 /* The reason phrase of an HTTP status ("Not Found"); "Unknown" otherwise. */
@@ -57,6 +61,26 @@ void http_answer_json(struct http_answer *a, enum http_status status,
  * constant: "text/plain; version=0.0.4; charset=utf-8"). */
 void http_answer_body(struct http_answer *a, enum http_status status,
     const char *type, const char *extra_headers, char *body, size_t len);
+
+/*
+ * Makes *a the head of an answer whose length is not known beforehand (a
+ * report of a million rows, written a batch at a time): no Content-Length,
+ * no body yet. Its pieces follow with http_answer_piece, each sent as a
+ * part (wire_send_part), and its rest with http_answer_rest.
+ */
+void http_answer_stream(struct http_answer *a, enum http_status status,
+    const char *type, const char *extra_headers);
+
+/* Gives *a (made by http_answer_stream) its next piece: body, len bytes,
+ * not owned (the caller keeps it until it is sent). The head goes with the
+ * first piece only. */
+void http_answer_piece(struct http_answer *a, const char *body,
+    size_t len);
+
+/* Makes *a the rest of an answer whose head and first pieces went out
+ * (http_answer_stream): body (malloc'd; the answer takes it), len bytes,
+ * and no head. */
+void http_answer_rest(struct http_answer *a, char *body, size_t len);
 
 /* Makes *a: status with {"error": message}; extra_headers as above. */
 void http_answer_error(struct http_answer *a, enum http_status status,

@@ -53,6 +53,9 @@ struct hub {
 	pthread_mutex_t stuck_lock;   /* guards stuck; never waits on lock */
 	char stuck[HUB_STUCK_MAX];    /* why the journal cannot be written
 	                                 now; "" while it can */
+	atomic_uint reports;          /* CSV reports being written now, each
+	                                 holding a request thread (routes.c
+	                                 bounds them) */
 };
 
 /* Takes the campaign's lock. Every reader and writer of the campaign goes

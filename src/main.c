@@ -37,6 +37,7 @@
 #include "settings.h"
 #include "twilio.h"
 #include "util.h"
+#include "wire.h"
 
 #define MAIN_REQUEST_THREADS 4      /* handlers only touch memory, and no
                                        thread waits on a peer: a few do */
@@ -281,6 +282,18 @@ main_answer(struct main_requests *r, FCGX_Request *req,
 	outbox_send(r->outbox, fd, id, answer);
 }
 
+/* Closes req's connection without ending its request: an answer written
+ * in pieces was cut short, and the web server must see it cut, not whole. */
+static void
+main_drop(FCGX_Request *req)
+{
+	int fd = req->ipcFd;
+
+	req->ipcFd = -1;
+	FCGX_Free(req, 0);
+	wire_close(fd);
+}
+
 /* A request thread: waits in the gate, serves each connection whose
  * request has arrived, and hands its answer to the outbox. */
 static void *
@@ -305,10 +318,17 @@ main_request_run(void *arg)
 		}
 		if (main_read(req, fd) != 0)
 			continue;
-		if (routes_serve(r->hub, req, &answer) == ROUTES_ANSWERED)
+		switch (routes_serve(r->hub, req, &answer)) {
+		case ROUTES_ANSWERED:
 			main_answer(r, req, &answer);
-		else
-			req = NULL;    /* parked: the events module owns it now */
+			break;
+		case ROUTES_DROPPED:
+			main_drop(req);
+			break;
+		case ROUTES_PARKED:
+			req = NULL;    /* the events module owns it now */
+			break;
+		}
 	}
 	if (req != NULL) {
 		FCGX_Free(req, 1);

@@ -295,13 +295,7 @@ fail:
 static void
 outbox_send_here(struct outbox_item *it)
 {
-	struct timeval tv = {
-		.tv_sec = OUTBOX_STALL_MS / 1000,
-		.tv_usec = (OUTBOX_STALL_MS % 1000) * 1000,
-	};
-
-	if (setsockopt(it->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    wire_send(&it->wire, it->fd, true) != WIRE_SENT)
+	if (wire_send_within(&it->wire, it->fd, OUTBOX_STALL_MS) != WIRE_SENT)
 		fprintf(stderr, "numdialer: an answer dropped: the web server "
 		    "took none of it for %d ms (%zu of %zu bytes sent)\n",
 		    OUTBOX_STALL_MS, it->wire.sent, it->wire.size);

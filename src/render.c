@@ -1,10 +1,11 @@
 /*
- * render: the campaign as the JSON of GET /events. The shape is documented
- * in docs/ARCHITECTURE.md; only known fields are sent. The envelope is a
- * json-c object; the rows, a million of them in a big list, are written
- * straight into one growing buffer, with every string that needs escaping
- * escaped by json-c. (A json-c tree of a million objects took seconds and
- * over a gigabyte, which the allocator then kept.)
+ * render: the campaign as the JSON of GET /events and GET /calls/ROW. The
+ * shapes are documented in docs/ARCHITECTURE.md; only known fields are
+ * sent. The envelope is a json-c object; the rows, a million of them in a
+ * big list, are written straight into one growing buffer, with every
+ * string that needs escaping escaped by json-c. (A json-c tree of a
+ * million objects took seconds and over a gigabyte, which the allocator
+ * then kept.)
  */
 #include "render.h"
 
@@ -14,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "status.h"
 #include "util.h"
 
@@ -25,68 +27,10 @@
 /* The answer being written, and the json-c string that escapes for it. */
 struct render_out {
 	const struct campaign *campaign;
-	char *buf;                   /* NUL-terminated once done */
-	size_t len;
-	size_t cap;
+	struct buf b;                /* failed: out of memory, the render fails */
 	struct json_object *escaper; /* a json-c string, reused for each field */
 	bool first;                  /* no row written yet */
-	bool failed;                 /* out of memory: the render fails */
 };
-
-/* Makes room for need more bytes and a NUL: false when out of memory. */
-static bool
-render_room(struct render_out *o, size_t need)
-{
-	size_t cap = o->cap;
-	char *grown;
-
-	if (o->failed)
-		return false;
-	if (o->len + need + 1 <= cap)
-		return true;
-	while (o->len + need + 1 > cap) {
-		if (cap > SIZE_MAX / 2) {
-			o->failed = true;
-			return false;
-		}
-		cap *= 2;
-	}
-	if ((grown = realloc(o->buf, cap)) == NULL) {
-		o->failed = true;
-		return false;
-	}
-	o->buf = grown;
-	o->cap = cap;
-	return true;
-}
-
-static void
-render_raw(struct render_out *o, const char *s, size_t len)
-{
-	if (!render_room(o, len))
-		return;
-	memcpy(o->buf + o->len, s, len);
-	o->len += len;
-}
-
-static void
-render_lit(struct render_out *o, const char *s)
-{
-	render_raw(o, s, strlen(s));
-}
-
-static void
-render_u64(struct render_out *o, uint64_t v)
-{
-	char digits[UTIL_U64_DIGITS];
-	size_t n = 0;
-
-	do {
-		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	render_raw(o, digits + sizeof(digits) - n, n);
-}
 
 /*
  * Whether JSON keeps every byte of s as it is: printable ASCII other than
@@ -117,69 +61,110 @@ render_string(struct render_out *o, const char *s)
 	size_t len;
 
 	if (render_plain(s, &len)) {
-		if (!render_room(o, len + 2))
-			return;
-		o->buf[o->len++] = '"';
-		memcpy(o->buf + o->len, s, len);
-		o->len += len;
-		o->buf[o->len++] = '"';
+		buf_char(&o->b, '"');
+		buf_add(&o->b, s, len);
+		buf_char(&o->b, '"');
 		return;
 	}
 	if (json_object_set_string(o->escaper, s) != 1 ||
 	    (text = json_object_to_json_string_length(o->escaper,
 	    RENDER_JSON_FLAGS, &len)) == NULL) {
-		o->failed = true;
+		o->b.failed = true;
 		return;
 	}
-	render_raw(o, text, len);
+	buf_add(&o->b, text, len);
 }
 
-/* Writes one row's object: campaign_changes_since's callback, and the loop
- * body of a full render. */
+/* Writes ",\"name\":", a member's start. */
+static void
+render_key(struct render_out *o, const char *name)
+{
+	buf_str(&o->b, ",\"");
+	buf_str(&o->b, name);
+	buf_str(&o->b, "\":");
+}
+
+/* Writes the member name: s as a JSON string, or null when s is NULL. */
+static void
+render_member(struct render_out *o, const char *name, const char *s)
+{
+	render_key(o, name);
+	if (s == NULL)
+		buf_str(&o->b, "null");
+	else
+		render_string(o, s);
+}
+
+/* Writes an ISO 8601 time for ms as a JSON string, or null when ms < 0. */
+static void
+render_iso(struct render_out *o, int64_t ms)
+{
+	char iso[UTIL_ISO_MAX];
+
+	if (ms >= 0 && util_iso_ms(ms, iso) > 0)
+		render_string(o, iso);
+	else
+		buf_str(&o->b, "null");
+}
+
+/* Writes the member name: v, or null when v < 0. */
+static void
+render_maybe(struct render_out *o, const char *name, int64_t v)
+{
+	render_key(o, name);
+	if (v < 0)
+		buf_str(&o->b, "null");
+	else
+		buf_u64(&o->b, (uint64_t)v);
+}
+
+/* Writes the members of row's object that /events and /calls/ROW share,
+ * from its opening brace on, leaving it open. */
+static void
+render_row_fields(struct render_out *o, size_t row,
+    const struct campaign_row *r)
+{
+	int m;
+
+	buf_str(&o->b, "{\"row\":");
+	buf_u64(&o->b, row);
+	render_member(o, "phone", r->phone);
+	render_member(o, "status", status_name(r->status));
+	if (r->call_id != NULL)
+		render_member(o, "id", r->call_id);
+	if (r->reason != NULL)
+		render_member(o, "reason", r->reason);
+	render_maybe(o, "attempts", r->attempts);
+	if (r->calls > 1)
+		render_maybe(o, "calls", r->calls);
+	if (r->redial) {
+		buf_str(&o->b, ",\"redial\":true,\"redial_at\":");
+		buf_u64(&o->b, (uint64_t)r->redial_at_ms);
+	}
+	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
+	for (m = 0; m < MARK_COUNT; m++)
+		if (r->at_ms[m] > 0)
+			render_maybe(o, status_mark_name((enum mark)m),
+			    r->at_ms[m]);
+}
+
+/* Writes one row's object as /events has it: campaign_changes_since's
+ * callback, and the loop body of a full render. */
 static void
 render_row(size_t row, void *arg)
 {
 	struct render_out *o = arg;
 	const struct campaign_row *r = campaign_row(o->campaign, row);
-	int m;
 
-	if (o->failed)
+	if (o->b.failed)
 		return;
-	render_lit(o, o->first ? "{\"row\":" : ",{\"row\":");
+	if (!o->first)
+		buf_char(&o->b, ',');
 	o->first = false;
-	render_u64(o, row);
-	render_lit(o, ",\"phone\":");
-	render_string(o, r->phone);
-	render_lit(o, ",\"status\":");
-	render_string(o, status_name(r->status));
-	if (r->call_id != NULL) {
-		render_lit(o, ",\"id\":");
-		render_string(o, r->call_id);
-	}
-	if (r->reason != NULL) {
-		render_lit(o, ",\"reason\":");
-		render_string(o, r->reason);
-	}
-	render_lit(o, ",\"attempts\":");
-	render_u64(o, r->attempts);
-	if (r->calls > 1) {
-		render_lit(o, ",\"calls\":");
-		render_u64(o, r->calls);
-	}
-	if (r->redial) {
-		render_lit(o, ",\"redial\":true,\"redial_at\":");
-		render_u64(o, (uint64_t)r->redial_at_ms);
-	}
-	/* The campaign keeps marks in 0..CAMPAIGN_MS_MAX. */
-	for (m = 0; m < MARK_COUNT; m++) {
-		if (r->at_ms[m] > 0) {
-			render_lit(o, ",\"");
-			render_lit(o, status_mark_name((enum mark)m));
-			render_lit(o, "\":");
-			render_u64(o, (uint64_t)r->at_ms[m]);
-		}
-	}
-	render_lit(o, "}");
+	render_row_fields(o, row, r);
+	if (r->answered_by != ANSWERED_BY_NONE)
+		render_member(o, "answered_by", answered_by_name(r->answered_by));
+	buf_char(&o->b, '}');
 }
 
 /* The envelope: every member but "calls", serialized by json-c; NULL when
@@ -241,42 +226,82 @@ render_events(const struct campaign *c, const struct render_process *p,
 	struct render_out o = { .campaign = c, .first = true };
 	struct json_object *root = NULL;
 	const char *text;
-	size_t i, n = campaign_size(c), text_len;
+	size_t i, n = campaign_size(c), text_len, cap = RENDER_FIRST_SIZE;
 	bool full = since == NULL || !campaign_log_reaches(c, *since);
+	char *out = NULL;
 
-	o.cap = RENDER_FIRST_SIZE;
 	if (full && n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
-		o.cap += n * RENDER_ROW_GUESS;
-	o.buf = malloc(o.cap);
+		cap += n * RENDER_ROW_GUESS;
+	buf_init(&o.b, cap);
 	o.escaper = json_object_new_string("");
 	root = render_envelope(c, p->instance, p->version, p->journal, full);
-	if (o.buf == NULL || o.escaper == NULL || root == NULL)
-		goto fail;
+	if (o.escaper == NULL || root == NULL)
+		goto done;
 	text = json_object_to_json_string_length(root, RENDER_JSON_FLAGS,
 	    &text_len);
 	if (text == NULL || text_len < 2 || text[text_len - 1] != '}')
-		goto fail;
+		goto done;
 	/* The envelope without its closing brace, then the calls. */
-	render_raw(&o, text, text_len - 1);
-	render_lit(&o, ",\"calls\":[");
+	buf_add(&o.b, text, text_len - 1);
+	buf_str(&o.b, ",\"calls\":[");
 	if (full) {
-		for (i = 0; i < n && !o.failed; i++)
+		for (i = 0; i < n && !o.b.failed; i++)
 			render_row(i, &o);
 	} else {
 		campaign_changes_since(c, *since, render_row, &o);
 	}
-	render_lit(&o, "]}");
-	if (o.failed)
-		goto fail;
-	o.buf[o.len] = '\0';
-	if (len != NULL)
-		*len = o.len;
+	buf_str(&o.b, "]}");
+	out = buf_take(&o.b, len);
+done:
+	buf_free(&o.b);
 	json_object_put(o.escaper);
 	json_object_put(root);
-	return o.buf;
-fail:
+	return out;
+}
+
+/* Writes row's history: ,"events":[{...},...], oldest first. */
+static void
+render_events_of(struct render_out *o, size_t row)
+{
+	struct campaign_event ev[CAMPAIGN_EVENTS_MAX];
+	size_t i, n = campaign_events(o->campaign, row, ev, CAMPAIGN_EVENTS_MAX);
+
+	buf_str(&o->b, ",\"events\":[");
+	for (i = 0; i < n; i++) {
+		buf_str(&o->b, i == 0 ? "{\"at\":" : ",{\"at\":");
+		render_iso(o, ev[i].at_ms);
+		render_member(o, "status", status_name(ev[i].status));
+		render_member(o, "source", event_source_name(ev[i].source));
+		render_maybe(o, "seq", ev[i].seq);
+		render_key(o, "provider_time");
+		render_iso(o, ev[i].provider_s < 0 ? -1 : ev[i].provider_s * 1000);
+		buf_str(&o->b, ev[i].applied ? ",\"applied\":true}" :
+		    ",\"applied\":false}");
+	}
+	buf_char(&o->b, ']');
+}
+
+char *
+render_call(const struct campaign *c, size_t row, size_t *len)
+{
+	struct render_out o = { .campaign = c };
+	const struct campaign_row *r = campaign_row(c, row);
+	char *out = NULL;
+
+	if (r == NULL)
+		return NULL;
+	buf_init(&o.b, RENDER_FIRST_SIZE);
+	if ((o.escaper = json_object_new_string("")) == NULL)
+		goto done;
+	render_row_fields(&o, row, r);
+	render_member(&o, "answered_by", r->answered_by == ANSWERED_BY_NONE ?
+	    NULL : answered_by_name(r->answered_by));
+	render_maybe(&o, "duration_s", r->duration_s);
+	render_events_of(&o, row);
+	buf_char(&o.b, '}');
+	out = buf_take(&o.b, len);
+done:
+	buf_free(&o.b);
 	json_object_put(o.escaper);
-	json_object_put(root);
-	free(o.buf);
-	return NULL;
+	return out;
 }

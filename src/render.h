@@ -1,5 +1,6 @@
 /*
- * render: the JSON the page reads from GET /events (see docs/ARCHITECTURE.md).
+ * render: the JSON the page reads from GET /events and GET /calls/ROW (see
+ * docs/ARCHITECTURE.md).
  */
 #ifndef NUMDIALER_RENDER_H
 #define NUMDIALER_RENDER_H
@@ -28,5 +29,16 @@ struct render_process {
  */
 char *render_events(const struct campaign *c,
     const struct render_process *p, const uint64_t *since, size_t *len);
+
+/*
+ * Renders row of c (its lock held) for GET /calls/ROW: the row as /events
+ * has it, plus "answered_by" (a word or null), "duration_s" (a number or
+ * null) and "events", its history oldest first, each {"at", "status",
+ * "source", "seq" (or null), "provider_time" (or null), "applied"}, times
+ * in ISO 8601 UTC with milliseconds. Returns a NUL-terminated string the
+ * caller frees, its length in *len; NULL for a row out of range or out of
+ * memory.
+ */
+char *render_call(const struct campaign *c, size_t row, size_t *len);
 
 #endif

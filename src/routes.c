@@ -14,16 +14,20 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "events.h"
 #include "hex.h"
 #include "exposition.h"
 #include "hosts.h"
 #include "http.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "render.h"
+#include "report.h"
 #include "status.h"
 #include "util.h"
 #include "webhook.h"
+#include "wire.h"
 
 #define ROUTES_PATH_MAX 512       /* longer paths match nothing we serve: 404 */
 #define ROUTES_REASON_MAX 256     /* an error answer's message */
@@ -33,6 +37,14 @@
 #define ROUTES_HTTPS_PORT 443
 
 #define ROUTES_WEBHOOK_PREFIX "/webhook/"
+#define ROUTES_CALLS_PREFIX "/calls/"
+#define ROUTES_HEADERS_MAX 256     /* an answer's own extra header lines */
+/* A report is made a batch of rows per hold of the lock (a few hundred µs:
+ * the dialer and the webhooks get in between), and sent a piece at a
+ * time once that much is gathered: its memory is bounded by those, not by
+ * the list. */
+#define ROUTES_REPORT_BATCH 1000
+#define ROUTES_REPORT_PIECE ((size_t)256 << 10)
 
 /* One request being served. */
 struct routes_ctx {
@@ -45,10 +57,14 @@ struct routes_ctx {
 	char *body;                       /* malloc'd JSON; NULL until made */
 	size_t len;
 	const char *headers;              /* extra header lines, or NULL */
+	char own_headers[ROUTES_HEADERS_MAX]; /* where headers may point */
 	const char *type;                 /* a success's content type; NULL:
 	                                     JSON */
 	char reason[ROUTES_REASON_MAX];
 	bool parked;                      /* req went to the events module */
+	bool streamed;                    /* the head and the first pieces are
+	                                     sent: body is the rest */
+	bool dropped;                     /* a streamed answer was cut short */
 	const struct routes_route *route; /* the route found; NULL: none */
 };
 
@@ -62,6 +78,8 @@ struct routes_route {
 };
 
 static enum http_status routes_events(struct routes_ctx *x);
+static enum http_status routes_call(struct routes_ctx *x);
+static enum http_status routes_report(struct routes_ctx *x);
 static enum http_status routes_command(struct routes_ctx *x);
 static enum http_status routes_webhook(struct routes_ctx *x);
 static enum http_status routes_metrics(struct routes_ctx *x);
@@ -70,6 +88,10 @@ static enum http_status routes_metrics(struct routes_ctx *x);
  * a name of its own (a proxy's, a tunnel's), and each carries its key. */
 static const struct routes_route routes_table[] = {
 	{"/events", false, "GET", "Allow: GET\r\n", false, routes_events},
+	{ROUTES_CALLS_PREFIX, true, "GET", "Allow: GET\r\n", false, routes_call},
+	{"/report.csv", false, "GET", "Allow: GET\r\n", false, routes_report},
+	{"/report/events.csv", false, "GET", "Allow: GET\r\n", false,
+	    routes_report},
 	{"/call", false, "POST", "Allow: POST\r\n", false, routes_command},
 	{"/pause", false, "POST", "Allow: POST\r\n", false, routes_command},
 	{"/resume", false, "POST", "Allow: POST\r\n", false, routes_command},
@@ -150,12 +172,42 @@ routes_query(const struct routes_ctx *x, const char *name, const char **val,
 	return false;
 }
 
+/* HTTP_OK while the journal can be written. The lock is held while it
+ * cannot: 503 says why rather than leave a reader waiting on it. */
+static enum http_status
+routes_unstuck(struct routes_ctx *x)
+{
+	char stuck[HUB_STUCK_MAX];
+
+	if (!hub_stuck(x->hub, stuck, sizeof(stuck)))
+		return HTTP_OK;
+	util_err(x->reason, sizeof(x->reason), "the journal cannot be "
+	    "written (%s): the dialer waits until it can", stuck);
+	return HTTP_SERVICE_UNAVAILABLE;
+}
+
+/* Reads a row of the list from len bytes at p (decimal digits): HTTP_OK
+ * with it in *row, or 404. The list never changes size after start-up: no
+ * lock needed. */
+static enum http_status
+routes_row(struct routes_ctx *x, const char *p, size_t len, size_t *row)
+{
+	const char *why;
+	uint64_t v = util_strtou64(p, len, 0, UINT64_MAX, &why);
+
+	if (why != NULL)
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	if (v >= campaign_size(x->hub->campaign))
+		return routes_fail(x, HTTP_NOT_FOUND, "no such row");
+	*row = (size_t)v;
+	return HTTP_OK;
+}
+
 /* GET /events[?since=V[&instance=I]]: a diff, the full list, or parked. */
 static enum http_status
 routes_events(struct routes_ctx *x)
 {
 	struct hub *hub = x->hub;
-	char stuck[HUB_STUCK_MAX];
 	const char *v, *why;
 	size_t vlen;
 	uint64_t since = 0;
@@ -174,13 +226,8 @@ routes_events(struct routes_ctx *x)
 	    (vlen != HUB_INSTANCE_LEN || memcmp(v, hub->instance, vlen) != 0))
 		diff = false;
 
-	/* The lock is held while the journal cannot be written: say why
-	 * rather than leave the page waiting on it. */
-	if (hub_stuck(hub, stuck, sizeof(stuck))) {
-		util_err(x->reason, sizeof(x->reason), "the journal cannot be "
-		    "written (%s): the dialer waits until it can", stuck);
+	if (routes_unstuck(x) != HTTP_OK)
 		return HTTP_SERVICE_UNAVAILABLE;
-	}
 	hub_lock(hub);
 	if (diff && since == campaign_version(hub->campaign)) {
 		/* Parked under the lock: no change can slip in between the
@@ -201,6 +248,133 @@ routes_events(struct routes_ctx *x)
 	if (x->body == NULL)
 		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	return HTTP_OK;
+}
+
+/* GET /calls/ROW: one row with its history. */
+static enum http_status
+routes_call(struct routes_ctx *x)
+{
+	const char *p = x->path + strlen(ROUTES_CALLS_PREFIX);
+	enum http_status status;
+	size_t row;
+
+	status = routes_row(x, p, strlen(p), &row);
+	if (status != HTTP_OK || (status = routes_unstuck(x)) != HTTP_OK)
+		return status;
+	hub_lock(x->hub);
+	x->body = render_call(x->hub->campaign, row, &x->len);
+	hub_unlock(x->hub);
+	if (x->body == NULL)
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return HTTP_OK;
+}
+
+/* The CSV reports: their paths, what they hold, and their file names'
+ * ends (numdialer-INSTANCE[-events].csv). */
+static const struct {
+	const char *path;
+	enum report_kind kind;
+	const char *suffix;
+} routes_reports[] = {
+	{"/report.csv", REPORT_ROWS, ""},
+	{"/report/events.csv", REPORT_EVENTS, "-events"},
+};
+
+/*
+ * Sends what b holds as the next piece of x's answer, then empties b: 0,
+ * or -1 when the web server took none of it for OUTBOX_STALL_MS or went
+ * away (x is then dropped).
+ */
+static int
+routes_send_piece(struct routes_ctx *x, struct http_answer *stream,
+    struct buf *b)
+{
+	http_answer_piece(stream, b->data, b->len);
+	if (wire_send_part(x->req->ipcFd, x->req->requestId, stream,
+	    OUTBOX_STALL_MS) != WIRE_SENT) {
+		util_err(x->reason, sizeof(x->reason), "dropped: the web server "
+		    "took none of it for %d ms, or went away", OUTBOX_STALL_MS);
+		x->dropped = true;
+		return -1;
+	}
+	x->streamed = true;
+	b->len = 0;
+	return 0;
+}
+
+/*
+ * Writes the report of kind: a batch of rows under the lock at a time,
+ * sent as a piece once ROUTES_REPORT_PIECE is gathered, the lock released;
+ * what is left is the answer's body (all of it, as an ordinary answer, for
+ * a list that fits in one piece). Each line is its row as it was when its
+ * batch was made.
+ */
+static enum http_status
+routes_report_write(struct routes_ctx *x, enum report_kind kind)
+{
+	struct http_answer stream;
+	struct buf b;
+	size_t row = 0, end, n = campaign_size(x->hub->campaign);
+
+	if (buf_init(&b, ROUTES_REPORT_PIECE) != 0)
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	http_answer_stream(&stream, HTTP_OK, x->type, x->headers);
+	buf_str(&b, report_header(kind));
+	while (row < n && !b.failed) {
+		end = n - row > ROUTES_REPORT_BATCH ? row + ROUTES_REPORT_BATCH : n;
+		hub_lock(x->hub);
+		for (; row < end; row++)
+			report_row(&b, kind, x->hub->campaign, row);
+		hub_unlock(x->hub);
+		if (row < n && b.len >= ROUTES_REPORT_PIECE && !b.failed &&
+		    routes_send_piece(x, &stream, &b) != 0)
+			break;
+	}
+	x->body = x->dropped ? NULL : buf_take(&b, &x->len);
+	buf_free(&b);
+	if (x->body == NULL && !x->dropped) {
+		/* Cut short with its head sent: only a drop says so. */
+		x->dropped = x->streamed;
+		return routes_fail(x, HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return HTTP_OK;
+}
+
+/* GET /report.csv and GET /report/events.csv, as a download. */
+static enum http_status
+routes_report(struct routes_ctx *x)
+{
+	struct hub *hub = x->hub;
+	enum http_status status;
+	size_t i;
+
+	for (i = 0; i < LEN(routes_reports); i++)
+		if (strcmp(x->path, routes_reports[i].path) == 0)
+			break;
+	if (i == LEN(routes_reports))
+		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
+	if ((status = routes_unstuck(x)) != HTTP_OK)
+		return status;
+	if (atomic_fetch_add(&hub->reports, 1) >= ROUTES_REPORTS_MAX) {
+		atomic_fetch_sub(&hub->reports, 1);
+		util_err(x->reason, sizeof(x->reason), "%d reports are being "
+		    "written: ask again once one is done", ROUTES_REPORTS_MAX);
+		return HTTP_SERVICE_UNAVAILABLE;
+	}
+	/* Buffered whole by nginx (X-Accel-Buffering), as lighttpd does by
+	 * itself: the thread is held while the web server reads, not while
+	 * the browser does. */
+	util_err(x->own_headers, sizeof(x->own_headers), "Content-Disposition: "
+	    "attachment; filename=\"numdialer-%s%s.csv\"\r\n"
+	    "X-Accel-Buffering: yes\r\n", hub->instance,
+	    routes_reports[i].suffix);
+	x->headers = x->own_headers;
+	x->type = REPORT_CONTENT_TYPE;
+	status = routes_report_write(x, routes_reports[i].kind);
+	atomic_fetch_sub(&hub->reports, 1);
+	if (status != HTTP_OK)
+		x->headers = NULL;   /* an error is no download */
+	return status;
 }
 
 /* The Sec-Fetch-Site values of a request from a page of this origin, or
@@ -349,23 +523,18 @@ routes_webhook_path(struct routes_ctx *x, struct routes_webhook_req *w)
 {
 	const char *p = x->path + strlen(ROUTES_WEBHOOK_PREFIX);
 	const char *slash = strchr(p, '/');
-	const char *why;
-	uint64_t v;
+	enum http_status status;
 
 	if (slash == NULL || slash == p || slash[1] == '\0' ||
 	    strchr(slash + 1, '/') != NULL)
 		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
-	v = util_strtou64(p, (size_t)(slash - p), 0, UINT64_MAX, &why);
-	if (why != NULL)
-		return routes_fail(x, HTTP_NOT_FOUND, "no such path");
-	/* The list never changes size after start-up: no lock needed. */
-	if (v >= campaign_size(x->hub->campaign))
-		return routes_fail(x, HTTP_NOT_FOUND, "no such row");
+	status = routes_row(x, p, (size_t)(slash - p), &w->row);
+	if (status != HTTP_OK)
+		return status;
 	/* Only the dialer makes keys, always this shape: anything else is a
 	 * forgery, refused like a wrong key. */
 	if (hex_decode(slash + 1, w->key, CAMPAIGN_KEY_BYTES) != 0)
 		return routes_fail(x, HTTP_FORBIDDEN, "bad key");
-	w->row = (size_t)v;
 	return HTTP_OK;
 }
 
@@ -714,6 +883,11 @@ routes_serve(struct hub *hub, FCGX_Request *req, struct http_answer *answer)
 		status = routes_dispatch(&x);
 	if (x.parked)
 		return ROUTES_PARKED;
+	if (x.dropped) {
+		routes_log(&x, status);
+		free(x.body);
+		return ROUTES_DROPPED;
+	}
 
 	if (status < HTTP_BAD_REQUEST && x.body == NULL)
 		status = routes_fail(&x, HTTP_INTERNAL_SERVER_ERROR,
@@ -726,6 +900,8 @@ routes_serve(struct hub *hub, FCGX_Request *req, struct http_answer *answer)
 		http_answer_error(answer, status, x.headers,
 		    x.reason[0] != '\0' ? x.reason : http_status_text(status));
 		free(x.body);
+	} else if (x.streamed) {
+		http_answer_rest(answer, x.body, x.len);
 	} else {
 		http_answer_body(answer, status,
 		    x.type != NULL ? x.type : HTTP_JSON, x.headers, x.body,

@@ -11,6 +11,8 @@
 
 #include <json-c/json.h>
 
+#define UTIL_ISO_YEAR_MAX 99999  /* five digits: UTIL_ISO_MAX holds them */
+
 /* Keys are string literals: json-c may keep the pointer and skip the copy,
  * and each key is added once per object. */
 #define UTIL_JSON_ADD_FLAGS \
@@ -212,4 +214,27 @@ util_mono_us(void)
 
 	util_mono(&ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+size_t
+util_iso_ms(int64_t ms, char out[UTIL_ISO_MAX])
+{
+	time_t secs;
+	struct tm tm;
+	int n;
+
+	out[0] = '\0';
+	if (ms < 0)
+		return 0;
+	secs = (time_t)(ms / 1000);
+	if (gmtime_r(&secs, &tm) == NULL || tm.tm_year > UTIL_ISO_YEAR_MAX - 1900)
+		return 0;
+	n = snprintf(out, UTIL_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	if (n < 0 || n >= UTIL_ISO_MAX) {
+		out[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
 }

@@ -84,6 +84,16 @@ int util_json_put(struct json_object *obj, const char *key,
  * on): repeatable from a seed, for the simulator's choices; no secret. */
 uint64_t util_splitmix64(uint64_t *state);
 
+#define UTIL_ISO_MAX 32  /* "2026-11-30T02:31:40.123Z", a year up to
+                            five digits, and the NUL */
+
+/*
+ * Writes ms (epoch milliseconds, 0 or later) as ISO 8601 in UTC with its
+ * milliseconds ("2026-11-30T02:31:40.123Z") into out, NUL-terminated.
+ * Returns its length; 0 (out "") for a time it cannot write.
+ */
+size_t util_iso_ms(int64_t ms, char out[UTIL_ISO_MAX]);
+
 /* CLOCK_MONOTONIC in milliseconds and in microseconds. */
 int64_t util_mono_ms(void);
 int64_t util_mono_us(void);

@@ -15,6 +15,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -22,9 +23,12 @@
 
 #include <fastcgi.h>
 
+#include "util.h"
+
 #define WIRE_IOV_RECORDS 32     /* records handed to one sendmsg */
 #define WIRE_SPAN (FCGI_HEADER_LEN + FCGI_MAX_LENGTH)  /* a full record */
 #define WIRE_DRAIN_BYTES 512    /* read at a time from a closing socket */
+#define WIRE_RETRY_MS 100       /* a stalled write is tried again this often */
 
 /* The end of every answer: no more FCGI_STDOUT, the request complete. */
 struct wire_tail {
@@ -59,17 +63,26 @@ wire_records(size_t content)
 	return (content + FCGI_MAX_LENGTH - 1) / FCGI_MAX_LENGTH;
 }
 
-void
-wire_init(struct wire *w, const struct http_answer *answer, int request_id)
+/* Starts sending answer, the whole reply or (part) a piece of it. */
+static void
+wire_start(struct wire *w, const struct http_answer *answer, int request_id,
+    bool part)
 {
 	size_t content;
 
 	memset(w, 0, sizeof(*w));
 	w->answer = answer;
 	w->request_id = request_id;
+	w->part = part;
 	content = wire_content(w);
 	w->size = content + wire_records(content) * FCGI_HEADER_LEN +
-	    sizeof(struct wire_tail);
+	    (part ? 0 : sizeof(struct wire_tail));
+}
+
+void
+wire_init(struct wire *w, const struct http_answer *answer, int request_id)
+{
+	wire_start(w, answer, request_id, false);
 }
 
 size_t
@@ -115,7 +128,7 @@ wire_batch(const struct wire *w, FCGI_Header *heads, struct wire_tail *tail,
 	size_t rec, skip, k;
 	int n = 0;
 
-	if (w->sent >= tail_at) {
+	if (w->sent >= tail_at && !w->part) {
 		iov[0].iov_base = (char *)tail + (w->sent - tail_at);
 		iov[0].iov_len = sizeof(*tail) - (w->sent - tail_at);
 		return 1;
@@ -138,7 +151,7 @@ wire_batch(const struct wire *w, FCGI_Header *heads, struct wire_tail *tail,
 		n += wire_bytes(w->answer, start + skip, len - skip, iov + n);
 		skip = 0;
 	}
-	if (rec == records) {
+	if (rec == records && !w->part) {
 		iov[n].iov_base = tail;
 		iov[n++].iov_len = sizeof(*tail);
 	}
@@ -176,6 +189,52 @@ wire_send(struct wire *w, int fd, bool wait)
 		w->sent += (size_t)done;
 	}
 	return WIRE_SENT;
+}
+
+/*
+ * A blocking send under SO_SNDTIMEO is no bound on a stalled peer: a write
+ * that filled the buffer at once and then waited returns that count when
+ * its time is up, as if the peer had taken it, and the next write waits
+ * again. So the wait is a poll, and progress is what the peer made room
+ * for. poll says a socket is writable only once most of its buffer is
+ * free (a quarter of it, for a unix socket), while a write goes through
+ * as soon as there is any room: so the wait tries a write again every
+ * WIRE_RETRY_MS, and room made is seen within that, not only when the
+ * deadline comes.
+ */
+enum wire_result
+wire_send_within(struct wire *w, int fd, int stall_ms)
+{
+	int64_t last = util_mono_ms(), now, wait;
+	enum wire_result r;
+	size_t before;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+		before = wire_left(w);
+		if ((r = wire_send(w, fd, false)) != WIRE_WOULD_BLOCK)
+			return r;
+		now = util_mono_ms();
+		if (wire_left(w) < before)
+			last = now;
+		if (now - last >= stall_ms)
+			return WIRE_FAILED;
+		wait = last + stall_ms - now;
+		if (poll(&p, 1, (int)(wait < WIRE_RETRY_MS ? wait : WIRE_RETRY_MS)) <
+		    0 && errno != EINTR)
+			return WIRE_FAILED;
+	}
+}
+
+enum wire_result
+wire_send_part(int fd, int request_id, const struct http_answer *part,
+    int stall_ms)
+{
+	struct wire w;
+
+	wire_start(&w, part, request_id, true);
+	return wire_send_within(&w, fd, stall_ms);
 }
 
 void

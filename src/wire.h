@@ -18,6 +18,8 @@ struct wire {
 	int request_id;                    /* the FastCGI request answered */
 	size_t sent;                       /* bytes of the records written */
 	size_t size;                       /* bytes of the records in all */
+	bool part;                         /* a piece of a longer answer: no
+	                                      end of the request after it */
 };
 
 /* What a wire_send came to. */
@@ -44,6 +46,24 @@ enum wire_result wire_send(struct wire *w, int fd, bool wait);
 
 /* Bytes of w not written yet. */
 size_t wire_left(const struct wire *w);
+
+/*
+ * Writes what is left of w to fd, waiting while the connection takes
+ * nothing, for stall_ms at most since it last took a byte: WIRE_SENT, or
+ * WIRE_FAILED (gone, or stalled that long).
+ */
+enum wire_result wire_send_within(struct wire *w, int fd, int stall_ms);
+
+/*
+ * Writes part (a piece of an answer written in pieces: http_answer_stream)
+ * to fd as request_id's FCGI_STDOUT records, without the end of the
+ * request, which the answer's rest brings (wire_init, wire_send), as
+ * wire_send_within does: WIRE_SENT, or WIRE_FAILED (the connection gone
+ * or stalled: drop it, never end the request on it, or a cut answer would
+ * pass for whole).
+ */
+enum wire_result wire_send_part(int fd, int request_id,
+    const struct http_answer *part, int stall_ms);
 
 /*
  * Closes a connection whose answer is written (or given up). What the web

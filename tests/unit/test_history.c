@@ -15,7 +15,7 @@
 #include "history.h"
 #include "status.h"
 
-#define T0 1764469900123LL   /* 2026-11-30T02:31:40.123Z */
+#define T0 1764469900123LL   /* 2025-11-30T02:31:40.123Z */
 #define LEN_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MODEL_ROWS 7
 #define MODEL_STEPS 20000

@@ -81,6 +81,42 @@ test_error_escapes(void **state)
 	assert_string_equal(http_status_text((enum http_status)299), "Unknown");
 }
 
+/* An answer written in pieces: a head with no length, the head with the
+ * first piece only, and a rest that the answer owns. */
+static void
+test_pieces(void **state)
+{
+	static const char head[] =
+	    "Status: 200 OK\r\n"
+	    "Content-Type: text/csv; charset=utf-8\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Accel-Buffering: yes\r\n"
+	    "\r\n";
+	struct http_answer a;
+	char *rest = strdup("c\r\n");
+
+	(void)state;
+	assert_non_null(rest);
+	http_answer_stream(&a, HTTP_OK, "text/csv; charset=utf-8",
+	    "X-Accel-Buffering: yes\r\n");
+	assert_int_equal(a.head_len, strlen(head));
+	assert_memory_equal(a.head, head, a.head_len);
+	assert_null(a.body);
+	http_answer_piece(&a, "a\r\n", 3);
+	assert_int_equal(a.head_len, strlen(head));
+	assert_int_equal(a.len, 3);
+	http_answer_piece(&a, "b\r\n", 3);
+	assert_int_equal(a.head_len, 0);
+	assert_memory_equal(a.body, "b\r\n", 3);
+	assert_null(a.owned);
+	http_answer_free(&a);
+
+	http_answer_rest(&a, rest, 3);
+	assert_int_equal(a.head_len, 0);
+	assert_ptr_equal(a.owned, rest);
+	http_answer_free(&a);
+}
+
 int
 main(void)
 {
@@ -88,6 +124,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_extra_headers),
 		cmocka_unit_test(test_error_escapes),
+		cmocka_unit_test(test_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

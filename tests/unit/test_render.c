@@ -387,6 +387,98 @@ strings_from_outside_are_escaped(void **state)
 	campaign_free(c);
 }
 
+/* Renders row for GET /calls/ROW and parses it; the caller puts it. */
+static struct json_object *
+render_one(const struct campaign *c, size_t row)
+{
+	struct json_object *obj;
+	size_t len = 0;
+	char *text = render_call(c, row, &len);
+
+	assert_non_null(text);
+	assert_int_equal(len, strlen(text));
+	obj = json_tokener_parse(text);
+	assert_non_null(obj);
+	free(text);
+	return obj;
+}
+
+/* GET /calls/ROW: the row as /events has it, who answered, the length and
+ * the history, oldest first, times in ISO 8601 UTC with milliseconds. */
+static void
+a_call_with_its_history(void **state)
+{
+	struct campaign *c = new_campaign(LOG_SIZE);
+	struct json_object *o, *ev, *e, *full, *row;
+	struct campaign_report r;
+	size_t n = 99, len;
+	char *text;
+
+	(void)state;
+	assert_int_equal(campaign_start(c), 0);
+	assert_int_equal(campaign_next_dial(c, key0, T0, &n), 0);
+	assert_int_equal(campaign_dial_ok(c, 0, "CA1", T0 + 123), CAMPAIGN_APPLIED);
+	r = campaign_report_of(STATUS_IDLE);
+	r.answered_by = ANSWERED_BY_HUMAN;
+	r.seq = 2;
+	r.provider_s = T0 / 1000 + 1;
+	assert_int_equal(campaign_webhook(c, 0, key0, "CA1", &r, T0 + 2000),
+	    CAMPAIGN_UNCHANGED);
+
+	o = render_one(c, 0);
+	assert_int_equal(json_object_get_int(member(o, "row")), 0);
+	assert_string_equal(json_object_get_string(member(o, "status")),
+	    "dialing");
+	assert_string_equal(json_object_get_string(member(o, "id")), "CA1");
+	assert_string_equal(json_object_get_string(member(o, "answered_by")),
+	    "human");
+	assert_true(json_object_is_type(member(o, "duration_s"), json_type_null));
+	ev = member(o, "events");
+	assert_int_equal(json_object_array_length(ev), 2);
+	e = json_object_array_get_idx(ev, 0);
+	/* T0 is 2025-11-21T04:40:00.000Z. */
+	assert_string_equal(json_object_get_string(member(e, "at")),
+	    "2025-11-21T04:40:00.123Z");
+	assert_string_equal(json_object_get_string(member(e, "status")),
+	    "dialing");
+	assert_string_equal(json_object_get_string(member(e, "source")), "api");
+	assert_true(json_object_is_type(member(e, "seq"), json_type_null));
+	assert_true(json_object_is_type(member(e, "provider_time"),
+	    json_type_null));
+	assert_true(json_object_get_boolean(member(e, "applied")));
+	e = json_object_array_get_idx(ev, 1);
+	assert_string_equal(json_object_get_string(member(e, "source")),
+	    "webhook");
+	assert_int_equal(json_object_get_int(member(e, "seq")), 2);
+	assert_string_equal(json_object_get_string(member(e, "provider_time")),
+	    "2025-11-21T04:40:01.000Z");
+	assert_true(json_object_get_boolean(member(e, "applied")));
+
+	/* The same fields as the row of /events, which names who answered
+	 * once known and carries no history. */
+	full = render(c, NULL);
+	row = json_object_array_get_idx(member(full, "calls"), 0);
+	json_object_object_foreach(row, k, v) {
+		assert_string_equal(json_object_to_json_string(v),
+		    json_object_to_json_string(member(o, k)));
+	}
+	assert_absent(row, "events");
+	assert_absent(row, "duration_s");
+	json_object_put(full);
+	json_object_put(o);
+
+	/* A row never dialed: nulls and no events. */
+	o = render_one(c, 1);
+	assert_true(json_object_is_type(member(o, "answered_by"), json_type_null));
+	assert_int_equal(json_object_array_length(member(o, "events")), 0);
+	json_object_put(o);
+	assert_null(render_call(c, PHONES, &len));
+	text = render_call(c, 0, NULL);
+	assert_non_null(text);
+	free(text);
+	campaign_free(c);
+}
+
 int
 main(void)
 {
@@ -400,6 +492,7 @@ main(void)
 		cmocka_unit_test(a_since_too_old_or_too_new_gives_the_full_list),
 		cmocka_unit_test(text_is_plain_json),
 		cmocka_unit_test(strings_from_outside_are_escaped),
+		cmocka_unit_test(a_call_with_its_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

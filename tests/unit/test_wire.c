@@ -156,12 +156,92 @@ test_gone(void **state)
 	http_answer_free(&a);
 }
 
+/*
+ * An answer in pieces: the head with the first piece, a piece a little
+ * over a record, then the rest with the end of the request. What arrives
+ * is the records of the whole answer, ended once; pieces alone end
+ * nothing.
+ */
+static void
+test_parts(void **state)
+{
+	struct http_answer stream, rest, whole;
+	struct wire w;
+	unsigned char *got = NULL;
+	size_t len = 0, n1 = 100, n2 = FCGI_MAX_LENGTH + 5, n3 = 7, i;
+	char *body = malloc(n1 + n2 + n3), *tail;
+	int sv[2];
+
+	(void)state;
+	assert_non_null(body);
+	for (i = 0; i < n1 + n2 + n3; i++)
+		body[i] = (char)('a' + i % 26);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	http_answer_stream(&stream, HTTP_OK, "text/csv", NULL);
+	http_answer_piece(&stream, body, n1);
+	assert_int_equal(wire_send_part(sv[0], REQUEST_ID, &stream, 1000),
+	    WIRE_SENT);
+	http_answer_piece(&stream, body + n1, n2);
+	assert_int_equal(wire_send_part(sv[0], REQUEST_ID, &stream, 1000),
+	    WIRE_SENT);
+	drain(sv[1], &got, &len);
+	/* Records of the head and the pieces, and no end. */
+	assert_int_equal(len, strlen(stream.head) + n1 + n2 +
+	    3 * FCGI_HEADER_LEN);
+
+	tail = malloc(n3);
+	assert_non_null(tail);
+	memcpy(tail, body + n1 + n2, n3);
+	http_answer_rest(&rest, tail, n3);
+	wire_init(&w, &rest, REQUEST_ID);
+	assert_int_equal(wire_send(&w, sv[0], true), WIRE_SENT);
+	drain(sv[1], &got, &len);
+
+	/* The same bytes as the whole answer sent at once. */
+	http_answer_stream(&whole, HTTP_OK, "text/csv", NULL);
+	whole.body = body;
+	whole.len = n1 + n2 + n3;
+	check_records(got, len, &whole);
+	http_answer_free(&rest);
+	free(got);
+	free(body);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A piece to a peer gone, or one that takes nothing within the stall. */
+static void
+test_part_to_a_stalled_peer(void **state)
+{
+	struct http_answer stream;
+	size_t n = 1 << 20;
+	char *body = calloc(1, n);
+	int sv[2], size = SMALL_BUFFER;
+
+	(void)state;
+	assert_non_null(body);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof(size)), 0);
+	http_answer_stream(&stream, HTTP_OK, "text/csv", NULL);
+	http_answer_piece(&stream, body, n);
+	assert_int_equal(wire_send_part(sv[0], REQUEST_ID, &stream, 50),
+	    WIRE_FAILED);
+	close(sv[1]);
+	assert_int_equal(wire_send_part(sv[0], REQUEST_ID, &stream, 50),
+	    WIRE_FAILED);
+	close(sv[0]);
+	free(body);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_parts),
+		cmocka_unit_test(test_part_to_a_stalled_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
