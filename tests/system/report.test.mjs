@@ -6,10 +6,11 @@
 // by its size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withSession, getJSON, postJSON, request, waitAllTerminal, waitSimSettled, writeNumbers } from './harness.mjs';
+import {
+	withSession, getJSON, postJSON, request, waitAllTerminal, waitSimSettled, writeNumbers, residentMemory, resetPeakMemory,
+} from './harness.mjs';
 import { fcgiRecords, fcgiSocket } from './slow.mjs';
 
 const ROWS = 40;
@@ -104,15 +105,6 @@ async function callsOf(st, n) {
 	}
 	return calls;
 }
-
-// The program's resident memory now and its peak since the last reset, in
-// bytes; resetPeak makes the peak the current size (clear_refs 5).
-function rss(pid) {
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)[1]) * 1024;
-	return { now: kb('VmRSS'), peak: kb('VmHWM') };
-}
-const resetPeak = (pid) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
 // A reader of a report straight from the program's FastCGI socket that
 // takes nothing until read() is called: then all that came, the bytes of
@@ -239,13 +231,13 @@ test(`a ${BIG.toLocaleString('en')}-number report downloads whole, the program's
 		const ev = (await getJSON(`${st.base}/events`)).json;
 		const pid = await st.fcgiPid();
 
-		resetPeak(pid);
-		const before = rss(pid);
+		resetPeakMemory(pid);
+		const before = residentMemory(pid);
 		const rows = await getReport(st, '/report.csv', ev.instance, '');
-		const mid = rss(pid);
-		resetPeak(pid);
+		const mid = residentMemory(pid);
+		resetPeakMemory(pid);
 		const r = await request(`${st.base}/report/events.csv`, { timeoutMs: 120000 });
-		const after = rss(pid);
+		const after = residentMemory(pid);
 		assert.equal(r.status, 200);
 		const lines = parseCSV(r.text);
 
