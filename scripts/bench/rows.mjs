@@ -5,12 +5,14 @@
 // enforced. Sizes come from run.mjs (full or smoke).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-	Session, BUILD, ROOT, getJSON, postJSON, standInApi, waitAllTerminal, writeNumbers,
+	Session, BUILD, ROOT, getJSON, postJSON, residentMemory, resetPeakMemory, standInApi, waitAllTerminal,
+	waitSimSettled, writeNumbers,
 } from '../../tests/system/harness.mjs';
 import { flood, hardFileLimit, probe } from '../../tests/system/flood.mjs';
 import {
@@ -36,6 +38,9 @@ const SLOW_DRIPPERS = 4;
 const SLOW_DRIP_EVERY_MS = 3000;
 const SLOW_SETTLE_MS = 1500;        // for the readers' answers to fill the buffers
 const SLOW_HOOK_WAIT_MS = 10000;    // a webhook not answered by then counts at this
+const HISTORY_LIMIT = 50;           // calls in flight while a list is dialed to its end
+const HISTORY_POLL_MS = 1000;       // how often /metrics is asked whether it ended
+const HISTORY_SETTLE_MS = 500;      // for the simulator's last webhooks
 
 const r1 = (x) => Math.round(x * 10) / 10;
 const r3 = (x) => Math.round(x * 1000) / 1000;
@@ -464,6 +469,92 @@ export async function listRow(size) {
 			    base: { label: '1 number', value: small.oneBytes },
 			    target: { text: 'does not grow with the list', ok: big.oneRows === 1 && big.oneBytes <= small.oneBytes + 64 },
 			    note: `${big.oneRows} row in it` },
+		];
+	});
+}
+
+// --- history -----------------------------------------------------------
+
+// GET path read to its end and thrown away, counting bytes and lines: a
+// report of a million rows is not held here either.
+function download(base, path) {
+	return new Promise((resolve, reject) => {
+		http.get(`${base}${path}`, (res) => {
+			let bytes = 0;
+			let lines = 0;
+			res.on('data', (d) => {
+				bytes += d.length;
+				for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) lines++;
+			});
+			res.on('end', () => resolve({ status: res.statusCode, bytes, lines }));
+			res.on('error', reject);
+		}).on('error', reject);
+	});
+}
+
+// n numbers dialed to their end on the simulator's answer path (the API's
+// answer, ringing, answered, completed: four events a call), then each
+// report downloaded: the program's memory once finished, and its peak
+// while each report is written.
+async function historyProbe(s, n) {
+	const dir = await s.tmpdir();
+	const sim = await s.apisim({ delayMaxMs: 0, seed: 9, acceptAny: true, paths: 'answer' });
+	const file = await writeNumbers(dir, 'numbers.txt', phones(n));
+	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
+	    env: { NUMDIALER_API: sim.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off',
+	        NUMDIALER_CONCURRENCY: String(HISTORY_LIMIT) } });
+	try {
+		await untilProgramAnswers(lt);
+		const pid = await lt.fcgiPid();
+		await post(`${lt.base}/call`);
+		// /metrics, not /events: a full list of a million rows would be
+		// the biggest thing in the program's memory.
+		const t0 = performance.now();
+		for (;;) {
+			const m = (await exchange(`${lt.base}/metrics`)).body.toString();
+			if (/^numdialer_campaign_state\{state="finished"\} 1$/m.test(m)) break;
+			if (performance.now() - t0 > CAMPAIGN_WAIT_MS) throw new Error(`${n} numbers not finished in time`);
+			await sleep(HISTORY_POLL_MS);
+		}
+		const secs = (performance.now() - t0) / 1000;
+		await waitSimSettled(sim, HISTORY_SETTLE_MS, CAMPAIGN_WAIT_MS);
+		const first = JSON.parse((await exchange(`${lt.base}/calls/0`)).body.toString());
+		const mem = memory(pid);
+		const reports = [];
+		for (const path of ['/report.csv', '/report/events.csv']) {
+			resetPeakMemory(pid);
+			const before = residentMemory(pid);
+			const got = await download(lt.base, path);
+			if (got.status !== 200) throw new Error(`GET ${path} answered ${got.status}`);
+			reports.push({ path, ...got, before: before.now, peak: residentMemory(pid).peak });
+		}
+		return { n, secs, mem, events: first.events.length, reports };
+	} finally {
+		await lt.stop();
+	}
+}
+
+// A finished campaign's memory per number with every call's history, and
+// the reports of its n rows streamed: the program's peak while each is
+// written, against the report's size.
+export async function historyRow(size) {
+	return withStack(async (s) => {
+		const small = await historyProbe(s, 1);
+		const big = await historyProbe(s, size.historyNumbers);
+		const per = (big.mem.dirty - small.mem.dirty) / (big.n - small.n);
+		const N = big.n.toLocaleString('en');
+		const mib = (x) => `${r1(x / 1048576)} MiB`;
+		return [
+			{ name: `memory per number, ${N} numbers finished, their histories kept`, value: r1(per), unit: 'B',
+			    base: null, target: { text: '<= 128 B', ok: per <= 128 },
+			    note: `private dirty memory once every call ended, minus with 1 number; ${big.events} events ` +
+			    `in row 0's history; RSS ${mib(big.mem.rss)}; dialed in ${r1(big.secs)} s, ${HISTORY_LIMIT} at once` },
+			...big.reports.map((r) => ({
+				name: `growth while GET ${r.path} is written, ${N} rows`, value: Math.max(0, r.peak - r.before),
+				unit: 'bytes', base: { label: 'the report', value: r.bytes },
+				target: { text: 'far below the report', ok: r.peak - r.before < r.bytes / 10 },
+				note: `${r.lines.toLocaleString('en')} lines; VmRSS ${mib(r.before)} before, VmHWM ${mib(r.peak)} ` +
+				    'while it was written (reset just before)' })),
 		];
 	});
 }

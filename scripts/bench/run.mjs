@@ -5,24 +5,27 @@
 // bench runs and prints its table, never its speed). Exits 1 only when a
 // row crashed; a figure that misses its target is reported, not failed.
 // BENCH_ROWS=webhook,page runs only the rows named (webhook, refill,
-// campaign, watchers, list, page, slow).
+// campaign, watchers, list, history, page, slow).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD } from '../../tests/system/harness.mjs';
-import { campaignRow, floodRow, listRow, pageRow, refillRow, slowRow, watchersRow, webhookRow } from './rows.mjs';
+import {
+	campaignRow, floodRow, historyRow, listRow, pageRow, refillRow, slowRow, watchersRow, webhookRow,
+} from './rows.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
 
 const SIZES = SMOKE ? {
 	webhookSeconds: 1, webhookRounds: 1, refillCalls: 500, campaignCalls: 500, directCalls: 100, watchers: 50,
 	floodPolls: 300, floodSlowloris: 300, floodSeconds: 1,
-	listNumbers: 10000, pageNumbers: 200, pageArgs: ['--runs', '1', '--changes', '3', '--delay-max-ms', '200'],
+	listNumbers: 10000, historyNumbers: 2000, pageNumbers: 200,
+	pageArgs: ['--runs', '1', '--changes', '3', '--delay-max-ms', '200'],
 	slowNumbers: 2000, slowSeconds: 1,
 } : {
 	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 4000,
 	floodPolls: 8400, floodSlowloris: 9000, floodSeconds: 5,
-	listNumbers: 1000000, pageNumbers: 100000, pageArgs: [],
+	listNumbers: 1000000, historyNumbers: 1000000, pageNumbers: 100000, pageArgs: [],
 	slowNumbers: 100000, slowSeconds: 8,
 };
 
@@ -33,6 +36,7 @@ const ROWS = [
 	['watchers', 'watchers', watchersRow],
 	['flood', 'webhooks under attack', floodRow],
 	['list', 'list scale', listRow],
+	['history', 'histories and reports', historyRow],
 	['page', 'the page', pageRow],
 	['slow', 'slow peers', slowRow],
 ];

@@ -1,7 +1,8 @@
 /*
  * fuzz_query: libFuzzer target for the request side of the routes: the
- * path and query string of GET /events and POST /webhook/ROW/KEY, through
- * routes_serve (the parsers behind it are private to routes.c).
+ * path and query string of GET /events, GET /calls/ROW, the reports and
+ * POST /webhook/ROW/KEY, through routes_serve (the parsers behind it are
+ * private to routes.c).
  */
 #include <pthread.h>
 #include <stddef.h>

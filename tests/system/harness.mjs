@@ -76,6 +76,17 @@ export async function eventsUntil(base, pred, timeoutMs, what) {
 	}
 }
 
+// A process's resident memory now (VmRSS) and its peak (VmHWM), in bytes;
+// resetPeakMemory makes the peak the present size (clear_refs 5), so that
+// the peak read later is the most it held since.
+export function residentMemory(pid) {
+	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+	const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)[1]) * 1024;
+	return { now: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+export const resetPeakMemory = (pid) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
 // Whether process pid lives (a zombie does not).
 export function alivePid(pid) {
 	try {

@@ -6,11 +6,11 @@
 // by its size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withSession, getJSON, postJSON, request, waitAllTerminal, waitSimSettled, writeNumbers } from './harness.mjs';
-import { fcgiRecords, fcgiSocket } from './slow.mjs';
+import {
+	withSession, getJSON, postJSON, request, waitAllTerminal, waitSimSettled, writeNumbers, residentMemory, resetPeakMemory,
+} from './harness.mjs';
+import { fcgiAnswer, fcgiConnect, fcgiRecords, fcgiSocket } from './slow.mjs';
 
 const ROWS = 40;
 const BIG = 10000;
@@ -105,31 +105,12 @@ async function callsOf(st, n) {
 	return calls;
 }
 
-// The program's resident memory now and its peak since the last reset, in
-// bytes; resetPeak makes the peak the current size (clear_refs 5).
-function rss(pid) {
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)[1]) * 1024;
-	return { now: kb('VmRSS'), peak: kb('VmHWM') };
-}
-const resetPeak = (pid) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-
 // A reader of a report straight from the program's FastCGI socket that
-// takes nothing until read() is called: then all that came, the bytes of
-// its FCGI_STDOUT records and whether FCGI_END_REQUEST (the request ended
-// whole) was among them, once the program has closed.
+// takes nothing until read() is called: then, once the program has closed,
+// the bytes of the answer that came and whether FCGI_END_REQUEST (the
+// request ended whole) was among them.
 async function stalledReport(st, uri) {
-	const sock = net.connect(fcgiSocket(st));
-	const got = [];
-	const closed = new Promise((resolve) => {
-		sock.on('data', (d) => got.push(d));
-		sock.on('error', () => {});
-		sock.on('close', resolve);
-	});
-	await new Promise((resolve, reject) => {
-		sock.once('connect', resolve);
-		sock.once('error', reject);
-	});
+	const { sock, got, closed } = await fcgiConnect(fcgiSocket(st));
 	sock.pause();
 	sock.write(fcgiRecords({ REQUEST_METHOD: 'GET', REQUEST_URI: uri, SCRIPT_NAME: uri,
 		QUERY_STRING: '', SERVER_PROTOCOL: 'HTTP/1.1', HTTP_HOST: `127.0.0.1:${st.port}` }));
@@ -137,14 +118,8 @@ async function stalledReport(st, uri) {
 		read: async () => {
 			sock.resume();
 			await closed;
-			const all = Buffer.concat(got);
-			let bytes = 0;
-			let ended = false;
-			for (let off = 0; off + 8 <= all.length; off += 8 + all.readUInt16BE(off + 4) + all[off + 6]) {
-				if (all[off + 1] === 6) bytes += all.readUInt16BE(off + 4);
-				if (all[off + 1] === 3) ended = true;
-			}
-			return { bytes, ended };
+			const { stdout, ended } = fcgiAnswer(got);
+			return { bytes: stdout.length, ended };
 		},
 		close: () => sock.destroy(),
 	};
@@ -239,13 +214,13 @@ test(`a ${BIG.toLocaleString('en')}-number report downloads whole, the program's
 		const ev = (await getJSON(`${st.base}/events`)).json;
 		const pid = await st.fcgiPid();
 
-		resetPeak(pid);
-		const before = rss(pid);
+		resetPeakMemory(pid);
+		const before = residentMemory(pid);
 		const rows = await getReport(st, '/report.csv', ev.instance, '');
-		const mid = rss(pid);
-		resetPeak(pid);
+		const mid = residentMemory(pid);
+		resetPeakMemory(pid);
 		const r = await request(`${st.base}/report/events.csv`, { timeoutMs: 120000 });
-		const after = rss(pid);
+		const after = residentMemory(pid);
 		assert.equal(r.status, 200);
 		const lines = parseCSV(r.text);
 

@@ -186,11 +186,10 @@ export function fcgiRecords(params, body = Buffer.alloc(0), { recordMax = 8192, 
 	return Buffer.concat(parts);
 }
 
-// Sends the bytes of a request straight to the FastCGI socket at sockPath,
-// in pieces of chunk bytes pauseMs apart, and reads the answer's records
-// until the program closes: the FCGI_STDOUT content as {status, text}, and
-// whether FCGI_END_REQUEST came.
-export async function fcgiExchange(sockPath, bytes, { chunk = bytes.length, pauseMs = 0, timeoutMs = 10000 } = {}) {
+// A connection to the FastCGI socket at sockPath, once connected: the
+// socket, what it received so far (got, a list of Buffers) and a promise
+// of its close.
+export async function fcgiConnect(sockPath) {
 	const sock = net.connect(sockPath);
 	const got = [];
 	const closed = new Promise((resolve) => {
@@ -202,13 +201,12 @@ export async function fcgiExchange(sockPath, bytes, { chunk = bytes.length, paus
 		sock.once('connect', resolve);
 		sock.once('error', reject);
 	});
-	for (let off = 0; off < bytes.length && !sock.destroyed; off += chunk) {
-		sock.write(bytes.subarray(off, off + chunk));
-		if (pauseMs) await sleep(pauseMs);
-	}
-	const timer = setTimeout(() => sock.destroy(), timeoutMs);
-	await closed;
-	clearTimeout(timer);
+	return { sock, got, closed };
+}
+
+// The records of what the program sent (got, a list of Buffers): the
+// content of its FCGI_STDOUT records, and whether FCGI_END_REQUEST came.
+export function fcgiAnswer(got) {
 	const all = Buffer.concat(got);
 	const out = [];
 	let ended = false;
@@ -219,6 +217,23 @@ export async function fcgiExchange(sockPath, bytes, { chunk = bytes.length, paus
 		if (type === 3) ended = true;
 		off += 8 + clen + all[off + 6];
 	}
-	const text = Buffer.concat(out).toString('utf8');
+	return { stdout: Buffer.concat(out), ended };
+}
+
+// Sends the bytes of a request straight to the FastCGI socket at sockPath,
+// in pieces of chunk bytes pauseMs apart, and reads the answer's records
+// until the program closes: the FCGI_STDOUT content as {status, text}, and
+// whether FCGI_END_REQUEST came.
+export async function fcgiExchange(sockPath, bytes, { chunk = bytes.length, pauseMs = 0, timeoutMs = 10000 } = {}) {
+	const { sock, got, closed } = await fcgiConnect(sockPath);
+	for (let off = 0; off < bytes.length && !sock.destroyed; off += chunk) {
+		sock.write(bytes.subarray(off, off + chunk));
+		if (pauseMs) await sleep(pauseMs);
+	}
+	const timer = setTimeout(() => sock.destroy(), timeoutMs);
+	await closed;
+	clearTimeout(timer);
+	const { stdout, ended } = fcgiAnswer(got);
+	const text = stdout.toString('utf8');
 	return { status: Number(/^Status: (\d{3})/.exec(text)?.[1] ?? 0), text, ended };
 }

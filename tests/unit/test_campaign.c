@@ -815,6 +815,29 @@ test_packed_rows_keep_what_they_are_given(void **state)
 	saved.attempts = CAMPAIGN_ATTEMPTS_MAX;
 	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), 0);
 	assert_int_equal(campaign_row(c, 0)->attempts, CAMPAIGN_ATTEMPTS_MAX);
+
+	/* Every field at its widest at once: none spills into another. */
+	saved.calls = CAMPAIGN_CALLS_MAX;
+	saved.hooked = true;
+	saved.answered_by = ANSWERED_BY_COUNT - 1;
+	saved.duration_s = CAMPAIGN_DURATION_MAX;
+	assert_int_equal(campaign_restore_row(c, 0, &saved, key_a), 0);
+	for (i = 0; i < CAMPAIGN_EVENTS_MAX; i++) {
+		struct campaign_event ev = { .at_ms = late, .status = STATUS_CANCELED,
+		    .source = EVENT_PROVIDER_QUERY, .seq = CAMPAIGN_SEQ_MAX,
+		    .provider_s = late / 1000, .applied = true };
+
+		assert_int_equal(campaign_restore_event(c, 0, &ev), 0);
+	}
+	r = campaign_row(c, 0);
+	assert_int_equal(r->attempts, CAMPAIGN_ATTEMPTS_MAX);
+	assert_int_equal(r->calls, CAMPAIGN_CALLS_MAX);
+	assert_true(r->hooked);
+	assert_false(r->waiting);
+	assert_int_equal(r->status, STATUS_DIALING);
+	assert_int_equal(r->answered_by, ANSWERED_BY_COUNT - 1);
+	assert_int_equal(r->duration_s, CAMPAIGN_DURATION_MAX);
+	assert_int_equal(r->events, CAMPAIGN_EVENTS_MAX);
 	campaign_free(c);
 }
 

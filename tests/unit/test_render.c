@@ -27,13 +27,11 @@ static const char *const phones[] = {
 static const unsigned char key0[CAMPAIGN_KEY_BYTES] = { 7 };
 static const struct render_process process = { INSTANCE, false, NULL };
 
-/* Renders and parses; the caller puts the result. */
+/* Parses a render of len bytes and frees it; the caller puts the result. */
 static struct json_object *
-render(const struct campaign *c, const uint64_t *since)
+parsed(char *text, size_t len)
 {
 	struct json_object *obj;
-	size_t len = 0;
-	char *text = render_events(c, &process, since, &len);
 
 	assert_non_null(text);
 	assert_int_equal(len, strlen(text));
@@ -41,6 +39,16 @@ render(const struct campaign *c, const uint64_t *since)
 	assert_non_null(obj);
 	free(text);
 	return obj;
+}
+
+/* Renders and parses; the caller puts the result. */
+static struct json_object *
+render(const struct campaign *c, const uint64_t *since)
+{
+	size_t len = 0;
+	char *text = render_events(c, &process, since, &len);
+
+	return parsed(text, len);
 }
 
 static void
@@ -391,16 +399,10 @@ strings_from_outside_are_escaped(void **state)
 static struct json_object *
 render_one(const struct campaign *c, size_t row)
 {
-	struct json_object *obj;
 	size_t len = 0;
 	char *text = render_call(c, row, &len);
 
-	assert_non_null(text);
-	assert_int_equal(len, strlen(text));
-	obj = json_tokener_parse(text);
-	assert_non_null(obj);
-	free(text);
-	return obj;
+	return parsed(text, len);
 }
 
 /* GET /calls/ROW: the row as /events has it, who answered, the length and

@@ -102,9 +102,10 @@ test_iso_times(void **state)
 	assert_string_equal(iso, "");
 }
 
-/* What kind's lines of row are, as one string the caller frees. */
-static char *
-lines(const struct campaign *c, enum report_kind kind, size_t row)
+/* Checks that kind's lines of row are want. */
+static void
+expect_lines(const struct campaign *c, enum report_kind kind, size_t row,
+    const char *want)
 {
 	struct buf b;
 	char *text;
@@ -113,7 +114,8 @@ lines(const struct campaign *c, enum report_kind kind, size_t row)
 	report_row(&b, kind, c, row);
 	text = buf_take(&b, NULL);
 	assert_non_null(text);
-	return text;
+	assert_string_equal(text, want);
+	free(text);
 }
 
 static void
@@ -137,7 +139,6 @@ test_rows_and_their_events(void **state)
 	struct campaign_report r;
 	unsigned char key[CAMPAIGN_KEY_BYTES] = { 0 };
 	size_t i, row;
-	char *text;
 
 	(void)state;
 	assert_non_null(c);
@@ -162,34 +163,21 @@ test_rows_and_their_events(void **state)
 	r = campaign_report_of(STATUS_RINGING);
 	hook(c, 1, &r, T0 + 70000);
 
-	text = lines(c, REPORT_ROWS, 0);
-	assert_string_equal(text, "0,+13018040009,completed,'=CA1,1,"
+	expect_lines(c, REPORT_ROWS, 0, "0,+13018040009,completed,'=CA1,1,"
 	    "2026-11-30T02:31:40.123Z,,2026-11-30T02:31:41.123Z,"
 	    "2026-11-30T02:32:43.122Z,61,,\r\n");
-	free(text);
-	text = lines(c, REPORT_ROWS, 1);
-	assert_string_equal(text, "1,19842068287,completed,'=CA1,1,"
+	expect_lines(c, REPORT_ROWS, 1, "1,19842068287,completed,'=CA1,1,"
 	    "2026-11-30T02:31:40.123Z,,2026-11-30T02:31:41.123Z,"
 	    "2026-11-30T02:32:43.122Z,7,machine_start,\"lost, \"\"twice\"\"\"\r\n");
-	free(text);
-	text = lines(c, REPORT_ROWS, 2);
-	assert_string_equal(text, "2,15512459377,idle,,0,,,,,,,\r\n");
-	free(text);
-
-	text = lines(c, REPORT_EVENTS, 1);
-	assert_string_equal(text,
+	expect_lines(c, REPORT_ROWS, 2, "2,15512459377,idle,,0,,,,,,,\r\n");
+	expect_lines(c, REPORT_EVENTS, 1,
 	    "1,19842068287,'=CA1,2026-11-30T02:31:40.124Z,dialing,api,,,false\r\n"
 	    "1,19842068287,'=CA1,2026-11-30T02:31:41.123Z,answered,webhook,,,true\r\n"
 	    "1,19842068287,'=CA1,2026-11-30T02:32:43.122Z,completed,webhook,3,"
 	    "2026-11-30T02:32:40.000Z,true\r\n"
 	    "1,19842068287,'=CA1,2026-11-30T02:32:50.123Z,ringing,webhook,,,false\r\n");
-	free(text);
-	text = lines(c, REPORT_EVENTS, 2);
-	assert_string_equal(text, "");
-	free(text);
-	text = lines(c, REPORT_EVENTS, 3);
-	assert_string_equal(text, "");
-	free(text);
+	expect_lines(c, REPORT_EVENTS, 2, "");
+	expect_lines(c, REPORT_EVENTS, 3, "");
 	campaign_free(c);
 }
 
