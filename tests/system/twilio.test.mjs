@@ -200,19 +200,22 @@ test('a 429 from Twilio is sent again after its Retry-After', { timeout: 60000 }
 	});
 });
 
-test('NUMDIALER_MAX_CPS=1 never sends two calls within a second', { timeout: 60000 }, async (t) => {
+test('NUMDIALER_MAX_CPS=1 never sends two calls within a second; a number not E.164 fails at once', { timeout: 60000 }, async (t) => {
 	await withSession(t, async (s) => {
 		const dir = await s.tmpdir();
 		const phones = ['+15551230001', '+15551230002', '+15551230003', '+15551230004', '+15551230005', '+15551230006'];
-		const numbers = await writeNumbers(dir, 'numbers.txt', phones);
+		// 7 digits: no NANP number (country code 1) is that short.
+		const numbers = await writeNumbers(dir, 'numbers.txt', [...phones.slice(0, 2), '5550123', ...phones.slice(2)]);
 		const sim = await s.apisim({ twilio: { cps: 100 }, acceptAny: true, paths: 'answer', delayMaxMs: 50 });
 		const st = await s.stack({ api: sim.url, numbers, env: twilioEnv(sim, { NUMDIALER_MAX_CPS: '1' }) });
 		const start = Date.now();
 		assert.equal((await postJSON(`${st.base}/call`)).status, 202);
-		await waitAllTerminal(st.base, 40000);
+		const fin = await waitAllTerminal(st.base, 40000);
 		const stats = await waitSimSettled(sim, 300);
 		assert.equal(stats.max_posts_per_s, 1, 'Twilio counted one call a second at most');
-		assert.deepEqual(stats.dialed, phones, 'in list order');
+		assert.deepEqual(stats.dialed, phones, 'in list order, the short number never sent');
+		assert.equal(fin.rows[2].status, 'failed');
+		assert.match(fin.rows[2].reason, /cannot be made E\.164 with country code 1/);
 		assert.ok(Date.now() - start >= 5000, 'six calls a second apart take five seconds at least');
 	});
 });
