@@ -994,9 +994,19 @@ campaign_dial_wait(struct campaign *c, size_t row, int64_t now_ms)
 
 	if (!was_dialed(c, row))
 		return -1;
+	waits = awaits_answer(c, row);
+	/* Stopped while the POST was out: the API did not take the call and
+	 * none will be placed now, so the row ends as the stop left those
+	 * waiting to be sent again. */
+	if (waits && c->stopped) {
+		c->rows[row].waiting = 0;
+		raise_status(c, row, STATUS_SKIPPED, now_ms);
+		set_reason(c, row, "stopped by the operator");
+		record_status(c, row, STATUS_SKIPPED, EVENT_RETRY, true, now_ms);
+		return -1;
+	}
 	/* The answer is recorded even when a webhook came first and the
 	 * POST /call will not be sent again. */
-	waits = awaits_answer(c, row);
 	record_status(c, row, STATUS_DIALING, EVENT_RETRY,
 	    waits && !c->rows[row].waiting, now_ms);
 	if (!waits)
@@ -1071,6 +1081,15 @@ campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
 		return false;
 	count_failure(c, reason);
 	return true;
+}
+
+bool
+campaign_fail_number(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms)
+{
+	if (!was_dialed(c, row))
+		return false;
+	return fail_row(c, row, reason, EVENT_API, now_ms);
 }
 
 void

@@ -298,8 +298,9 @@ enum campaign_result campaign_dial_ok(struct campaign *c, size_t row,
  * dialed before it, and no call timeout ends it meanwhile. History:
  * {dialing, retry}, applied when the row began to wait. Returns 0, or -1
  * when the row is no longer waiting for its POST /call (a webhook moved
- * it; the answer is recorded, not applied): then it must not be sent
- * again.
+ * it; the answer is recorded, not applied), or when the campaign was
+ * stopped while the POST was out (the row becomes skipped, "stopped by the
+ * operator", its slot freed): then it must not be sent again.
  */
 int campaign_dial_wait(struct campaign *c, size_t row, int64_t now_ms);
 
@@ -324,6 +325,15 @@ int campaign_waiting_row(const struct campaign *c, size_t *row);
  * applied when the row failed. Returns true when the row failed.
  */
 bool campaign_dial_failed(struct campaign *c, size_t row, const char *reason,
+    int64_t now_ms);
+
+/*
+ * Row's number is not one the API takes (no POST was sent for it): the row
+ * fails with reason, its slot freed, history {failed, api}. The list's
+ * fault, not the API's: unlike campaign_dial_failed it does not count
+ * toward the failure pause. Returns whether the row failed.
+ */
+bool campaign_fail_number(struct campaign *c, size_t row, const char *reason,
     int64_t now_ms);
 
 /*

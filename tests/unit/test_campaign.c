@@ -1118,6 +1118,20 @@ test_stop_skips_what_was_never_dialed(void **state)
 	check_invariants(c);
 	campaign_free(c);
 
+	/* A POST out when the stop came, answered "send again": the API did
+	 * not take the call, and none is placed now. */
+	c = started_campaign(5, 3);
+	dial(c, 0, T0);
+	assert_int_equal(campaign_stop(c, T0 + 1), 0);
+	assert_int_equal(campaign_dial_wait(c, 0, T0 + 2), -1);
+	assert_int_equal(campaign_row(c, 0)->status, STATUS_SKIPPED);
+	assert_string_equal(campaign_row(c, 0)->reason, "stopped by the operator");
+	assert_int_equal(campaign_waiting_row(c, &row), -1);
+	assert_int_equal(in_flight(c), 0);
+	assert_int_equal(campaign_state(c), CAMPAIGN_STOPPED);
+	check_invariants(c);
+	campaign_free(c);
+
 	/* Before Call: everything skipped, nothing dialed. */
 	c = campaign_new(five, 5, 3, 64);
 	assert_non_null(c);
