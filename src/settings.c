@@ -672,6 +672,31 @@ derive_known(struct settings *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the token may go to url: over TLS, or to this machine (the
+ * simulator) in clear. */
+static bool
+twilio_api_safe(const char *url)
+{
+	static const char *const local[] = { "http://localhost",
+	    "http://127.", "http://[::1]" };
+	const char *rest;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		return true;
+	for (size_t i = 0; i < LEN(local); i++) {
+		if (strncasecmp(url, local[i], strlen(local[i])) != 0)
+			continue;
+		/* The host ends there (localhost, [::1]) or goes on in
+		 * digits and dots (127.x.y.z); then a port, a path or the end. */
+		rest = url + strlen(local[i]);
+		if (local[i][strlen(local[i]) - 1] == '.')
+			rest += strspn(rest, "0123456789.");
+		if (*rest == '\0' || *rest == ':' || *rest == '/')
+			return true;
+	}
+	return false;
+}
+
 /* The Twilio provider's settings, which make sense only together: 0, or
  * -1 with err naming the first one missing or at odds. */
 static int
@@ -697,6 +722,10 @@ check_twilio(const struct settings *s, char *err, size_t errlen)
 		return util_err(err, errlen, "NUMDIALER_TWILIO_TWIML: must be "
 		    "set, or NUMDIALER_TWILIO_URL, with NUMDIALER_PROVIDER="
 		    "twilio (what an answered call hears)");
+	if (!twilio_api_safe(s->twilio_api))
+		return util_err(err, errlen, "NUMDIALER_TWILIO_API: must be "
+		    "https:// (the auth token goes with every request), or "
+		    "http:// to this machine (localhost, 127.0.0.1, [::1])");
 	if (settings_time_limit(s) < 1)
 		return util_err(err, errlen, "NUMDIALER_CALL_TIMEOUT: must be "
 		    "over NUMDIALER_TWILIO_TIMEOUT + %d s with NUMDIALER_"

@@ -529,6 +529,20 @@ test_load_errors(void **state)
 	assert_non_null(strstr(err, "NUMDIALER_TWILIO_TWIML: must be set"));
 	setenv("NUMDIALER_TWILIO_URL", "https://handler.example/twiml", 1);
 	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	/* The token goes in clear only to this machine. */
+	setenv("NUMDIALER_TWILIO_API", "http://api.twilio.com", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "NUMDIALER_TWILIO_API: must be https://"));
+	setenv("NUMDIALER_TWILIO_API", "http://localhost.example.com", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	setenv("NUMDIALER_TWILIO_API", "http://127.0.0.1.example.com", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), -1);
+	setenv("NUMDIALER_TWILIO_API", "http://127.0.0.1:4830", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	setenv("NUMDIALER_TWILIO_API", "http://localhost:4830", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
+	setenv("NUMDIALER_TWILIO_API", "http://[::1]:4830", 1);
+	assert_int_equal(settings_load(&s, NULL, err, sizeof(err)), 0);
 
 	/* Each Twilio value is checked on its own too. */
 	assert_int_equal(settings_set(&s, "NUMDIALER_TWILIO_ACCOUNT_SID",
