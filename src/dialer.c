@@ -17,38 +17,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "dialer.h"
 #include "e164.h"
-#include "hex.h"
 #include "metrics.h"
 #include "numbers.h"
 #include "outcome.h"
 #include "twilio.h"
 #include "util.h"
+#include "webhook.h"
 
 #define DIALER_POLL_MAX_MS 1000   /* longest wait between looks at the clock */
 #define DIALER_CONNECTIONS_KEPT 4 /* idle connections the multi keeps open */
-#define DIALER_URL_MAX (SETTINGS_URL_MAX + 64)
+#define DIALER_URL_MAX WEBHOOK_URL_MAX
 #define DIALER_PHONE_MAX NUMBERS_PHONE_MAX
 /* The body of one POST: Twilio's form is the larger (its TwiML); the JSON
  * of POST /call is a phone, a webhook URL and some escaping. */
 #define DIALER_REQUEST_MAX TWILIO_FORM_MAX
 _Static_assert(2 * DIALER_URL_MAX + DIALER_PHONE_MAX + 64 <= DIALER_REQUEST_MAX,
     "POST /call's JSON fits");
+/* The public URL, "/webhook/", a row, '/', a key in hex: */
+_Static_assert(SETTINGS_URL_MAX + 9 + 20 + 1 + 2 * CAMPAIGN_KEY_BYTES + 1 <=
+    WEBHOOK_URL_MAX, "a webhook URL fits");
 /* A Twilio call past its timeout is asked about again this often while
  * Twilio says it is live (half the timeout when that is shorter)... */
 #define DIALER_QUERY_EVERY_MS 30000
 /* ...and ended ("timeout") after this many asks in a row that learnt
  * nothing, or at once when Twilio does not know it. */
 #define DIALER_QUERY_TRIES 5
-/* NUMDIALER_MAX_CPS spaces POSTs 1000 / cps ms apart, and this more: a
- * request's way to the API varies by a few ms, and the API counts by the
- * time it reads them. */
-#define DIALER_CPS_MARGIN_MS 10
+/* NUMDIALER_MAX_CPS spaces POSTs 1000 / cps ms apart, and this much more
+ * (percent, rounded up to the ms): a request's way to the API varies a
+ * little, and the API counts by the time it reads them. */
+#define DIALER_CPS_MARGIN_PERCENT 1
 
 /* What one request to the API read back. */
 struct reply {
@@ -87,6 +91,7 @@ struct late {
 	size_t row;
 	int64_t ask_at_ms;              /* when to ask (again) */
 	unsigned failed;                /* asks in a row that learnt nothing */
+	bool told;                      /* an answer is in the row's history */
 };
 
 /* Asking Twilio about one late call: GET .../Calls/{CallSid}.json. */
@@ -321,13 +326,11 @@ request_twilio(const struct dialer *d, struct transfer *t, const char *hook)
 static int
 transfer_begin(struct dialer *d, struct transfer *t)
 {
-	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
 	char hook[DIALER_URL_MAX];
 
-	hex_encode(t->key, CAMPAIGN_KEY_BYTES, hex);
-	snprintf(hook, sizeof(hook), "%s/webhook/%zu/%s",
-	    d->hub->settings->public_url, t->row, hex);
-	if ((d->twilio ? request_twilio(d, t, hook) :
+	if (webhook_url(d->hub->settings->public_url, t->row, t->key, hook,
+	    sizeof(hook)) != 0 ||
+	    (d->twilio ? request_twilio(d, t, hook) :
 	    request_json(t, hook)) != 0)
 		return -1;
 	t->request_off = 0;
@@ -456,7 +459,8 @@ late_calls(struct dialer *d, int64_t now)
 	for (i = 0; i < n; i++)
 		if (late_find(d, d->overdue[i]) == NULL &&
 		    d->nlate < LEN(d->late))
-			d->late[d->nlate++] = (struct late){ d->overdue[i], now, 0 };
+			d->late[d->nlate++] = (struct late){
+			    .row = d->overdue[i], .ask_at_ms = now };
 	d->deadline_ms = INT64_MAX;
 	for (i = 0; i < d->nlate && !d->query.busy; ) {
 		struct late *l = &d->late[i];
@@ -489,7 +493,7 @@ query_begin(struct dialer *d)
 {
 	struct query *q = &d->query;
 
-	if (twilio_call_url(settings_api(d->hub->settings),
+	if (twilio_call_url(d->hub->settings->twilio_api,
 	    d->hub->settings->twilio_account_sid, q->sid, q->url,
 	    sizeof(q->url)) != 0 ||
 	    curl_easy_setopt(q->reply.easy, CURLOPT_URL, q->url) != CURLE_OK)
@@ -501,6 +505,61 @@ query_begin(struct dialer *d)
 }
 
 /*
+ * Takes the next row into t when the campaign has one ready: a restored
+ * row waiting to be sent again first (under the key it was sent with),
+ * else the earliest ready row under key. A row whose number the API cannot
+ * take fails at once, its list phone copied into bad for the log. Call with
+ * the hub's lock held. Returns whether t has a row to send.
+ */
+static bool
+take_row(struct dialer *d, const unsigned char key[CAMPAIGN_KEY_BYTES],
+    int64_t now, char bad[DIALER_PHONE_MAX + 1],
+    char why[CAMPAIGN_REASON_MAX + 1])
+{
+	struct campaign *c = d->hub->campaign;
+	struct transfer *t = &d->post;
+	const char *phone;
+	bool taken;
+
+	if (campaign_waiting_row(c, &t->row) == 0) {
+		resume_wait(d, t, now);
+		return false;  /* resend_due sends it, now */
+	}
+	taken = campaign_next_dial(c, key, now, &t->row) == 0;
+	/* The refill latency: which freed slot this row fills, if any. */
+	metrics_refill_take(taken);
+	if (!taken)
+		return false;
+	phone = campaign_row(c, t->row)->phone;
+	t->attempt = 1;
+	memcpy(t->key, key, CAMPAIGN_KEY_BYTES);
+	if (transfer_phone(d, t, phone, why) == 0)
+		return true;
+	snprintf(bad, DIALER_PHONE_MAX + 1, "%s", phone);
+	campaign_fail_number(c, t->row, why, now);
+	return false;
+}
+
+/* Starts the ask late_calls picked; one that cannot start counts as an
+ * ask that learnt nothing, and is tried again later. */
+static void
+ask_late(struct dialer *d)
+{
+	struct late *l;
+
+	if (query_begin(d) == 0)
+		return;
+	fprintf(stderr, "numdialer: dialer: row %zu: could not ask Twilio "
+	    "about call %s; asking again later\n", d->query.row, d->query.sid);
+	d->query.busy = false;
+	l = late_find(d, d->query.row);
+	if (l != NULL) {
+		l->failed++;
+		l->ask_at_ms = hub_now_ms() + d->query_every_ms;
+	}
+}
+
+/*
  * Ends timed-out calls (or, with Twilio, has them asked about), then, when
  * the POST is free, takes the next row and starts its POST. Returns
  * whether the campaign changed.
@@ -509,13 +568,12 @@ static bool
 fill(struct dialer *d)
 {
 	struct hub *h = d->hub;
-	struct transfer *t = &d->post;
 	/* A row waiting for its retry goes first: no later row may be placed
 	 * before it. NUMDIALER_MAX_CPS may hold the next POST a while. */
-	bool want = t->state == TRANSFER_FREE &&
+	bool want = d->post.state == TRANSFER_FREE &&
 	    hub_now_ms() >= d->next_post_ms, taken = false, asking;
 	unsigned char key[CAMPAIGN_KEY_BYTES];
-	char why[CAMPAIGN_REASON_MAX + 1] = "";
+	char why[CAMPAIGN_REASON_MAX + 1] = "", bad[DIALER_PHONE_MAX + 1] = "";
 	size_t expired;
 	uint64_t version;
 	int64_t now;
@@ -542,45 +600,22 @@ fill(struct dialer *d)
 		    d->timeout_ms);
 	}
 	asking = d->query.busy && !asking;
-	if (want && campaign_waiting_row(h->campaign, &t->row) == 0) {
-		/* A restored row waits to be sent again: it goes first, now,
-		 * under the key it was sent with. */
-		resume_wait(d, t, now);
-		want = false;
-	}
-	if (want && campaign_next_dial(h->campaign, key, now, &t->row) == 0) {
-		const char *phone = campaign_row(h->campaign, t->row)->phone;
-
-		t->attempt = 1;
-		memcpy(t->key, key, CAMPAIGN_KEY_BYTES);
-		transfer_phone(d, t, phone, why);
-		taken = true;
-	}
-	/* The refill latency: which freed slot this row fills, if any. */
 	if (want)
-		metrics_refill_take(taken);
+		taken = take_row(d, key, now, bad, why);
 	if (campaign_waiting(h->campaign, &d->waiting_until) == NULL)
 		d->waiting_until = INT64_MAX;
 	/* Whatever moved (a call, a wait for calling hours): the pages hear. */
 	moved = campaign_version(h->campaign) != version;
 	hub_unlock(h);
 
-	if (taken) {
-		if (t->phone[0] == '\0')
-			fail_row(d, t->row, "?", why);
-		else if (transfer_begin(d, t) == -1)
-			fail_row(d, t->row, t->phone, "could not start POST /call");
-	}
-	if (asking && query_begin(d) == -1) {
-		struct late *l = late_find(d, d->query.row);
-
-		fprintf(stderr, "numdialer: dialer: row %zu: could not ask "
-		    "Twilio about call %s; asking again later\n", d->query.row,
-		    d->query.sid);
-		d->query.busy = false;
-		if (l != NULL)
-			l->ask_at_ms = hub_now_ms() + d->query_every_ms;
-	}
+	if (taken && transfer_begin(d, &d->post) == -1)
+		fail_row(d, d->post.row, d->post.phone,
+		    "could not start POST /call");
+	if (bad[0] != '\0')
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): %s\n",
+		    d->post.row, bad, why);
+	if (asking)
+		ask_late(d);
 	if (expired > 0)
 		fprintf(stderr, "numdialer: dialer: %zu call(s) timed out\n",
 		    expired);
@@ -702,9 +737,9 @@ retry_later(struct dialer *d, struct transfer *t, const struct outcome *o)
 	r = campaign_dial_wait(d->hub->campaign, t->row, hub_now_ms());
 	hub_unlock(d->hub);
 	if (r != 0) {
-		fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; a webhook "
-		    "shows the API has the call: not sent again\n", t->row,
-		    t->phone, o->reason);
+		fprintf(stderr, "numdialer: dialer: row %zu (%s): %s; not sent "
+		    "again (a webhook shows the API has the call, or dialing "
+		    "was stopped)\n", t->row, t->phone, o->reason);
 		return;
 	}
 	t->state = TRANSFER_WAITING;
@@ -781,27 +816,46 @@ post_done(struct dialer *d, struct transfer *t, CURLcode res)
 }
 
 /*
+ * Twilio's word on a late call, into its row: the first answer, and any
+ * that moves the row, go into its history (one every 30 s saying "still
+ * live" would push its other events out). Returns whether the call ended.
+ */
+static bool
+query_found(struct dialer *d, struct late *l,
+    const struct twilio_call_state *st, int64_t now)
+{
+	struct campaign *c = d->hub->campaign;
+	struct campaign_report r = campaign_report_of(st->status);
+	const struct campaign_row *row = campaign_row(c, l->row);
+
+	r.duration_s = st->duration_s;
+	r.answered_by = st->answered_by;
+	if (!l->told || status_rank(st->status) > status_rank(row->status) ||
+	    (row->answered_by == ANSWERED_BY_NONE &&
+	    st->answered_by != ANSWERED_BY_NONE))
+		campaign_provider_status(c, l->row, &r, now);
+	l->told = true;
+	l->failed = 0;
+	return !status_in_flight(campaign_row(c, l->row)->status);
+}
+
+/*
  * Applies what Twilio said of a late call to its row (under the lock):
  * a live call keeps its slot and is asked about again later; an ended one
  * takes the status Twilio gives; one Twilio does not know, or could not
- * be asked about DIALER_QUERY_TRIES times, ends "timeout". Returns what
- * to log ("" for nothing).
+ * be asked about DIALER_QUERY_TRIES times in a row (refused credentials
+ * included), ends "timeout". Returns what to log ("" for nothing).
  */
 static const char *
 query_apply(struct dialer *d, struct late *l, enum twilio_query k,
     const struct twilio_call_state *st, const char *reason, int64_t now)
 {
 	struct campaign *c = d->hub->campaign;
-	struct campaign_report r = campaign_report_of(st->status);
 
 	l->ask_at_ms = now + d->query_every_ms;
 	switch (k) {
 	case TWILIO_QUERY_FOUND:
-		r.duration_s = st->duration_s;
-		r.answered_by = st->answered_by;
-		campaign_provider_status(c, l->row, &r, now);
-		l->failed = 0;
-		if (!status_in_flight(campaign_row(c, l->row)->status))
+		if (query_found(d, l, st, now))
 			late_drop(d, l);
 		return "";
 	case TWILIO_QUERY_NOT_FOUND:
@@ -809,8 +863,9 @@ query_apply(struct dialer *d, struct late *l, enum twilio_query k,
 		late_drop(d, l);
 		return "Twilio does not know the call: timed out";
 	case TWILIO_QUERY_REFUSED:
+		/* Nothing learnt of the call either. */
 		campaign_pause(c, reason);
-		return reason;
+		/* FALLTHROUGH */
 	case TWILIO_QUERY_FAILED:
 		if (++l->failed < DIALER_QUERY_TRIES)
 			return reason;
@@ -836,6 +891,13 @@ query_done(struct dialer *d, CURLcode res)
 
 	report(&q->reply, false, res, &rep);
 	k = twilio_judge_query(&rep, &st, reason, sizeof(reason));
+	/* An answer about another call (a proxy's cache, a wrong base URL)
+	 * says nothing of this one. */
+	if (k == TWILIO_QUERY_FOUND && strcasecmp(st.sid, q->sid) != 0) {
+		k = TWILIO_QUERY_FAILED;
+		snprintf(reason, sizeof(reason), "Twilio answered about call "
+		    "%s, not %s", st.sid, q->sid);
+	}
 	curl_multi_remove_handle(d->multi, q->reply.easy);
 	q->busy = false;
 	hub_lock(h);
@@ -883,9 +945,15 @@ poll_wait_ms(const struct dialer *d)
 {
 	int64_t until = d->deadline_ms, now = hub_now_ms(), wait;
 
-	if (d->post.state == TRANSFER_WAITING && !d->post.held &&
-	    d->post.retry_at_ms < until)
-		until = d->post.retry_at_ms;
+	/* A retry is due at its time, or once NUMDIALER_MAX_CPS's spacing is
+	 * over, whichever is later (resend_due waits for both). */
+	if (d->post.state == TRANSFER_WAITING && !d->post.held) {
+		int64_t due = d->post.retry_at_ms > d->next_post_ms ?
+		    d->post.retry_at_ms : d->next_post_ms;
+
+		if (due < until)
+			until = due;
+	}
 	if (d->next_post_ms > now && d->next_post_ms < until)
 		until = d->next_post_ms;
 	if (d->waiting_until < until)
@@ -946,7 +1014,8 @@ dialer_settings(struct dialer *d, const struct settings *s)
 	d->deadline_ms = INT64_MAX;
 	d->waiting_until = INT64_MAX;
 	d->post_gap_ms = s->max_cps > 0 ?
-	    (1000 + s->max_cps - 1) / s->max_cps + DIALER_CPS_MARGIN_MS : 0;
+	    (1000 * (100 + DIALER_CPS_MARGIN_PERCENT) + 100 * s->max_cps - 1) /
+	    (100 * s->max_cps) : 0;
 	d->query_every_ms = d->timeout_ms / 2 < DIALER_QUERY_EVERY_MS ?
 	    d->timeout_ms / 2 : DIALER_QUERY_EVERY_MS;
 	if (d->twilio)
@@ -1019,7 +1088,8 @@ dialer_stop(struct dialer *d)
 		curl_multi_remove_handle(d->multi, d->post.reply.easy);
 	if (d->post.reply.easy != NULL)
 		curl_easy_cleanup(d->post.reply.easy);
-	/* A picked ask not yet in the multi is removed harmlessly. */
+	/* An ask in the multi leaves it (libcurl takes a handle that is in
+	 * none, too: CURLM_OK). */
 	if (d->query.busy)
 		curl_multi_remove_handle(d->multi, d->query.reply.easy);
 	if (d->query.reply.easy != NULL)

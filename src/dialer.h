@@ -15,7 +15,8 @@
 #define DIALER_HTTP_TIMEOUT_MS 10000   /* one POST /call, connect included */
 /* Connecting longer than this is given up, and retried: nothing was sent. */
 #define DIALER_CONNECT_TIMEOUT_MS 5000
-#define DIALER_ANSWER_MAX 4096         /* largest API answer read */
+#define DIALER_ANSWER_MAX 16384        /* largest API answer read (a
+                                          Twilio call resource is 2-3 KB) */
 
 struct dialer;
 

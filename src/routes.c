@@ -611,17 +611,15 @@ static enum http_status
 routes_webhook_signed(struct routes_ctx *x, const struct routes_webhook_req *w,
     const char *body, size_t len)
 {
-	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
-	char url[SETTINGS_URL_MAX + 64];
+	char url[WEBHOOK_URL_MAX];
 	const char *sig = FCGX_GetParam("HTTP_X_TWILIO_SIGNATURE",
 	    x->req->envp);
 
 	if (x->hub->twilio_token == NULL)
 		return HTTP_OK;
-	hex_encode(w->key, CAMPAIGN_KEY_BYTES, hex);
-	snprintf(url, sizeof(url), "%s/webhook/%zu/%s",
-	    x->hub->settings->public_url, w->row, hex);
-	if (!twilio_signature_ok(x->hub->twilio_token, url, body, len, sig))
+	if (webhook_url(x->hub->settings->public_url, w->row, w->key, url,
+	    sizeof(url)) != 0 ||
+	    !twilio_signature_ok(x->hub->twilio_token, url, body, len, sig))
 		return routes_fail(x, HTTP_FORBIDDEN, sig == NULL ?
 		    "no X-Twilio-Signature" : "bad X-Twilio-Signature");
 	return HTTP_OK;

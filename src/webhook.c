@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "hex.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -573,4 +574,16 @@ webhook_parse(const char *ctype, const char *body, size_t len,
 	if (rc != 0)
 		webhook_clear(out);
 	return rc;
+}
+
+int
+webhook_url(const char *public_url, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], char *out, size_t outlen)
+{
+	char hex[CAMPAIGN_KEY_BYTES * 2 + 1];
+	int n;
+
+	hex_encode(key, CAMPAIGN_KEY_BYTES, hex);
+	n = snprintf(out, outlen, "%s/webhook/%zu/%s", public_url, row, hex);
+	return n >= 0 && (size_t)n < outlen ? 0 : -1;
 }

@@ -14,6 +14,9 @@
 #include "status.h"
 
 #define WEBHOOK_BODY_MAX 8192  /* larger bodies are refused with 413 */
+/* A call's webhook URL (webhook_url): the public URL (SETTINGS_URL_MAX at
+ * most), the path, a row and a key. */
+#define WEBHOOK_URL_MAX 1152
 #define WEBHOOK_DURATION_MAX 604800  /* a CallDuration above (a week; no call
                                         lasts a day) is kept as none */
 
@@ -74,6 +77,15 @@ int webhook_form_next(const char **p, const char *end,
  * when out of memory or len is over WEBHOOK_BODY_MAX.
  */
 char *webhook_form_decode(const char *s, size_t len, size_t *outlen);
+
+/*
+ * The URL a call's webhooks go to: public_url, "/webhook/", the row in
+ * decimal, '/' and the call's key in lowercase hex. The dialer gives it to
+ * the API with the call, and a Twilio signature is checked against it, so
+ * both build it here. 0, or -1 when it does not fit in outlen bytes.
+ */
+int webhook_url(const char *public_url, size_t row,
+    const unsigned char key[CAMPAIGN_KEY_BYTES], char *out, size_t outlen);
 
 struct json_object;
 
