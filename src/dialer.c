@@ -450,6 +450,7 @@ late_calls(struct dialer *d, int64_t now)
 	struct campaign *c = d->hub->campaign;
 	size_t n = campaign_overdue(c, now, d->timeout_ms, d->overdue,
 	    LEN(d->overdue)), ended = 0, i;
+	int64_t next;
 
 	for (i = 0; i < d->nlate; )
 		if (!status_in_flight(campaign_row(c, d->late[i].row)->status))
@@ -481,9 +482,9 @@ late_calls(struct dialer *d, int64_t now)
 	}
 	/* Calls not late yet: the next to become so (the thread looks at
 	 * least once a second, so a call late already is no deadline). */
-	if (campaign_next_deadline(c, d->timeout_ms) > now &&
-	    campaign_next_deadline(c, d->timeout_ms) < d->deadline_ms)
-		d->deadline_ms = campaign_next_deadline(c, d->timeout_ms);
+	next = campaign_next_deadline(c, d->timeout_ms);
+	if (next > now && next < d->deadline_ms)
+		d->deadline_ms = next;
 	return ended;
 }
 
