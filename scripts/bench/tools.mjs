@@ -48,6 +48,14 @@ export function memory(pid) {
 
 export const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
+// The CPU time a process has used so far, user and system, in seconds
+// (/proc/PID/stat counts it in ticks of 1/100 s).
+export function cpuSeconds(pid) {
+	const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+	return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function childrenOf(pid) {
 	const kids = [];
 	for (const d of fs.readdirSync('/proc')) {
