@@ -178,7 +178,10 @@ async function campaign(s, n, seed) {
 	const pids = await campaignPids(st, sim);
 	const ended = new Uint8Array(n);
 	let count = 0;
-	const seen = [];   // per answer: when it was read, and the rows ended by then
+	// Per answer: when it was read and the rows ended by then; the first
+	// to pass each tenth, the CPU time used so far too.
+	const seen = [];
+	let mark = n / 10;
 	const follow = (body) => {
 		for (const c of body.calls) {
 			if (TERMINAL.has(c.status) && !ended[c.row]) {
@@ -186,11 +189,16 @@ async function campaign(s, n, seed) {
 				count++;
 			}
 		}
-		seen.push({ t: performance.now(), count });
+		const point = { t: performance.now(), count };
+		if (count >= mark) {
+			point.cpu = cpuNow(pids);
+			while (count >= mark) mark += n / 10;
+		}
+		seen.push(point);
 	};
 	const cpu0 = cpuNow(pids);
 	const t0 = performance.now();
-	seen.push({ t: t0, count: 0 });
+	seen.push({ t: t0, count: 0, cpu: cpu0 });
 	await post(`${st.base}/call`);
 	const fin = await waitAllTerminal(st.base, CAMPAIGN_WAIT_MS, { onResponse: follow });
 	const secs = (performance.now() - t0) / 1000;
@@ -208,6 +216,11 @@ async function campaign(s, n, seed) {
 // Calls per second from the follower's answer a to its answer b; null when
 // one answer carried both.
 const rateBetween = (a, b) => (b.t > a.t ? ((b.count - a.count) * 1000) / (b.t - a.t) : null);
+
+// The CPU time, in us, all the processes spent per call from a to b: what
+// other load on the machine does not move, unlike the rate.
+const cpuBetween = (a, b) => (b.count > a.count
+    ? (Object.keys(b.cpu).reduce((sum, k) => sum + b.cpu[k] - a.cpu[k], 0) * 1e6) / (b.count - a.count) : NaN);
 
 // --- refill latency ------------------------------------------------------
 
@@ -287,7 +300,8 @@ export async function campaignRow(size) {
 			target: { text: 'ratio >= 0.9', ok: last === null || second === null ? null : last / second >= 0.9 },
 			note: last === null || second === null ? 'not measured: one answer to the follower held a whole tenth'
 			    : `as the follower saw rows end; the tenths in calls/s: ${t.slice(1).map((p, i) =>
-			    Math.round(rateBetween(t[i], p) ?? NaN)).join(', ')}`,
+			    Math.round(rateBetween(t[i], p) ?? NaN)).join(', ')}; CPU per call of all the processes ` +
+			    `(us): ${t.slice(1).map((p, i) => Math.round(cpuBetween(t[i], p))).join(', ')}`,
 		}];
 	});
 }
