@@ -268,6 +268,18 @@ export async function refillRow(size) {
 
 // --- campaign throughput -------------------------------------------------
 
+// How much of a campaign of secs seconds had a POST /call in flight (the
+// dialer sends one at a time), from the program's /metrics: the sum of its
+// POST /call durations over secs, and their mean in ms.
+function postsInFlight(metrics, secs) {
+	const name = 'numdialer_api_request_duration_seconds';
+	const sum = Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)?.[1]);
+	const n = Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(metrics)?.[1]);
+	if (!(n > 0)) return 'the program\'s /metrics has no POST /call durations';
+	return `a POST /call in flight ${r3(sum / secs)} of the run (${n} POSTs, ${r3((sum / n) * 1000)} ms mean, ` +
+	    'the program\'s /metrics)';
+}
+
 // Calls per second over a whole zero-delay campaign (followed to its end the
 // way the page does), against 3 / the direct client's cycle; and whether a
 // call costs more as the run goes on: the rate over its last tenth against
@@ -292,7 +304,8 @@ export async function campaignRow(size) {
 			note: `${c.secs.toFixed(1)} s, ${c.done} completed, ${c.stats.calls_placed} placed, ` +
 			    `${c.stats.webhooks_failed} webhooks failed; direct client (${d.calls} calls): POST /call ` +
 			    `${r3(d.postMs)} ms, cycle to the terminal webhook ${r3(d.cycleMs)} ms mean, ${r3(d.cycleP99Ms)} ms p99; ` +
-			    `CPU per call (us): ${cpu}; ${cores} cores / their sum: ${Math.round((cores * 1e6) / cpuTotal)} calls/s`,
+			    `CPU per call (us): ${cpu}; ${cores} cores / their sum: ${Math.round((cores * 1e6) / cpuTotal)} calls/s; ` +
+			    postsInFlight(c.metrics, c.secs),
 		}, {
 			name: `calls/s over the last tenth of ${N} numbers`,
 			value: last === null ? null : Math.round(last), unit: 'calls/s',
