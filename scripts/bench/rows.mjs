@@ -155,6 +155,12 @@ function cpuNow(pids) {
 	    follower: (own.user + own.system) / 1e6 };
 }
 
+// A /metrics histogram's sum (in seconds) and count of samples.
+const histogramTotals = (text, name) => ({
+	sum: Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(text)?.[1]),
+	n: Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(text)?.[1]),
+});
+
 // The upper bound, in ms, of the histogram bucket of a /metrics text that
 // holds the p-th percentile of name's samples, or null with none.
 function histogramPercentileMs(text, name, p) {
@@ -228,8 +234,7 @@ const cpuBetween = (a, b) => (b.count > a.count
 // freed a slot, taken, to the next POST /call leaving.
 function programRefill(metrics) {
 	const name = 'numdialer_refill_latency_seconds';
-	const sum = Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)?.[1]);
-	const n = Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(metrics)?.[1]);
+	const { sum, n } = histogramTotals(metrics, name);
 	if (!(n > 0)) return 'the program\'s /metrics has no refill samples';
 	const le = (p) => histogramPercentileMs(metrics, name, p);
 	return `in the program (its /metrics: the webhook taken -> the POST /call leaving), ${n} samples, ` +
@@ -272,9 +277,7 @@ export async function refillRow(size) {
 // dialer sends one at a time), from the program's /metrics: the sum of its
 // POST /call durations over secs, and their mean in ms.
 function postsInFlight(metrics, secs) {
-	const name = 'numdialer_api_request_duration_seconds';
-	const sum = Number(new RegExp(`^${name}_sum (\\S+)$`, 'm').exec(metrics)?.[1]);
-	const n = Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(metrics)?.[1]);
+	const { sum, n } = histogramTotals(metrics, 'numdialer_api_request_duration_seconds');
 	if (!(n > 0)) return 'the program\'s /metrics has no POST /call durations';
 	return `a POST /call in flight ${r3(sum / secs)} of the run (${n} POSTs, ${r3((sum / n) * 1000)} ms mean, ` +
 	    'the program\'s /metrics)';
@@ -305,7 +308,8 @@ export async function campaignRow(size) {
 			    `${c.stats.webhooks_failed} webhooks failed; direct client (${d.calls} calls): POST /call ` +
 			    `${r3(d.postMs)} ms, cycle to the terminal webhook ${r3(d.cycleMs)} ms mean, ${r3(d.cycleP99Ms)} ms p99; ` +
 			    `CPU per call (us): ${cpu}; ${cores} cores / their sum: ${Math.round((cores * 1e6) / cpuTotal)} calls/s; ` +
-			    postsInFlight(c.metrics, c.secs),
+			    `${postsInFlight(c.metrics, c.secs)}; one POST /call at a time as fast as the direct ` +
+			    `client's: ${Math.round(1000 / d.postMs)} calls/s (ratio ${r3((c.rate * d.postMs) / 1000)})`,
 		}, {
 			name: `calls/s over the last tenth of ${N} numbers`,
 			value: last === null ? null : Math.round(last), unit: 'calls/s',
