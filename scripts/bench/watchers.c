@@ -314,9 +314,9 @@ read_stdin(struct client *c)
 	return 0;
 }
 
-/* Runs the loop until done(c), or the clock passes until (-1 then). New
- * watchers are opened as earlier ones are sent, at most
- * WATCHERS_CONNECTING_MAX at a time. */
+/* Runs the loop until done(c), or the clock passes until (-1 then; never
+ * when it is INFINITY). New watchers are opened as earlier ones are sent,
+ * at most WATCHERS_CONNECTING_MAX at a time. */
 static int
 run(struct client *c, int (*done)(const struct client *), double until)
 {
@@ -335,7 +335,7 @@ run(struct client *c, int (*done)(const struct client *), double until)
 		seen = now();
 		if (seen >= until)
 			return -1;
-		wait = (int)((until - seen) * 1000) + 1;
+		wait = isinf(until) ? -1 : (int)((until - seen) * 1000) + 1;
 		n = epoll_wait(c->ep, evs, WATCHERS_EVENTS, wait);
 		if (n == -1 && errno == EINTR)
 			continue;
