@@ -321,7 +321,7 @@ export async function watchersRow(size) {
 				const many = await wake(st, pid, n, warm, hook(hooks[0], status));
 				mem ??= many;
 				const count = n.toLocaleString('en');
-				const why = n < size.watchersMost ? ` (${size.watchersMost.toLocaleString('en')} asked: the program keeps ` +
+				const why = n === most && most < size.watchersMost ? ` (${size.watchersMost.toLocaleString('en')} asked: the program keeps ` +
 				    `${WATCHERS_MAX.toLocaleString('en')} waiting, and each holds 2 of lighttpd's ` +
 				    `${Math.min(hardFileLimit(), 32768).toLocaleString('en')} open files)` : '';
 				const note = `${many.sent} sent, ${many.parked} parked of ${many.n}${many.allParked ? '' : ' (not all parked in time)'}, ` +

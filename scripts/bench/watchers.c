@@ -8,8 +8,11 @@
  *
  *   watchers PORT COUNT WATCH_PATH HOOK_PATH HOOK_BODY
  *
- * It opens COUNT connections, each a GET of WATCH_PATH (HTTP/1.1,
- * Connection: close), and prints one JSON line when every request is sent:
+ * It opens COUNT connections, each a GET of WATCH_PATH (HTTP/1.1, kept
+ * alive as a page's fetch keeps it: the web server neither shuts down nor
+ * closes it after the answer, which ends at its Content-Length; this client
+ * closes them all at its end), and prints one JSON line when every request
+ * is sent:
  *   {"phase":"sent","sent":S,"failed":F}
  * Then it waits for a line on standard input (the driver sees the program
  * park them meanwhile), POSTs HOOK_BODY (JSON) to HOOK_PATH on a fresh
@@ -22,6 +25,8 @@
  * answer's body (-1 for none). It talks only to 127.0.0.1 and closes
  * every connection it opened.
  */
+#define _GNU_SOURCE                   /* strcasestr */
+
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -60,7 +65,8 @@ enum conn_state {
 	CONN_CONNECTING,    /* connect(2) in progress */
 	CONN_SENDING,       /* part of the request sent */
 	CONN_WAITING,       /* sent: reading the answer */
-	CONN_DONE,          /* answered (or reset) and closed */
+	CONN_ANSWERED,      /* its whole answer read; kept open */
+	CONN_DONE,          /* closed: answered (or reset) */
 };
 
 struct conn {
@@ -70,6 +76,7 @@ struct conn {
 	size_t reqlen;
 	size_t sent;
 	double first;       /* when its first byte was seen; 0: none */
+	size_t got;         /* bytes of the answer read */
 	size_t headlen;
 	char head[WATCHERS_HEAD_MAX];
 };
@@ -81,7 +88,8 @@ struct client {
 	size_t count;
 	size_t opened;      /* watchers opened so far, in order */
 	size_t connecting;  /* watchers open, their request not yet sent */
-	size_t open;        /* connections not CONN_DONE nor CONN_IDLE */
+	size_t open;        /* connections not yet answered: neither
+	                     * CONN_IDLE, CONN_ANSWERED nor CONN_DONE */
 	size_t failed;      /* watchers that could not be opened or sent */
 	int go;             /* 1: the driver said send the webhook */
 };
@@ -94,6 +102,7 @@ static int conn_open(struct client *c, uint32_t i);
 static void conn_close(struct client *c, struct conn *k);
 static void conn_send(struct client *c, struct conn *k);
 static void conn_read(struct client *c, struct conn *k, double seen);
+static int conn_whole(const struct conn *k);
 static int conn_status(const struct conn *k);
 static long long conn_version(const struct conn *k);
 static int read_stdin(struct client *c);
@@ -259,9 +268,33 @@ conn_read(struct client *c, struct conn *k, double seen)
 			k->first = seen;
 		if (k->headlen < sizeof(k->head) - 1)
 			k->headlen += (size_t)n;
+		k->got += (size_t)n;
+		k->head[k->headlen] = '\0';
+		if (conn_whole(k)) {
+			k->state = CONN_ANSWERED;
+			c->open--;
+			return;
+		}
 	}
 	k->head[k->headlen] = '\0';
 	conn_close(c, k);
+}
+
+/* Whether the answer read so far is whole, by its Content-Length (an
+ * answer without one ends when the server closes). */
+static int
+conn_whole(const struct conn *k)
+{
+	const char *end, *len;
+	long long want;
+
+	if ((end = strstr(k->head, "\r\n\r\n")) == NULL ||
+	    (len = strcasestr(k->head, "\r\nContent-Length:")) == NULL ||
+	    len > end)
+		return 0;
+	want = strtoll(len + strlen("\r\nContent-Length:"), NULL, 10);
+	return want >= 0 &&
+	    k->got >= (size_t)(end + 4 - k->head) + (size_t)want;
 }
 
 /* The status of "HTTP/1.x NNN ...", or 0. */
@@ -349,7 +382,7 @@ run(struct client *c, int (*done)(const struct client *), double until)
 				continue;
 			}
 			k = &c->conns[evs[i].data.u32];
-			if (k->state == CONN_DONE)
+			if (k->state == CONN_DONE || k->state == CONN_ANSWERED)
 				continue;
 			if (k->state != CONN_WAITING &&
 			    (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
@@ -436,7 +469,7 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	wlen = snprintf(watch, sizeof(watch), "GET %s HTTP/1.1\r\n"
-	    "Host: 127.0.0.1:%lld\r\nConnection: close\r\n\r\n", argv[3], port);
+	    "Host: 127.0.0.1:%lld\r\n\r\n", argv[3], port);
 	hlen = snprintf(hook, sizeof(hook), "POST %s HTTP/1.1\r\n"
 	    "Host: 127.0.0.1:%lld\r\nConnection: close\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
