@@ -111,21 +111,25 @@ test: deps
 # on a figure. The watcher row needs open files: the limit goes to its hard
 # maximum first.
 BENCH_RESPONDER := $(BUILD)/bench/empty_responder
+BENCH_WATCHERS := $(BUILD)/bench/watchers
 BENCH_RUN = ulimit -n "$$(ulimit -Hn)"; BENCH_SMOKE=$(BENCH_SMOKE) NUMDIALER_BUILD=$(BUILD) \
     node scripts/bench/run.mjs
 
 $(BENCH_RESPONDER): scripts/bench/empty_responder.c | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(FCGI_LIBS)
 
+$(BENCH_WATCHERS): scripts/bench/watchers.c | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+
 $(BUILD)/bench:
 	mkdir -p $@
 
 bench: deps
-	$(MAKE) all $(BENCH_RESPONDER)
+	$(MAKE) all $(BENCH_RESPONDER) $(BENCH_WATCHERS)
 	$(BENCH_RUN)
 
 bench-smoke: BENCH_SMOKE := 1
-bench-smoke: all $(BENCH_RESPONDER)
+bench-smoke: all $(BENCH_RESPONDER) $(BENCH_WATCHERS)
 	$(BENCH_RUN)
 
 # The unit tests and the system tests again, built with the sanitizers.

@@ -20,13 +20,16 @@
  * (the page's and this one), for EVENTS_WAIT_MS at most. A page abandoned
  * (or never read) holds them as long: the web server does not notice a
  * page that left while it waits for the program. So the wait is short and
- * the watchers few: past EVENTS_WATCHERS_MAX the oldest are answered at
- * once, with no news (a page asks again), and only past
+ * the watchers bounded: past EVENTS_WATCHERS_MAX the oldest are answered
+ * at once, with no news (a page asks again), and only past
  * EVENTS_WATCHERS_HARD, when the answering thread falls behind, is a new
- * one refused (503).
+ * one refused (503). The bound is descriptors, not memory (a watcher costs
+ * well under a KiB here): 8192 abandoned hold 16,384 of lighttpd's, half
+ * the 32,768 it asks for (conf/lighttpd.conf), and the rest stays free for
+ * webhooks.
  */
 #define EVENTS_WAIT_MS 10000           /* longest a watcher waits for news */
-#define EVENTS_WATCHERS_MAX 4096       /* waiting at once, the newest kept */
+#define EVENTS_WATCHERS_MAX 8192       /* waiting at once, the newest kept */
 #define EVENTS_WATCHERS_HARD (2 * EVENTS_WATCHERS_MAX)
 
 struct events;

@@ -17,13 +17,13 @@ import {
 const SMOKE = process.env.BENCH_SMOKE === '1';
 
 const SIZES = SMOKE ? {
-	webhookSeconds: 1, webhookRounds: 1, refillCalls: 500, campaignCalls: 500, directCalls: 100, watchers: 50,
+	webhookSeconds: 1, webhookRounds: 1, refillCalls: 500, campaignCalls: 500, directCalls: 100, watchers: 50, watchersMost: 100,
 	floodPolls: 300, floodSlowloris: 300, floodSeconds: 1,
 	listNumbers: 10000, historyNumbers: 2000, pageNumbers: 200,
 	pageArgs: ['--runs', '1', '--changes', '3', '--delay-max-ms', '200'],
 	slowNumbers: 2000, slowSeconds: 1,
 } : {
-	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 4000,
+	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 5000, watchersMost: 15000,
 	floodPolls: 8400, floodSlowloris: 9000, floodSeconds: 5,
 	listNumbers: 1000000, historyNumbers: 1000000, pageNumbers: 100000, pageArgs: [],
 	slowNumbers: 100000, slowSeconds: 8,

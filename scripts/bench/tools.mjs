@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -275,31 +274,3 @@ export async function directClient(simUrl, numbers, count) {
 	return { calls: count, postMs: mean(posts), cycleMs: mean(cycles), cycleP99Ms: percentile(cycles, 99) };
 }
 
-// --- long-polls ----------------------------------------------------------
-
-// Opens one GET on a raw connection and resolves, once the server closes
-// it, with the HTTP status, the body and when its first byte arrived
-// (performance.now()). Raw sockets keep the client's own cost per answer
-// small next to what is measured.
-export function longPoll(port, pathAndQuery) {
-	const sock = net.connect(port, '127.0.0.1');
-	const chunks = [];
-	let first = NaN;
-	const connected = once(sock, 'connect').then(() => {
-		sock.write(`GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-	});
-	const answered = new Promise((resolve) => {
-		sock.on('data', (c) => {
-			if (chunks.length === 0) first = performance.now();
-			chunks.push(c);
-		});
-		sock.on('error', (e) => resolve({ status: 0, error: e.message, first }));
-		sock.on('close', () => {
-			const text = Buffer.concat(chunks).toString('utf8');
-			const head = text.indexOf('\r\n\r\n');
-			resolve({ status: Number(/^HTTP\/1\.\d (\d{3})/.exec(text)?.[1] ?? 0),
-			    body: head < 0 ? '' : text.slice(head + 4), first });
-		});
-	});
-	return { connected, answered, close: () => sock.destroy() };
-}

@@ -6,7 +6,7 @@
 // through each attack and must each be answered within a loose bound; the
 // page too. Each attack is bounded in connections and seconds, talks only
 // to 127.0.0.1 and closes what it opened (tests/system/flood.mjs). And the
-// program's own bound: past 4096 waiting long-polls, the oldest are
+// program's own bound: past 8192 waiting long-polls, the oldest are
 // answered at once (no news), none refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,8 +22,8 @@ const AFTER_MS = 4000;       // webhooks timed on after the polls are dropped
 const PROBE_MS = 50;         // a webhook started this often
 const LOOSE_MS = 2000;       // each must be answered within this
 const FD_SPARE = 200;        // of the attacker's open files, for itself
-const WATCHERS_MAX = 4096;   // src/events.h EVENTS_WATCHERS_MAX
-const HELD = 4200;           // long-polls kept open: a hundred past it
+const WATCHERS_MAX = 8192;   // src/events.h EVENTS_WATCHERS_MAX
+const HELD = 8292;           // long-polls kept open: a hundred past it
 const HOLD_SECONDS = 6;      // within the program's 10 s wait
 
 const phones = (n) => Array.from({ length: n }, (_, i) => `1301806${String(i).padStart(4, '0')}`);
