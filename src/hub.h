@@ -25,6 +25,7 @@
 #define HUB_STUCK_MAX 256    /* the journal's failure, as told to pages */
 
 struct events;
+struct full;
 struct journal;
 
 /* A wake-up registered with hub_on_change: fn(arg). */
@@ -45,6 +46,8 @@ struct hub {
 	struct events *events;        /* where GET /events parks its watchers;
 	                                 set once at start-up, before any
 	                                 request; NULL: none */
+	struct full *full;            /* where GET /events gets the full list;
+	                                 likewise; NULL: made under the lock */
 	struct journal *journal;      /* likewise; owned by main; NULL: none */
 	uint64_t locked_version;      /* the campaign's version at hub_lock */
 	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never

@@ -219,44 +219,120 @@ render_envelope(const struct campaign *c, const char *instance,
 	return root;
 }
 
-char *
-render_events(const struct campaign *c, const struct render_process *p,
-    const uint64_t *since, size_t *len)
-{
-	struct render_out o = { .campaign = c, .first = true };
-	struct json_object *root = NULL;
-	const char *text;
-	size_t i, n = campaign_size(c), text_len, cap = RENDER_FIRST_SIZE;
-	bool full = since == NULL || !campaign_log_reaches(c, *since);
-	char *out = NULL;
+/* A full list being written: the answer so far, and the next row. */
+struct render_full {
+	struct render_out o;
+	size_t next;
+};
 
-	if (full && n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
-		cap += n * RENDER_ROW_GUESS;
-	buf_init(&o.b, cap);
-	o.escaper = json_object_new_string("");
+/* Starts o's answer: the envelope of c as of now, without its closing
+ * brace, then the calls' opening. 0, or -1 when out of memory (o's buffer
+ * is then failed). */
+static int
+render_open(struct render_out *o, const struct campaign *c,
+    const struct render_process *p, bool full)
+{
+	struct json_object *root;
+	const char *text;
+	size_t text_len;
+	int ret = -1;
+
+	o->campaign = c;
+	o->first = true;
+	o->escaper = json_object_new_string("");
 	root = render_envelope(c, p->instance, p->version, p->journal, full);
-	if (o.escaper == NULL || root == NULL)
+	if (o->escaper == NULL || root == NULL)
 		goto done;
 	text = json_object_to_json_string_length(root, RENDER_JSON_FLAGS,
 	    &text_len);
 	if (text == NULL || text_len < 2 || text[text_len - 1] != '}')
 		goto done;
-	/* The envelope without its closing brace, then the calls. */
-	buf_add(&o.b, text, text_len - 1);
-	buf_str(&o.b, ",\"calls\":[");
-	if (full) {
-		for (i = 0; i < n && !o.b.failed; i++)
-			render_row(i, &o);
-	} else {
-		campaign_changes_since(c, *since, render_row, &o);
-	}
-	buf_str(&o.b, "]}");
-	out = buf_take(&o.b, len);
+	buf_add(&o->b, text, text_len - 1);
+	buf_str(&o->b, ",\"calls\":[");
+	ret = 0;
 done:
-	buf_free(&o.b);
-	json_object_put(o.escaper);
+	if (ret != 0)
+		o->b.failed = true;
 	json_object_put(root);
+	return ret;
+}
+
+/* Ends o's answer and frees what it holds: the string, or NULL. */
+static char *
+render_close(struct render_out *o, size_t *len)
+{
+	char *out;
+
+	buf_str(&o->b, "]}");
+	out = buf_take(&o->b, len);
+	buf_free(&o->b);
+	json_object_put(o->escaper);
+	o->escaper = NULL;
 	return out;
+}
+
+struct render_full *
+render_full_begin(const struct campaign *c, const struct render_process *p)
+{
+	struct render_full *f = calloc(1, sizeof(*f));
+	size_t n = campaign_size(c), cap = RENDER_FIRST_SIZE;
+
+	if (f == NULL)
+		return NULL;
+	if (n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
+		cap += n * RENDER_ROW_GUESS;
+	buf_init(&f->o.b, cap);
+	if (render_open(&f->o, c, p, true) != 0) {
+		/* Failed: render_close frees and hands over nothing. */
+		(void)render_close(&f->o, &cap);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+bool
+render_full_rows(struct render_full *f, const struct campaign *c, size_t max)
+{
+	size_t n = campaign_size(c);
+
+	/* The campaign behind the lock may have moved, not the list. */
+	f->o.campaign = c;
+	while (f->next < n && max-- > 0 && !f->o.b.failed)
+		render_row(f->next++, &f->o);
+	return f->next >= n || f->o.b.failed;
+}
+
+char *
+render_full_end(struct render_full *f, size_t *len)
+{
+	char *out = NULL;
+
+	if (f->next < campaign_size(f->o.campaign))
+		f->o.b.failed = true;   /* ended before its last row */
+	out = render_close(&f->o, len);
+	free(f);
+	return out;
+}
+
+char *
+render_events(const struct campaign *c, const struct render_process *p,
+    const uint64_t *since, size_t *len)
+{
+	struct render_out o = { 0 };
+	struct render_full *f;
+
+	if (since == NULL || !campaign_log_reaches(c, *since)) {
+		if ((f = render_full_begin(c, p)) == NULL)
+			return NULL;
+		render_full_rows(f, c, SIZE_MAX);
+		return render_full_end(f, len);
+	}
+	buf_init(&o.b, RENDER_FIRST_SIZE);
+	render_open(&o, c, p, false);
+	if (!o.b.failed)
+		campaign_changes_since(c, *since, render_row, &o);
+	return render_close(&o, len);
 }
 
 /* Writes row's history: ,"events":[{...},...], oldest first. */
