@@ -1,7 +1,7 @@
 /*
  * full: the full list of GET /events, outside the campaign's lock.
  *
- * A list of a million rows takes some 400 ms to write and is some 80 MB.
+ * A list of a million rows takes some 400 ms to write and is some 66 MB.
  * Written under the lock, as a diff is, it held every webhook and the
  * dialer that long; written for each client, thirty clients polling it
  * made as many copies and kept the lock nearly all the time. So:

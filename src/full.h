@@ -14,7 +14,8 @@
 
 #define FULL_SHARE_MS 100     /* a list made this recently is the answer */
 #define FULL_BATCH 1000       /* rows written per hold of the lock */
-#define FULL_WAITERS_MAX 8192 /* waiting for the list at once; past it 503 */
+#define FULL_WAITERS_MAX 1024 /* waiting for the list at once, a connection
+                                 each; past it 503 */
 
 struct full;
 

@@ -58,7 +58,7 @@
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
 #define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
 #define MAIN_STOP_WAIT_MS 5000      /* for the request threads to leave */
-#define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + 1024)
+#define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + FULL_WAITERS_MAX + 1024)
 #define MAIN_ERR_MAX 1024
 
 /* The release (the VERSION file), given by the Makefile. */
