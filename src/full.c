@@ -15,31 +15,43 @@
  *   No copy of the table is made, and the list is never held to one
  *   moment: under that rule no moment is needed.
  *
- * - Every client that asks while it is written waits for it, parked as a
- *   long-poll is (events.c): its libfcgi request is freed, its connection
- *   kept; no request thread waits, so webhooks always find one. Once it
- *   is written each waiter's answer goes to the outbox, which sends it
- *   with its progress deadline.
+ * - Every client waits for a list begun at the version it asked at, or
+ *   later: the list being made when nothing changed since it was begun,
+ *   else the next one, which begins as soon as the one being made is done
+ *   and serves everyone who asked meanwhile. So a client never gets a list
+ *   older than what it asked after (its own POST /call or webhook is in
+ *   it), and under any load one list serves every client that asked while
+ *   the one before was made. A client waiting is parked as a long-poll is
+ *   (events.c): its libfcgi request is freed, its connection kept; no
+ *   request thread waits, so webhooks always find one. Once the list is
+ *   written each waiter's answer goes to the outbox, which sends it with
+ *   its progress deadline.
  *
  * - The list is one body, reference-counted (http_shared): the answers
  *   sending it share it, and the last one sent frees it. A client that
- *   asks within FULL_SHARE_MS of its making gets it too, at once, from its
- *   request thread. So the memory is the list being made and the ones
- *   still being sent, whatever the number of clients; a list that old
- *   is no staler than one a page already waits ~400 ms for.
+ *   asks within FULL_SHARE_MS of its making, nothing changed since it was
+ *   begun, gets it at once, from its request thread. The memory is the
+ *   list being made and the ones still being sent, whatever the number
+ *   of clients.
+ *
+ * Sharing a list even after the version moved (it would be at most
+ * FULL_SHARE_MS old, and the page catches up with ?since) would save a
+ * render now and then, but a client would then get a list from before its
+ * own change: a script that stops the campaign and reads the list would
+ * see it dialing. Waiting for the next list costs a render's time, not a
+ * thread or a copy.
  */
 #include "full.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "metrics.h"
 #include "render.h"
 #include "util.h"
 
-/* A client waiting for the list being made. */
+/* A client waiting for a list. */
 struct full_waiter {
 	struct full_waiter *next;
 	int fd;                   /* the web server's connection; owned */
@@ -49,24 +61,30 @@ struct full_waiter {
 struct full {
 	struct hub *hub;
 	struct outbox *outbox;
-	pthread_mutex_t lock;     /* guards everything below; never held with
-	                             hub.lock */
+	pthread_mutex_t lock;     /* guards everything below; after hub.lock */
 	pthread_cond_t cond;      /* on CLOCK_MONOTONIC */
-	struct full_waiter *waiting; /* for the list being made, newest
-	                             first */
-	size_t count;
-	bool making;              /* a list is wanted or being made */
+	struct full_waiter *making_for; /* waiting for the list being made */
+	struct full_waiter *next_for;   /* waiting for the next one */
+	size_t count;             /* in both lists */
+	bool making;              /* a list is being made */
+	uint64_t making_version;  /* the campaign's version at its start */
 	struct http_shared *last; /* the last list made, one reference; NULL
 	                             once older than FULL_SHARE_MS */
+	uint64_t last_version;    /* the campaign's version at its start */
 	int64_t last_ms;          /* CLOCK_MONOTONIC: when last was made */
 	bool stopping;
 	pthread_t thread;
 };
 
-/* Writes the list, a batch of rows per hold of the lock: the body, or NULL
- * when out of memory. */
+/*
+ * Writes the list, a batch of rows per hold of the lock: the body (NULL
+ * when out of memory) and the version it was begun at, in *version. Those
+ * waiting for the next list are the ones this list is for from its start,
+ * under the campaign's lock: nothing changes between the envelope and
+ * the hand-over (full_ask is called under it too).
+ */
 static struct http_shared *
-full_make(struct full *f)
+full_make(struct full *f, uint64_t *version)
 {
 	struct hub *hub = f->hub;
 	struct render_full *r;
@@ -76,6 +94,13 @@ full_make(struct full *f)
 
 	hub_lock(hub);
 	r = render_full_begin(hub->campaign, &hub->process);
+	*version = campaign_version(hub->campaign);
+	pthread_mutex_lock(&f->lock);
+	f->making_for = f->next_for;
+	f->next_for = NULL;
+	f->making = true;
+	f->making_version = *version;
+	pthread_mutex_unlock(&f->lock);
 	hub_unlock(hub);
 	if (r == NULL)
 		return NULL;
@@ -110,16 +135,15 @@ full_answer(struct full *f, struct full_waiter *list, struct http_shared *body)
 	}
 }
 
-/* Waits, f->lock held, until a list is wanted, or the stop with no one
- * waiting; lets go of the last list once it is too old to share. Returns
- * whether to stop. */
+/* Waits, f->lock held, until a client waits for the next list, or the
+ * stop with nobody waiting; lets go of the last list once it is too old to
+ * share. Returns whether to stop. */
 static bool
 full_wait(struct full *f)
 {
-	struct timespec ts;
 	int64_t expiry;
 
-	while (!f->making && !f->stopping) {
+	while (f->next_for == NULL && !f->stopping) {
 		if (f->last == NULL) {
 			pthread_cond_wait(&f->cond, &f->lock);
 			continue;
@@ -132,33 +156,32 @@ full_wait(struct full *f)
 			f->last = NULL;
 			continue;
 		}
-		ts.tv_sec = expiry / 1000;
-		ts.tv_nsec = (long)(expiry % 1000) * 1000000;
-		pthread_cond_timedwait(&f->cond, &f->lock, &ts);
+		util_cond_wait_until(&f->cond, &f->lock, expiry);
 	}
-	return !f->making;
+	return f->next_for == NULL;
 }
 
 static void *
 full_run(void *arg)
 {
 	struct full *f = arg;
-	struct full_waiter *list;
+	struct full_waiter *list, *w;
 	struct http_shared *body, *old;
+	uint64_t version;
 
 	pthread_mutex_lock(&f->lock);
 	while (!full_wait(f)) {
 		pthread_mutex_unlock(&f->lock);
-		body = full_make(f);
+		body = full_make(f, &version);
 		pthread_mutex_lock(&f->lock);
-		/* Whoever asked meanwhile waits for this list: it is the
-		 * newest there is. */
-		list = f->waiting;
-		f->waiting = NULL;
-		f->count = 0;
+		list = f->making_for;
+		f->making_for = NULL;
 		f->making = false;
+		for (w = list; w != NULL; w = w->next)
+			f->count--;
 		old = f->last;
 		f->last = body != NULL ? http_shared_hold(body) : NULL;
+		f->last_version = version;
 		f->last_ms = util_mono_ms();
 		pthread_mutex_unlock(&f->lock);
 
@@ -177,46 +200,27 @@ struct full *
 full_start(struct hub *hub, struct outbox *outbox)
 {
 	struct full *f = calloc(1, sizeof(*f));
-	pthread_condattr_t attr;
-	bool attr_made = false, lock_made = false, cond_made = false;
 
 	if (f == NULL)
 		return NULL;
 	f->hub = hub;
 	f->outbox = outbox;
-	if (pthread_condattr_init(&attr) != 0)
-		goto fail;
-	attr_made = true;
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
-		goto fail;
-	if (pthread_mutex_init(&f->lock, NULL) != 0)
-		goto fail;
-	lock_made = true;
-	if (pthread_cond_init(&f->cond, &attr) != 0)
-		goto fail;
-	cond_made = true;
-	if (pthread_create(&f->thread, NULL, full_run, f) != 0)
-		goto fail;
-	pthread_condattr_destroy(&attr);
+	if (util_thread_start(&f->lock, &f->cond, &f->thread, full_run,
+	    f) != 0) {
+		free(f);
+		return NULL;
+	}
 	return f;
-fail:
-	if (cond_made)
-		pthread_cond_destroy(&f->cond);
-	if (lock_made)
-		pthread_mutex_destroy(&f->lock);
-	if (attr_made)
-		pthread_condattr_destroy(&attr);
-	free(f);
-	return NULL;
 }
 
 enum full_asked
-full_ask(struct full *f, FCGX_Request *req, struct http_shared **body)
+full_ask(struct full *f, FCGX_Request *req, uint64_t version,
+    struct http_shared **body)
 {
 	struct full_waiter *w;
 
 	pthread_mutex_lock(&f->lock);
-	if (f->last != NULL && !f->making &&
+	if (f->last != NULL && f->last_version == version &&
 	    util_mono_ms() - f->last_ms < FULL_SHARE_MS) {
 		*body = http_shared_hold(f->last);
 		pthread_mutex_unlock(&f->lock);
@@ -230,17 +234,23 @@ full_ask(struct full *f, FCGX_Request *req, struct http_shared **body)
 	}
 	w->fd = req->ipcFd;
 	w->request_id = req->requestId;
-	w->next = f->waiting;
-	f->waiting = w;
 	f->count++;
-	if (!f->making) {
-		f->making = true;
-		pthread_cond_signal(&f->cond);
+	if (f->making && f->making_version == version) {
+		/* Nothing changed since it was begun: it is what a list made
+		 * now would be. */
+		w->next = f->making_for;
+		f->making_for = w;
+	} else {
+		w->next = f->next_for;
+		f->next_for = w;
+		if (w->next == NULL)
+			pthread_cond_signal(&f->cond);
 	}
 	pthread_mutex_unlock(&f->lock);
 
 	/* The connection is the waiter's now; the rest of the request goes,
-	 * as a parked long-poll's does (events.c). */
+	 * as a parked long-poll's does (events.c). Memory only: no I/O under
+	 * the campaign's lock. */
 	FCGX_Free(req, 0);
 	free(req);
 	return FULL_PARKED;

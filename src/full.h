@@ -1,10 +1,14 @@
 /*
  * full: the full list of GET /events, made by one thread a batch of rows
  * per hold of the campaign's lock, and one body shared by every client
- * that asks for it while it is made or shortly after.
+ * waiting for it: those that asked while the list before it was made, and
+ * those that ask while it is made or shortly after, nothing changed since
+ * it was begun.
  */
 #ifndef NUMDIALER_FULL_H
 #define NUMDIALER_FULL_H
+
+#include <stdint.h>
 
 #include <fcgiapp.h>
 
@@ -12,7 +16,8 @@
 #include "hub.h"
 #include "outbox.h"
 
-#define FULL_SHARE_MS 100     /* a list made this recently is the answer */
+#define FULL_SHARE_MS 100     /* a list made this recently, nothing changed
+                                 since, is the answer */
 #define FULL_BATCH 1000       /* rows written per hold of the lock */
 #define FULL_WAITERS_MAX 1024 /* waiting for the list at once, a connection
                                  each; past it 503 */
@@ -25,7 +30,7 @@ enum full_asked {
 	                  FULL_SHARE_MS, one reference the caller now holds */
 	FULL_PARKED,   /* req is the module's: it frees req at once, keeps
 	                  its connection, and answers it through outbox once
-	                  the list being made is done */
+	                  its list is made */
 	FULL_REFUSED   /* FULL_WAITERS_MAX wait, out of memory, or stopping:
 	                  req is still the caller's (answer it 503) */
 };
@@ -35,12 +40,16 @@ enum full_asked {
 struct full *full_start(struct hub *hub, struct outbox *outbox);
 
 /*
- * Asks for the full list for req, with no lock held: the list made within
- * FULL_SHARE_MS, else a place among those waiting for the one being made
- * (which starts now when none is).
+ * Asks for the full list for req, with hub.lock held and version the
+ * campaign's now, so that no change slips in between: the list made
+ * within FULL_SHARE_MS if nothing changed since it was begun; else a place
+ * among those waiting for the list being made, if nothing changed since
+ * it was begun; else among those waiting for the next list (begun as soon
+ * as none is being made). A client never gets a list begun before the
+ * version it asked at.
  */
 enum full_asked full_ask(struct full *f, FCGX_Request *req,
-    struct http_shared **body);
+    uint64_t version, struct http_shared **body);
 
 /* Answers those still waiting, ends the thread, frees f (NULL is fine).
  * Call once no thread may call full_ask, before outbox is stopped. */

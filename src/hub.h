@@ -5,7 +5,8 @@
  * the process's clock and random source, so the pure modules need neither.
  * The hub calls nobody by name: it stands below every thread it wakes.
  *
- * Lock order: hub.lock before the events module's own lock, never after.
+ * Lock order: hub.lock before the events module's own lock and the full
+ * list's (full.c), never after.
  */
 #ifndef NUMDIALER_HUB_H
 #define NUMDIALER_HUB_H

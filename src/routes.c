@@ -206,12 +206,18 @@ routes_row(struct routes_ctx *x, const char *p, size_t len, size_t *row)
 	return HTTP_OK;
 }
 
-/* The full list for GET /events: one made within FULL_SHARE_MS, or parked
- * until the one being made is done (no thread waits for it). */
+/* The full list for GET /events, hub.lock held (and let go here): one made
+ * within FULL_SHARE_MS, or parked until one is made (no thread waits for
+ * it). */
 static enum http_status
 routes_full(struct routes_ctx *x)
 {
-	switch (full_ask(x->hub->full, x->req, &x->shared)) {
+	struct hub *hub = x->hub;
+	enum full_asked asked = full_ask(hub->full, x->req,
+	    campaign_version(hub->campaign), &x->shared);
+
+	hub_unlock(hub);
+	switch (asked) {
 	case FULL_ANSWER:
 		return HTTP_OK;
 	case FULL_PARKED:
@@ -255,7 +261,6 @@ routes_events(struct routes_ctx *x)
 		diff = false;
 	if (!diff && hub->full != NULL) {
 		/* The full list is made outside the lock, and shared. */
-		hub_unlock(hub);
 		return routes_full(x);
 	}
 	if (diff && since == campaign_version(hub->campaign)) {

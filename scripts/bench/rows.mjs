@@ -403,14 +403,20 @@ function answerHead(body) {
 	return JSON.parse(body.toString());
 }
 
+// The program with a list of n numbers behind its own lighttpd, on the API
+// at apiUrl, with env added to its settings: startLighttpd's server.
+async function listLighttpd(s, apiUrl, n, env = {}) {
+	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
+	return startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
+	    env: { NUMDIALER_API: apiUrl, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off', ...env } });
+}
+
 // One program with an n-number list behind its own lighttpd: start-up to the
 // first full /events answer, memory, the full answer again, and the answer
 // to ?since=V after one webhook.
 async function listProbe(s, n) {
 	const api = await standInApi();
-	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
-	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
-	    env: { NUMDIALER_API: api.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off' } });
+	const lt = await listLighttpd(s, api.url, n);
 	try {
 		await untilProgramAnswers(lt);
 		const pid = await lt.fcgiPid();
@@ -499,12 +505,8 @@ function download(base, path) {
 // report downloaded: the program's memory once finished, and its peak
 // while each report is written.
 async function historyProbe(s, n) {
-	const dir = await s.tmpdir();
 	const sim = await s.apisim({ delayMaxMs: 0, seed: 9, acceptAny: true, paths: 'answer' });
-	const file = await writeNumbers(dir, 'numbers.txt', phones(n));
-	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
-	    env: { NUMDIALER_API: sim.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off',
-	        NUMDIALER_CONCURRENCY: String(HISTORY_LIMIT) } });
+	const lt = await listLighttpd(s, sim.url, n, { NUMDIALER_CONCURRENCY: String(HISTORY_LIMIT) });
 	try {
 		await untilProgramAnswers(lt);
 		const pid = await lt.fcgiPid();
@@ -577,9 +579,7 @@ async function counters(base, ...names) {
 async function fullProbe(s, n, clientCounts, seconds) {
 	const sim = await s.apisim({ delayMaxMs: FULL_DELAY_MAX_MS, seed: 11, acceptAny: true });
 	const api = await standInApi({ forward: sim.url, keep: FULL_HOOKS_KEPT });
-	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
-	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
-	    env: { NUMDIALER_API: api.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off' } });
+	const lt = await listLighttpd(s, api.url, n);
 	try {
 		await untilProgramAnswers(lt);
 		const pid = await lt.fcgiPid();

@@ -1,9 +1,9 @@
-// The full list of GET /events while dialing goes on, behind lighttpd and
-// nginx: rounds of clients asking for it at once each get well-formed JSON
-// with every row in order; the rows changed after its version
-// (?since=V), applied to it, give the campaign's final list; and GET
-// /metrics shows the clients shared the lists made (more answers than
-// lists), counting every full answer given.
+// The full list of GET /events, behind lighttpd and nginx: clients asking
+// for it at once, nothing changing, share the lists made (GET /metrics
+// counts more answers than lists); while dialing goes on, rounds of clients
+// asking at once each get well-formed JSON with every row in order, and
+// the rows changed after its version (?since=V), applied to it, give the
+// campaign's final list. Every full answer is counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -13,7 +13,8 @@ import {
 
 const N = 10000;
 const CLIENTS = 10;      // asking at once, each round
-const ROUNDS = 5;
+const ROUNDS = 5;        // while dialing
+const IDLE_ROUNDS = 2;   // before
 const STATUSES = new Set([...TERMINAL, 'idle', 'dialing', 'ringing', 'answered']);
 
 // The value of an unlabeled sample of GET /metrics.
@@ -52,27 +53,40 @@ for (const server of ['lighttpd', 'nginx']) {
 			const sim = await s.apisim({ delayMaxMs: 2, seed: 7, numbers: file });
 			const st = await s.stack({ server, api: sim.url, numbers: file });
 
-			const renders0 = await metric(st.base, 'numdialer_events_full_renders_total');
-			const answers0 = await metric(st.base, 'numdialer_events_full_answers_total');
-			assert.equal((await postJSON(`${st.base}/call`)).status, 202);
-
+			const counted = async () => [
+				await metric(st.base, 'numdialer_events_full_renders_total'),
+				await metric(st.base, 'numdialer_events_full_answers_total')];
+			// Rounds of clients asking at once; each answer checked.
 			const fulls = [];
-			for (let round = 0; round < ROUNDS; round++) {
-				const rs = await Promise.all(Array.from({ length: CLIENTS },
-				    () => getJSON(`${st.base}/events`, { timeoutMs: 60000 })));
-				for (const r of rs) {
-					// The web server compresses it as any JSON answer.
-					assert.equal(r.headers.get('content-encoding'), 'gzip');
-					fulls.push(checkFull(r, list));
+			const rounds = async (n) => {
+				const [renders0, answers0] = await counted();
+				for (let round = 0; round < n; round++) {
+					const rs = await Promise.all(Array.from({ length: CLIENTS },
+					    () => getJSON(`${st.base}/events`, { timeoutMs: 60000 })));
+					for (const r of rs) {
+						// The web server compresses it as any JSON answer.
+						assert.equal(r.headers.get('content-encoding'), 'gzip');
+						fulls.push(checkFull(r, list));
+					}
 				}
-			}
-			const renders = await metric(st.base, 'numdialer_events_full_renders_total') - renders0;
-			const answers = await metric(st.base, 'numdialer_events_full_answers_total') - answers0;
-			t.diagnostic(`${answers} full answers from ${renders} lists made; versions ` +
+				const [renders1, answers1] = await counted();
+				return { renders: renders1 - renders0, answers: answers1 - answers0 };
+			};
+
+			const idle = await rounds(IDLE_ROUNDS);
+			t.diagnostic(`nothing changing: ${idle.answers} full answers from ${idle.renders} lists made`);
+			assert.equal(idle.answers, IDLE_ROUNDS * CLIENTS, 'every full answer is counted');
+			assert.ok(idle.renders >= 1 && idle.renders < idle.answers,
+			    `clients asking at once share a list: ${idle.renders} made for ${idle.answers}`);
+			assert.ok(fulls.every((ev) => ev.version === fulls[0].version));
+
+			assert.equal((await postJSON(`${st.base}/call`)).status, 202);
+			fulls.length = 0;
+			const busy = await rounds(ROUNDS);
+			t.diagnostic(`dialing: ${busy.answers} full answers from ${busy.renders} lists made; versions ` +
 			    `${fulls[0].version}..${fulls.at(-1).version}, ${fulls.at(-1).dialed} dialed`);
-			assert.equal(answers, ROUNDS * CLIENTS, 'every full answer is counted');
-			assert.ok(renders >= 1 && renders < answers,
-			    `clients asking at once share a list: ${renders} made for ${answers}`);
+			assert.equal(busy.answers, ROUNDS * CLIENTS, 'every full answer is counted');
+			assert.ok(busy.renders >= 1 && busy.renders <= busy.answers);
 
 			// A full answer from the second half of the dialing (the change
 			// log holds some four changes a row: it reaches that far back),
