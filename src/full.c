@@ -6,9 +6,10 @@
  * dialer that long; written for each client, thirty clients polling it
  * made as many copies and kept the lock nearly all the time. So:
  *
- * - One thread writes it, FULL_BATCH rows per hold of the lock (about a
- *   millisecond; render_full_rows), the lock let go in between; the
- *   envelope (version, counts, state) is the campaign's at the start.
+ * - One thread writes it, a batch of FULL_BATCH rows at a time: each batch
+ *   copied under the lock (tens of µs; render_full_take), then written
+ *   without it; the envelope (version, counts, state) is the campaign's at
+ *   the start.
  *   A row written later may be newer than that version: the page, which
  *   then asks for the rows changed after it, gets that row once more, and
  *   applying a row twice changes nothing (a row carries its whole state).
@@ -88,7 +89,7 @@ full_make(struct full *f, uint64_t *version)
 {
 	struct hub *hub = f->hub;
 	struct render_full *r;
-	bool done;
+	bool taken;
 	char *text;
 	size_t len;
 
@@ -104,11 +105,18 @@ full_make(struct full *f, uint64_t *version)
 	hub_unlock(hub);
 	if (r == NULL)
 		return NULL;
-	do {
+	/* The lock held for a copy of the rows (tens of µs), the writing
+	 * done without it: a thread that holds it for most of its time is
+	 * most often holding it when the scheduler takes its core away, and
+	 * on a busy machine every webhook then waits that turn out. */
+	for (;;) {
 		hub_lock(hub);
-		done = render_full_rows(r, hub->campaign, FULL_BATCH);
+		taken = render_full_take(r, hub->campaign, FULL_BATCH);
 		hub_unlock(hub);
-	} while (!done);
+		if (!taken)
+			break;
+		render_full_write(r);
+	}
 	metrics_full_render();
 	text = render_full_end(r, &len);
 	return text != NULL ? http_shared_new(text, len) : NULL;

@@ -18,7 +18,7 @@
 
 #define FULL_SHARE_MS 100     /* a list made this recently, nothing changed
                                  since, is the answer */
-#define FULL_BATCH 1000       /* rows written per hold of the lock */
+#define FULL_BATCH 1000       /* rows copied per hold of the lock */
 #define FULL_WAITERS_MAX 1024 /* waiting for the list at once, a connection
                                  each; past it 503 */
 

@@ -64,7 +64,8 @@ struct routes_ctx {
 	const char *type;                 /* a success's content type; NULL:
 	                                     JSON */
 	char reason[ROUTES_REASON_MAX];
-	bool parked;                      /* req went to the events module */
+	bool parked;                      /* req went to the events module or
+	                                     the full list's */
 	bool streamed;                    /* the head and the first pieces are
 	                                     sent: body is the rest */
 	bool dropped;                     /* a streamed answer was cut short */
