@@ -32,8 +32,11 @@
  *   sending it share it, and the last one sent frees it. A client that
  *   asks within FULL_SHARE_MS of its making, nothing changed since it was
  *   begun, gets it at once, from its request thread. The memory is the
- *   list being made and the ones still being sent, whatever the number
- *   of clients.
+ *   list being made and the ones still being sent, and those are at most
+ *   FULL_LISTS_MAX: a web server that takes them slower than they are
+ *   made would otherwise hold one more per render. Past it, no list is
+ *   begun and those waiting get the newest made, older than what they
+ *   asked after (the one case they do).
  *
  * Sharing a list even after the version moved (it would be at most
  * FULL_SHARE_MS old, and the page catches up with ?since) would save a
@@ -45,6 +48,7 @@
 #include "full.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -73,6 +77,8 @@ struct full {
 	                             once older than FULL_SHARE_MS */
 	uint64_t last_version;    /* the campaign's version at its start */
 	int64_t last_ms;          /* CLOCK_MONOTONIC: when last was made */
+	atomic_uint alive;        /* lists made and not yet freed: last, and
+	                             those the outbox still sends */
 	bool stopping;
 	pthread_t thread;
 };
@@ -88,6 +94,7 @@ static struct http_shared *
 full_make(struct full *f, uint64_t *version)
 {
 	struct hub *hub = f->hub;
+	struct http_shared *stale = NULL;
 	struct render_full *r;
 	bool taken;
 	char *text;
@@ -101,8 +108,16 @@ full_make(struct full *f, uint64_t *version)
 	f->next_for = NULL;
 	f->making = true;
 	f->making_version = *version;
+	/* The last list can no longer be shared once the version moved: let
+	 * it go now, not at its FULL_SHARE_MS, lest it be one list more in
+	 * memory while this one is made. */
+	if (f->last != NULL && f->last_version != *version) {
+		stale = f->last;
+		f->last = NULL;
+	}
 	pthread_mutex_unlock(&f->lock);
 	hub_unlock(hub);
+	http_shared_release(stale);
 	if (r == NULL)
 		return NULL;
 	/* The lock held for a copy of the rows (tens of µs), the writing
@@ -119,7 +134,7 @@ full_make(struct full *f, uint64_t *version)
 	}
 	metrics_full_render();
 	text = render_full_end(r, &len);
-	return text != NULL ? http_shared_new(text, len) : NULL;
+	return text != NULL ? http_shared_new(text, len, &f->alive) : NULL;
 }
 
 /* Hands each waiter of list its answer (body, or a 500 when NULL) through
@@ -179,6 +194,23 @@ full_run(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	while (!full_wait(f)) {
+		if (f->last != NULL &&
+		    atomic_load(&f->alive) >= FULL_LISTS_MAX) {
+			/* Those still being sent are as many lists as the
+			 * memory is given: the waiters get the newest, which
+			 * may be older than what they asked after (the page
+			 * catches up with ?since), rather than one more. */
+			list = f->next_for;
+			f->next_for = NULL;
+			for (w = list; w != NULL; w = w->next)
+				f->count--;
+			body = http_shared_hold(f->last);
+			pthread_mutex_unlock(&f->lock);
+			full_answer(f, list, body);
+			http_shared_release(body);
+			pthread_mutex_lock(&f->lock);
+			continue;
+		}
 		pthread_mutex_unlock(&f->lock);
 		body = full_make(f, &version);
 		pthread_mutex_lock(&f->lock);

@@ -19,6 +19,8 @@
 #define FULL_SHARE_MS 100     /* a list made this recently, nothing changed
                                  since, is the answer */
 #define FULL_BATCH 1000       /* rows copied per hold of the lock */
+#define FULL_LISTS_MAX 2      /* lists made and still in memory (being sent)
+                                 past which no other is begun */
 #define FULL_WAITERS_MAX 1024 /* waiting for the list at once, a connection
                                  each; past it 503 */
 

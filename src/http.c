@@ -147,7 +147,7 @@ http_answer_error(struct http_answer *a, enum http_status status,
 }
 
 struct http_shared *
-http_shared_new(char *data, size_t len)
+http_shared_new(char *data, size_t len, atomic_uint *alive)
 {
 	struct http_shared *s = malloc(sizeof(*s));
 
@@ -158,6 +158,9 @@ http_shared_new(char *data, size_t len)
 	atomic_init(&s->refs, 1);
 	s->data = data;
 	s->len = len;
+	s->alive = alive;
+	if (alive != NULL)
+		atomic_fetch_add(alive, 1);
 	return s;
 }
 
@@ -178,6 +181,8 @@ http_shared_release(struct http_shared *s)
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_release) != 1)
 		return;
 	atomic_thread_fence(memory_order_acquire);
+	if (s->alive != NULL)
+		atomic_fetch_sub(s->alive, 1);
 	free(s->data);
 	free(s);
 }

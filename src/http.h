@@ -42,6 +42,8 @@ struct http_shared {
 	atomic_uint refs;
 	size_t len;
 	char *data;                /* malloc'd; owned */
+	atomic_uint *alive;        /* counts it while it lives (its maker's
+	                              count of bodies in memory); or NULL */
 };
 
 /* One answer: head[0..head_len) then body[0..len). An answer written in
@@ -97,8 +99,10 @@ void http_answer_piece(struct http_answer *a, const char *body,
 void http_answer_rest(struct http_answer *a, char *body, size_t len);
 
 /* A shared body holding data (malloc'd; taken, even on failure), len
- * bytes, with one reference, the caller's. NULL when out of memory. */
-struct http_shared *http_shared_new(char *data, size_t len);
+ * bytes, with one reference, the caller's; counted in *alive (NULL: not
+ * counted) until freed. NULL when out of memory. */
+struct http_shared *http_shared_new(char *data, size_t len,
+    atomic_uint *alive);
 
 /* Takes one more reference to s; returns s. */
 struct http_shared *http_shared_hold(struct http_shared *s);

@@ -132,10 +132,12 @@ test_shared(void **state)
 	struct http_answer a, b;
 	char *text = strdup("{\"full\":1}");
 	struct http_shared *s;
+	atomic_uint alive = 0;
 
 	(void)state;
 	assert_non_null(text);
-	s = http_shared_new(text, strlen(text));
+	s = http_shared_new(text, strlen(text), &alive);
+	assert_int_equal(atomic_load(&alive), 1);
 	assert_non_null(s);
 	http_answer_shared(&a, http_shared_hold(s));
 	http_answer_shared(&b, http_shared_hold(s));
@@ -153,8 +155,10 @@ test_shared(void **state)
 	assert_null(a.shared);
 	assert_int_equal(atomic_load(&s->refs), 1);
 	assert_memory_equal(b.body, "{\"full\":1}", 10);
+	assert_int_equal(atomic_load(&alive), 1);
 	http_answer_free(&b);            /* the last: frees it */
 	assert_null(b.body);
+	assert_int_equal(atomic_load(&alive), 0);
 	http_shared_release(NULL);
 }
 
