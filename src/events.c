@@ -161,19 +161,14 @@ events_run(void *arg)
 
 		pthread_mutex_lock(&e->lock);
 		while (!e->woken && !e->stopping) {
-			int64_t next;
-			struct timespec ts;
-
 			if (e->head == NULL) {
 				pthread_cond_wait(&e->cond, &e->lock);
 				continue;
 			}
-			next = e->head->deadline_ms;
-			if (next <= util_mono_ms())
+			if (e->head->deadline_ms <= util_mono_ms())
 				break;
-			ts.tv_sec = next / 1000;
-			ts.tv_nsec = (long)(next % 1000) * 1000000;
-			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+			util_cond_wait_until(&e->cond, &e->lock,
+			    e->head->deadline_ms);
 		}
 		e->woken = false;
 		stop = e->stopping;
@@ -213,28 +208,16 @@ events_wake(void *arg)
 struct events *
 events_start(struct hub *hub)
 {
-	struct events *e = NULL;
-	pthread_condattr_t attr;
-	bool attr_made = false, lock_made = false, cond_made = false;
+	struct events *e = calloc(1, sizeof(*e));
 
-	e = calloc(1, sizeof(*e));
 	if (e == NULL)
-		goto fail;
+		return NULL;
 	e->hub = hub;
-	if (pthread_condattr_init(&attr) != 0)
-		goto fail;
-	attr_made = true;
-	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
-		goto fail;
-	if (pthread_mutex_init(&e->lock, NULL) != 0)
-		goto fail;
-	lock_made = true;
-	if (pthread_cond_init(&e->cond, &attr) != 0)
-		goto fail;
-	cond_made = true;
-	if (pthread_create(&e->thread, NULL, events_run, e) != 0)
-		goto fail;
-	pthread_condattr_destroy(&attr);
+	if (util_thread_start(&e->lock, &e->cond, &e->thread, events_run,
+	    e) != 0) {
+		free(e);
+		return NULL;
+	}
 	/* Nobody parks before the accept threads run, so nothing is missed
 	 * before this. */
 	if (hub_on_change(hub, events_wake, e) != 0) {
@@ -242,15 +225,6 @@ events_start(struct hub *hub)
 		return NULL;
 	}
 	return e;
-fail:
-	if (cond_made)
-		pthread_cond_destroy(&e->cond);
-	if (lock_made)
-		pthread_mutex_destroy(&e->lock);
-	if (attr_made)
-		pthread_condattr_destroy(&attr);
-	free(e);
-	return NULL;
 }
 
 int

@@ -243,6 +243,17 @@ exposition_process(struct exposition_out *o, const struct exposition *m)
 	    "GET /events long-polls parked, waiting for a change.");
 	exposition_value(o, "numdialer_events_watchers", m->watchers);
 
+	exposition_head(o, "numdialer_events_full_renders_total", "counter",
+	    "Full lists of GET /events made: one serves every client that "
+	    "asks while it is made or shortly after.");
+	exposition_value(o, "numdialer_events_full_renders_total",
+	    m->full_renders);
+
+	exposition_head(o, "numdialer_events_full_answers_total", "counter",
+	    "GET /events answered with the full list.");
+	exposition_value(o, "numdialer_events_full_answers_total",
+	    m->full_answers);
+
 	exposition_head(o, "numdialer_journal_writes_total", "counter",
 	    "Journal appends written: the changes made under one hold of "
 	    "the campaign's lock, in one write. 0 without a journal.");

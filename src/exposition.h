@@ -40,6 +40,8 @@ struct exposition {
 	                                               answer */
 	struct exposition_histogram refill_latency; /* freed slot to POST */
 	size_t watchers;                    /* parked GET /events */
+	uint64_t full_renders;              /* full lists of GET /events made */
+	uint64_t full_answers;              /* and answered with */
 	uint64_t journal_writes;            /* appends written */
 	uint64_t journal_failures;          /* appends that failed */
 	int64_t start_ms;                   /* process start, epoch ms */

@@ -146,9 +146,61 @@ http_answer_error(struct http_answer *a, enum http_status status,
 	a->body = fallback;
 }
 
+struct http_shared *
+http_shared_new(char *data, size_t len, atomic_uint *alive)
+{
+	struct http_shared *s = malloc(sizeof(*s));
+
+	if (s == NULL) {
+		free(data);
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	s->data = data;
+	s->len = len;
+	s->alive = alive;
+	if (alive != NULL)
+		atomic_fetch_add(alive, 1);
+	return s;
+}
+
+struct http_shared *
+http_shared_hold(struct http_shared *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void
+http_shared_release(struct http_shared *s)
+{
+	if (s == NULL)
+		return;
+	/* Release, then acquire before the free: every holder's reads of
+	 * data are done before it goes. */
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_release) != 1)
+		return;
+	atomic_thread_fence(memory_order_acquire);
+	if (s->alive != NULL)
+		atomic_fetch_sub(s->alive, 1);
+	free(s->data);
+	free(s);
+}
+
+void
+http_answer_shared(struct http_answer *a, struct http_shared *s)
+{
+	memset(a, 0, sizeof(*a));
+	http_head(a, HTTP_OK, HTTP_JSON, NULL, (int64_t)s->len);
+	a->body = s->data;
+	a->len = s->len;
+	a->shared = s;
+}
+
 void
 http_answer_free(struct http_answer *a)
 {
 	free(a->owned);
+	http_shared_release(a->shared);
 	memset(a, 0, sizeof(*a));
 }

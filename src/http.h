@@ -7,6 +7,7 @@
 #ifndef NUMDIALER_HTTP_H
 #define NUMDIALER_HTTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,16 +33,31 @@ enum http_status {
 	HTTP_SERVICE_UNAVAILABLE = 503
 };
 
+/*
+ * A body that many answers send at once (the full list of GET /events,
+ * made once for every client that asks for it meanwhile): freed when the
+ * last answer holding it is freed. Its bytes never change once made.
+ */
+struct http_shared {
+	atomic_uint refs;
+	size_t len;
+	char *data;                /* malloc'd; owned */
+	atomic_uint *alive;        /* counts it while it lives (its maker's
+	                              count of bodies in memory); or NULL */
+};
+
 /* One answer: head[0..head_len) then body[0..len). An answer written in
  * pieces is a head and its first piece, then each piece alone, then its
  * rest, which alone ends the request (wire.h). */
 struct http_answer {
 	char head[HTTP_HEAD_MAX];
 	size_t head_len;
-	const char *body;          /* the JSON: owned, or a constant */
+	const char *body;          /* the JSON: owned, shared, or a constant */
 	size_t len;
 	char *owned;               /* what http_answer_free frees: NULL, or
 	                              body */
+	struct http_shared *shared;/* the reference http_answer_free lets go:
+	                              NULL, or the holder of body */
 	unsigned pieces;           /* pieces given (http_answer_piece) */
 };
 
@@ -82,11 +98,28 @@ void http_answer_piece(struct http_answer *a, const char *body,
  * and no head. */
 void http_answer_rest(struct http_answer *a, char *body, size_t len);
 
+/* A shared body holding data (malloc'd; taken, even on failure), len
+ * bytes, with one reference, the caller's; counted in *alive (NULL: not
+ * counted) until freed. NULL when out of memory. */
+struct http_shared *http_shared_new(char *data, size_t len,
+    atomic_uint *alive);
+
+/* Takes one more reference to s; returns s. */
+struct http_shared *http_shared_hold(struct http_shared *s);
+
+/* Lets go of one reference to s (NULL is fine); the last frees it. */
+void http_shared_release(struct http_shared *s);
+
+/* Makes *a: 200 with the JSON body s, taking one reference the caller
+ * held (http_answer_free lets it go). */
+void http_answer_shared(struct http_answer *a, struct http_shared *s);
+
 /* Makes *a: status with {"error": message}; extra_headers as above. */
 void http_answer_error(struct http_answer *a, enum http_status status,
     const char *extra_headers, const char *message);
 
-/* Frees what *a owns and zeroes it; a zeroed answer owns nothing. */
+/* Frees what *a owns, lets go of what it shares, and zeroes it; a zeroed
+ * answer owns nothing. */
 void http_answer_free(struct http_answer *a);
 
 #endif

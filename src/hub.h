@@ -5,7 +5,8 @@
  * the process's clock and random source, so the pure modules need neither.
  * The hub calls nobody by name: it stands below every thread it wakes.
  *
- * Lock order: hub.lock before the events module's own lock, never after.
+ * Lock order: hub.lock before the events module's own lock and the full
+ * list's (full.c), never after.
  */
 #ifndef NUMDIALER_HUB_H
 #define NUMDIALER_HUB_H
@@ -25,6 +26,7 @@
 #define HUB_STUCK_MAX 256    /* the journal's failure, as told to pages */
 
 struct events;
+struct full;
 struct journal;
 
 /* A wake-up registered with hub_on_change: fn(arg). */
@@ -45,6 +47,8 @@ struct hub {
 	struct events *events;        /* where GET /events parks its watchers;
 	                                 set once at start-up, before any
 	                                 request; NULL: none */
+	struct full *full;            /* where GET /events gets the full list;
+	                                 likewise; NULL: made under the lock */
 	struct journal *journal;      /* likewise; owned by main; NULL: none */
 	uint64_t locked_version;      /* the campaign's version at hub_lock */
 	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never

@@ -25,6 +25,7 @@
 #include "compliance.h"
 #include "dialer.h"
 #include "events.h"
+#include "full.h"
 #include "gate.h"
 #include "hex.h"
 #include "http.h"
@@ -57,7 +58,7 @@
 #define MAIN_LOG_MIN 4096           /* change log entries, whatever the list */
 #define MAIN_LOG_MAX ((size_t)1 << 20)  /* past it a slow page gets the list */
 #define MAIN_STOP_WAIT_MS 5000      /* for the request threads to leave */
-#define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + 1024)
+#define MAIN_FDS_WANTED (EVENTS_WATCHERS_HARD + FULL_WAITERS_MAX + 1024)
 #define MAIN_ERR_MAX 1024
 
 /* The release (the VERSION file), given by the Makefile. */
@@ -417,6 +418,7 @@ struct main_run {
 	struct dialer *dialer;
 	struct events *events;
 	struct outbox *outbox;
+	struct full *full;
 	struct gate *gate;
 };
 
@@ -599,7 +601,8 @@ main_requests_start(struct main_requests *r)
 /*
  * Stage: the threads. The dialer first, so that it registers its wake-up
  * first and hears of a change first: a freed slot is worth more than a
- * repainted page. Then the events thread and the outbox's, then the
+ * repainted page. Then the events thread, the outbox's and the full
+ * list's (which answers through the outbox), then the
  * request threads, which wait in the gate. 0, or -1 having said why.
  */
 static int
@@ -625,6 +628,13 @@ main_threads(struct main_run *m)
 		return -1;
 	}
 	m->req.outbox = m->outbox;
+	m->full = full_start(&m->hub, m->outbox);
+	if (m->full == NULL) {
+		fprintf(stderr, "numdialer: cannot start the full list's "
+		    "thread\n");
+		return -1;
+	}
+	m->hub.full = m->full;
 	m->gate = gate_new(m->req.listen_fd, ROUTES_BODY_READ_MAX,
 	    main_broken, &m->req);
 	if (m->gate == NULL) {
@@ -674,6 +684,10 @@ main_stop(struct main_run *m)
 	/* Nothing calls gate_next, hub_changed or outbox_send from here on. */
 	gate_free(m->gate);
 	m->gate = NULL;
+	/* Before the outbox: it answers its waiters there. */
+	full_stop(m->full);
+	m->full = NULL;
+	m->hub.full = NULL;
 	outbox_stop(m->outbox);
 	m->outbox = NULL;
 	dialer_stop(m->dialer);

@@ -36,6 +36,8 @@ static struct {
 	atomic_uint_fast64_t webhooks[EXPOSITION_CODES];
 	struct metrics_histogram api_latency;
 	struct metrics_histogram refill_latency;
+	atomic_uint_fast64_t full_renders;
+	atomic_uint_fast64_t full_answers;
 	atomic_uint_fast64_t journal_writes;
 	atomic_uint_fast64_t journal_failures;
 	/* Under the hub's lock: when each free slot was freed by a webhook
@@ -151,6 +153,18 @@ metrics_journal_write(bool ok)
 	metrics_add(ok ? &metrics.journal_writes : &metrics.journal_failures);
 }
 
+void
+metrics_full_render(void)
+{
+	metrics_add(&metrics.full_renders);
+}
+
+void
+metrics_full_answer(void)
+{
+	metrics_add(&metrics.full_answers);
+}
+
 int
 metrics_render(struct hub *h, char **out, size_t *len)
 {
@@ -181,6 +195,8 @@ metrics_render(struct hub *h, char **out, size_t *len)
 		m.webhooks[i] = metrics_read(&metrics.webhooks[i]);
 	metrics_histogram_read(&metrics.api_latency, &m.api_latency);
 	metrics_histogram_read(&metrics.refill_latency, &m.refill_latency);
+	m.full_renders = metrics_read(&metrics.full_renders);
+	m.full_answers = metrics_read(&metrics.full_answers);
 	m.journal_writes = metrics_read(&metrics.journal_writes);
 	m.journal_failures = metrics_read(&metrics.journal_failures);
 	m.start_ms = atomic_load(&metrics.start_ms);

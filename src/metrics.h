@@ -47,6 +47,12 @@ void metrics_slot_freed(void);
 void metrics_refill_take(bool dialed);
 void metrics_refill_sent(void);
 
+/* The full list of GET /events was made (metrics_full_render) or given
+ * as an answer (metrics_full_answer): many answers to few makings are
+ * clients sharing one list (full.c). */
+void metrics_full_render(void);
+void metrics_full_answer(void);
+
 /* An append to the journal was written (ok) or failed. */
 void metrics_journal_write(bool ok);
 

@@ -333,7 +333,11 @@ outbox_send(struct outbox *o, int fd, int request_id,
 		return;
 	case WIRE_WOULD_BLOCK:
 		it->progress_ms = util_mono_ms();
-		it->held = wire_left(&it->wire);
+		/* A shared body is in memory once however many connections
+		 * send it, and its maker bounds how many there are (full.c):
+		 * counted per connection, thirty clients of a million-row list
+		 * would pass the bound and each hold a thread. */
+		it->held = it->answer.shared != NULL ? 0 : wire_left(&it->wire);
 		break;
 	}
 	pthread_mutex_lock(&o->lock);

@@ -23,6 +23,8 @@
 #define RENDER_JSON_FLAGS JSON_C_TO_STRING_PLAIN
 #define RENDER_FIRST_SIZE 4096    /* a diff's first buffer */
 #define RENDER_ROW_GUESS 96       /* bytes per row a full list starts with */
+#define RENDER_TAKE 1000          /* rows copied at a time, rendering a full
+                                     list at once */
 
 /* The answer being written, and the json-c string that escapes for it. */
 struct render_out {
@@ -148,14 +150,10 @@ render_row_fields(struct render_out *o, size_t row,
 			    r->at_ms[m]);
 }
 
-/* Writes one row's object as /events has it: campaign_changes_since's
- * callback, and the loop body of a full render. */
+/* Writes row's object as /events has it, from r, its state. */
 static void
-render_row(size_t row, void *arg)
+render_row_of(struct render_out *o, size_t row, const struct campaign_row *r)
 {
-	struct render_out *o = arg;
-	const struct campaign_row *r = campaign_row(o->campaign, row);
-
 	if (o->b.failed)
 		return;
 	if (!o->first)
@@ -165,6 +163,16 @@ render_row(size_t row, void *arg)
 	if (r->answered_by != ANSWERED_BY_NONE)
 		render_member(o, "answered_by", answered_by_name(r->answered_by));
 	buf_char(&o->b, '}');
+}
+
+/* Writes one row's object as /events has it: campaign_changes_since's
+ * callback. */
+static void
+render_row(size_t row, void *arg)
+{
+	struct render_out *o = arg;
+
+	render_row_of(o, row, campaign_row(o->campaign, row));
 }
 
 /* The envelope: every member but "calls", serialized by json-c; NULL when
@@ -219,44 +227,203 @@ render_envelope(const struct campaign *c, const char *instance,
 	return root;
 }
 
-char *
-render_events(const struct campaign *c, const struct render_process *p,
-    const uint64_t *since, size_t *len)
-{
-	struct render_out o = { .campaign = c, .first = true };
-	struct json_object *root = NULL;
-	const char *text;
-	size_t i, n = campaign_size(c), text_len, cap = RENDER_FIRST_SIZE;
-	bool full = since == NULL || !campaign_log_reaches(c, *since);
-	char *out = NULL;
+/*
+ * A full list being written: the answer so far, the next row, and the
+ * rows taken (render_full_take) and not yet written: their state copied,
+ * their strings that may change (call id, reason) in strings. A phone
+ * never changes while the campaign lives: it is pointed to.
+ */
+struct render_full {
+	struct render_out o;
+	size_t next;
+	size_t first;                 /* the row of taken[0] */
+	size_t count;                 /* rows in taken */
+	size_t room;                  /* rows taken may hold */
+	struct campaign_row *taken;
+	struct buf strings;
+};
 
-	if (full && n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
-		cap += n * RENDER_ROW_GUESS;
-	buf_init(&o.b, cap);
-	o.escaper = json_object_new_string("");
+/* Starts o's answer: the envelope of c as of now, without its closing
+ * brace, then the calls' opening. 0, or -1 when out of memory (o's buffer
+ * is then failed). */
+static int
+render_open(struct render_out *o, const struct campaign *c,
+    const struct render_process *p, bool full)
+{
+	struct json_object *root;
+	const char *text;
+	size_t text_len;
+	int ret = -1;
+
+	o->campaign = c;
+	o->first = true;
+	o->escaper = json_object_new_string("");
 	root = render_envelope(c, p->instance, p->version, p->journal, full);
-	if (o.escaper == NULL || root == NULL)
+	if (o->escaper == NULL || root == NULL)
 		goto done;
 	text = json_object_to_json_string_length(root, RENDER_JSON_FLAGS,
 	    &text_len);
 	if (text == NULL || text_len < 2 || text[text_len - 1] != '}')
 		goto done;
-	/* The envelope without its closing brace, then the calls. */
-	buf_add(&o.b, text, text_len - 1);
-	buf_str(&o.b, ",\"calls\":[");
-	if (full) {
-		for (i = 0; i < n && !o.b.failed; i++)
-			render_row(i, &o);
-	} else {
-		campaign_changes_since(c, *since, render_row, &o);
-	}
-	buf_str(&o.b, "]}");
-	out = buf_take(&o.b, len);
+	buf_add(&o->b, text, text_len - 1);
+	buf_str(&o->b, ",\"calls\":[");
+	ret = 0;
 done:
-	buf_free(&o.b);
-	json_object_put(o.escaper);
+	if (ret != 0)
+		o->b.failed = true;
 	json_object_put(root);
+	return ret;
+}
+
+/* Ends o's answer and frees what it holds: the string, or NULL. */
+static char *
+render_close(struct render_out *o, size_t *len)
+{
+	char *out;
+
+	buf_str(&o->b, "]}");
+	out = buf_take(&o->b, len);
+	buf_free(&o->b);
+	json_object_put(o->escaper);
+	o->escaper = NULL;
 	return out;
+}
+
+/* Frees what f holds but its answer. */
+static void
+render_full_free(struct render_full *f)
+{
+	free(f->taken);
+	buf_free(&f->strings);
+	free(f);
+}
+
+struct render_full *
+render_full_begin(const struct campaign *c, const struct render_process *p)
+{
+	struct render_full *f = calloc(1, sizeof(*f));
+	size_t n = campaign_size(c), cap = RENDER_FIRST_SIZE;
+
+	if (f == NULL)
+		return NULL;
+	if (n < (SIZE_MAX - RENDER_FIRST_SIZE) / RENDER_ROW_GUESS)
+		cap += n * RENDER_ROW_GUESS;
+	buf_init(&f->o.b, cap);
+	buf_init(&f->strings, RENDER_FIRST_SIZE);
+	if (render_open(&f->o, c, p, true) != 0) {
+		/* Failed: render_close frees and hands over nothing. */
+		(void)render_close(&f->o, &cap);
+		render_full_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Copies s, if any, to the end of strings: its offset there, plus one
+ * (0: none). */
+static size_t
+render_keep(struct buf *strings, const char *s)
+{
+	size_t at = strings->len;
+
+	if (s == NULL)
+		return 0;
+	buf_add(strings, s, strlen(s) + 1);
+	return at + 1;
+}
+
+/* The string kept at offset at plus one (render_keep), or NULL. */
+static char *
+render_kept(struct buf *strings, uintptr_t at)
+{
+	return at == 0 ? NULL : strings->data + at - 1;
+}
+
+bool
+render_full_take(struct render_full *f, const struct campaign *c,
+    size_t max)
+{
+	size_t n = campaign_size(c), i, want;
+	struct campaign_row *t;
+
+	want = n - f->next < max ? n - f->next : max;
+	if (want == 0 || f->o.b.failed)
+		return false;
+	if (want > f->room) {
+		t = realloc(f->taken, want * sizeof(*t));
+		if (t == NULL) {
+			f->o.b.failed = true;
+			return false;
+		}
+		f->taken = t;
+		f->room = want;
+	}
+	f->strings.len = 0;
+	f->first = f->next;
+	for (i = 0; i < want; i++) {
+		t = &f->taken[i];
+		*t = *campaign_row(c, f->next + i);
+		/* Offsets while strings may move; pointers once it is done. */
+		t->call_id = (char *)(uintptr_t)render_keep(&f->strings,
+		    t->call_id);
+		t->reason = (char *)(uintptr_t)render_keep(&f->strings,
+		    t->reason);
+	}
+	if (f->strings.failed) {
+		f->o.b.failed = true;
+		return false;
+	}
+	for (i = 0; i < want; i++) {
+		t = &f->taken[i];
+		t->call_id = render_kept(&f->strings, (uintptr_t)t->call_id);
+		t->reason = render_kept(&f->strings, (uintptr_t)t->reason);
+	}
+	f->count = want;
+	f->next += want;
+	return true;
+}
+
+void
+render_full_write(struct render_full *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->count && !f->o.b.failed; i++)
+		render_row_of(&f->o, f->first + i, &f->taken[i]);
+	f->count = 0;
+}
+
+char *
+render_full_end(struct render_full *f, size_t *len)
+{
+	char *out = NULL;
+
+	if (f->next < campaign_size(f->o.campaign) || f->count > 0)
+		f->o.b.failed = true;   /* ended before its last row */
+	out = render_close(&f->o, len);
+	render_full_free(f);
+	return out;
+}
+
+char *
+render_events(const struct campaign *c, const struct render_process *p,
+    const uint64_t *since, size_t *len)
+{
+	struct render_out o = { 0 };
+	struct render_full *f;
+
+	if (since == NULL || !campaign_log_reaches(c, *since)) {
+		if ((f = render_full_begin(c, p)) == NULL)
+			return NULL;
+		while (render_full_take(f, c, RENDER_TAKE))
+			render_full_write(f);
+		return render_full_end(f, len);
+	}
+	buf_init(&o.b, RENDER_FIRST_SIZE);
+	render_open(&o, c, p, false);
+	if (!o.b.failed)
+		campaign_changes_since(c, *since, render_row, &o);
+	return render_close(&o, len);
 }
 
 /* Writes row's history: ,"events":[{...},...], oldest first. */

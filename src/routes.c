@@ -18,6 +18,7 @@
 #include "events.h"
 #include "hex.h"
 #include "exposition.h"
+#include "full.h"
 #include "hosts.h"
 #include "http.h"
 #include "metrics.h"
@@ -55,13 +56,16 @@ struct routes_ctx {
 	const char *query;                /* "" when none */
 	/* The answer: body for a success, reason for an error. */
 	char *body;                       /* malloc'd JSON; NULL until made */
+	struct http_shared *shared;       /* or the full list, shared with
+	                                     other answers (full.c) */
 	size_t len;
 	const char *headers;              /* extra header lines, or NULL */
 	char own_headers[ROUTES_HEADERS_MAX]; /* where headers may point */
 	const char *type;                 /* a success's content type; NULL:
 	                                     JSON */
 	char reason[ROUTES_REASON_MAX];
-	bool parked;                      /* req went to the events module */
+	bool parked;                      /* req went to the events module or
+	                                     the full list's */
 	bool streamed;                    /* the head and the first pieces are
 	                                     sent: body is the rest */
 	bool dropped;                     /* a streamed answer was cut short */
@@ -203,6 +207,31 @@ routes_row(struct routes_ctx *x, const char *p, size_t len, size_t *row)
 	return HTTP_OK;
 }
 
+/* The full list for GET /events, hub.lock held (and let go here): one made
+ * within FULL_SHARE_MS, or parked until one is made (no thread waits for
+ * it). */
+static enum http_status
+routes_full(struct routes_ctx *x)
+{
+	struct hub *hub = x->hub;
+	enum full_asked asked = full_ask(hub->full, x->req,
+	    campaign_version(hub->campaign), &x->shared);
+
+	hub_unlock(hub);
+	switch (asked) {
+	case FULL_ANSWER:
+		return HTTP_OK;
+	case FULL_PARKED:
+		x->parked = true;
+		return HTTP_OK;
+	case FULL_REFUSED:
+		break;
+	}
+	util_err(x->reason, sizeof(x->reason), "%d clients wait for the full "
+	    "list: ask again", FULL_WAITERS_MAX);
+	return HTTP_SERVICE_UNAVAILABLE;
+}
+
 /* GET /events[?since=V[&instance=I]]: a diff, the full list, or parked. */
 static enum http_status
 routes_events(struct routes_ctx *x)
@@ -229,6 +258,12 @@ routes_events(struct routes_ctx *x)
 	if (routes_unstuck(x) != HTTP_OK)
 		return HTTP_SERVICE_UNAVAILABLE;
 	hub_lock(hub);
+	if (diff && !campaign_log_reaches(hub->campaign, since))
+		diff = false;
+	if (!diff && hub->full != NULL) {
+		/* The full list is made outside the lock, and shared. */
+		return routes_full(x);
+	}
 	if (diff && since == campaign_version(hub->campaign)) {
 		/* Parked under the lock: no change can slip in between the
 		 * look at the version and the park. */
@@ -887,6 +922,10 @@ routes_serve(struct hub *hub, FCGX_Request *req, struct http_answer *answer)
 		return ROUTES_DROPPED;
 	}
 
+	if (x.shared != NULL) {
+		http_answer_shared(answer, x.shared);
+		return ROUTES_ANSWERED;
+	}
 	if (status < HTTP_BAD_REQUEST && x.body == NULL)
 		status = routes_fail(&x, HTTP_INTERNAL_SERVER_ERROR,
 		    "no answer was made");

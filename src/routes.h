@@ -24,8 +24,9 @@
 enum routes_served {
 	ROUTES_ANSWERED,  /* *answer is made: the caller sends and frees it,
 	                     and finishes req */
-	ROUTES_PARKED,    /* parked with the events module, which owns req
-	                     now: the caller must not touch it again */
+	ROUTES_PARKED,    /* parked with the events module (a long-poll) or
+	                     the full list's (full.c), which owns req now:
+	                     the caller must not touch it again */
 	ROUTES_DROPPED    /* an answer written in pieces was cut short (its
 	                     reader stalled or left): the caller closes req's
 	                     connection without ending the request, so the

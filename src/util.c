@@ -216,6 +216,45 @@ util_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int
+util_thread_start(pthread_mutex_t *lock, pthread_cond_t *cond,
+    pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	pthread_condattr_t attr;
+	int made = 0;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -1;
+	if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	    pthread_mutex_init(lock, NULL) == 0) {
+		made = 1;
+		if (pthread_cond_init(cond, &attr) == 0) {
+			made = 2;
+			if (pthread_create(thread, NULL, fn, arg) == 0)
+				made = 3;
+		}
+	}
+	pthread_condattr_destroy(&attr);
+	if (made == 3)
+		return 0;
+	if (made == 2)
+		pthread_cond_destroy(cond);
+	if (made >= 1)
+		pthread_mutex_destroy(lock);
+	return -1;
+}
+
+void
+util_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
+    int64_t at_ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = at_ms / 1000;
+	ts.tv_nsec = (long)(at_ms % 1000) * 1000000;
+	pthread_cond_timedwait(cond, lock, &ts);
+}
+
 size_t
 util_iso_ms(int64_t ms, char out[UTIL_ISO_MAX])
 {

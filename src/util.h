@@ -7,6 +7,7 @@
 #ifndef NUMDIALER_UTIL_H
 #define NUMDIALER_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,5 +98,18 @@ size_t util_iso_ms(int64_t ms, char out[UTIL_ISO_MAX]);
 /* CLOCK_MONOTONIC in milliseconds and in microseconds. */
 int64_t util_mono_ms(void);
 int64_t util_mono_us(void);
+
+/*
+ * Starts a thread that waits on a condition: makes *lock, makes *cond timed
+ * on CLOCK_MONOTONIC (util_cond_wait_until), then runs fn(arg) in *thread.
+ * 0, or -1 with nothing left made.
+ */
+int util_thread_start(pthread_mutex_t *lock, pthread_cond_t *cond,
+    pthread_t *thread, void *(*fn)(void *), void *arg);
+
+/* Waits on cond (made by util_thread_start; lock held) until signalled or
+ * until util_mono_ms() reaches at_ms. */
+void util_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
+    int64_t at_ms);
 
 #endif

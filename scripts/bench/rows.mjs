@@ -43,6 +43,10 @@ const SLOW_HOOK_WAIT_MS = 10000;    // a webhook not answered by then counts at 
 const HISTORY_LIMIT = 50;           // calls in flight while a list is dialed to its end
 const HISTORY_POLL_MS = 1000;       // how often /metrics is asked whether it ended
 const HISTORY_SETTLE_MS = 500;      // for the simulator's last webhooks
+const FULL_DELAY_MAX_MS = 20;       // the simulator's delays while the list is dialed
+const FULL_HOOKS_KEPT = 3;          // calls recorded on their way to the simulator
+const FULL_LISTS = 3;               // lists in the program's memory at most (src/full.h:
+                                    // FULL_LISTS_MAX being sent, one being made)
 
 const r1 = (x) => Math.round(x * 10) / 10;
 const r3 = (x) => Math.round(x * 1000) / 1000;
@@ -553,14 +557,20 @@ function answerHead(body) {
 	return JSON.parse(body.toString());
 }
 
+// The program with a list of n numbers behind its own lighttpd, on the API
+// at apiUrl, with env added to its settings: startLighttpd's server.
+async function listLighttpd(s, apiUrl, n, env = {}) {
+	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
+	return startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
+	    env: { NUMDIALER_API: apiUrl, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off', ...env } });
+}
+
 // One program with an n-number list behind its own lighttpd: start-up to the
 // first full /events answer, memory, the full answer again, and the answer
 // to ?since=V after one webhook.
 async function listProbe(s, n) {
 	const api = await standInApi();
-	const file = await writeNumbers(await s.tmpdir(), 'numbers.txt', phones(n));
-	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
-	    env: { NUMDIALER_API: api.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off' } });
+	const lt = await listLighttpd(s, api.url, n);
 	try {
 		await untilProgramAnswers(lt);
 		const pid = await lt.fcgiPid();
@@ -649,12 +659,8 @@ function download(base, path) {
 // report downloaded: the program's memory once finished, and its peak
 // while each report is written.
 async function historyProbe(s, n) {
-	const dir = await s.tmpdir();
 	const sim = await s.apisim({ delayMaxMs: 0, seed: 9, acceptAny: true, paths: 'answer' });
-	const file = await writeNumbers(dir, 'numbers.txt', phones(n));
-	const lt = await startLighttpd({ fcgi: FCGI, rundir: await s.tmpdir(),
-	    env: { NUMDIALER_API: sim.url, NUMDIALER_NUMBERS: file, NUMDIALER_SIM: 'off',
-	        NUMDIALER_CONCURRENCY: String(HISTORY_LIMIT) } });
+	const lt = await listLighttpd(s, sim.url, n, { NUMDIALER_CONCURRENCY: String(HISTORY_LIMIT) });
 	try {
 		await untilProgramAnswers(lt);
 		const pid = await lt.fcgiPid();
@@ -707,6 +713,103 @@ export async function historyRow(size) {
 				target: { text: 'far below the report', ok: r.peak - r.before < r.bytes / 10 },
 				note: `${r.lines.toLocaleString('en')} lines; VmRSS ${mib(r.before)} before, VmHWM ${mib(r.peak)} ` +
 				    'while it was written (reset just before)' })),
+		];
+	});
+}
+
+// --- the full list ------------------------------------------------------
+
+// The counters of GET /metrics named by name (unlabeled), as numbers.
+async function counters(base, ...names) {
+	const text = (await exchange(`${base}/metrics`)).body.toString();
+	return names.map((name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN));
+}
+
+// A list of n numbers dialed against the simulator behind lighttpd (the
+// POST /calls recorded on their way, for a webhook to replay), and for each
+// count of clients: webhooks timed while that many clients ask for the full
+// /events again and again, the program's memory meanwhile, and the full
+// lists made and answered.
+async function fullProbe(s, n, clientCounts, seconds) {
+	const sim = await s.apisim({ delayMaxMs: FULL_DELAY_MAX_MS, seed: 11, acceptAny: true });
+	const api = await standInApi({ forward: sim.url, keep: FULL_HOOKS_KEPT });
+	const lt = await listLighttpd(s, api.url, n);
+	try {
+		await untilProgramAnswers(lt);
+		const pid = await lt.fcgiPid();
+		await post(`${lt.base}/call`);
+		// A valid webhook that goes through the campaign's lock: a late
+		// 'ringing' of a call the simulator ends, kept in its history.
+		const [h] = await recordedHooks(api, 1);
+		const hook = `${lt.base}${h.path}`;
+		const body = JSON.stringify({ id: h.id, status: 'ringing' });
+		const phases = [];
+		for (const clients of [0, ...clientCounts]) {
+			const [renders0, answers0] = await counters(lt.base, 'numdialer_events_full_renders_total',
+			    'numdialer_events_full_answers_total');
+			resetPeakMemory(pid);
+			const loop = clients > 0 ? flood('loop', lt.port, clients, '/events', seconds) : null;
+			try {
+				const stop = loop ? loop.ready.then(() => sleep(seconds * 1000)) : sleep(seconds * 1000);
+				const timed = probe(hook, body, { intervalMs: FLOOD_PROBE_MS, stop });
+				await stop;
+				const mem = memory(pid);
+				const samples = await timed;
+				const done = loop ? await loop.done : { answered: {}, bytes: 0 };
+				const [renders1, answers1] = await counters(lt.base, 'numdialer_events_full_renders_total',
+				    'numdialer_events_full_answers_total');
+				phases.push({ clients, hooks: latency(samples), mem, peak: residentMemory(pid).peak,
+				    renders: renders1 - renders0, answers: answers1 - answers0,
+				    got: done.answered['200'] || 0, failed: Object.entries(done.answered)
+				        .filter(([k]) => k !== '200').reduce((a, [, v]) => a + v, 0), bytes: done.bytes });
+			} finally {
+				if (loop) await loop.stop();
+			}
+		}
+		const [dialed] = await counters(lt.base, 'numdialer_calls_total');
+		return { n, phases, dialed };
+	} finally {
+		await lt.stop();
+		await api.close();
+	}
+}
+
+// Webhook answer times behind lighttpd while clients loop on the full
+// /events of a list being dialed, against the same webhooks with no such
+// client; the program's memory with 1, 10 and 30 clients; lists made
+// against lists answered.
+export async function fullListRow(size) {
+	return withStack(async (s) => {
+		const r = await fullProbe(s, size.fullNumbers, size.fullClients, size.fullSeconds);
+		const N = r.n.toLocaleString('en');
+		const mib = (x) => r1(x / 1048576);
+		const [quiet, ...loud] = r.phases;
+		const most = loud.at(-1);
+		const fewest = loud[0];
+		const bodyBytes = most.got > 0 ? most.bytes / most.got : 0;
+		const hooks = (p) => `${p.hooks.n} webhooks, one every ${FLOOD_PROBE_MS} ms on a fresh connection, ` +
+		    `p50 ${r1(p.hooks.p50)} ms, max ${r1(p.hooks.max)} ms, ${p.hooks.failed} not answered 200`;
+		const clientsNote = (p) => `${p.got} full answers read in ${size.fullSeconds} s ` +
+		    `(${p.failed} failed), ${p.renders} lists made for ${p.answers} answers`;
+		return [
+			{ name: `webhook answer p99, ${most.clients} clients looping on the full /events of ${N} rows being dialed`,
+			    value: r1(most.hooks.p99), unit: 'ms', base: { label: 'no such client', value: r1(quiet.hooks.p99) },
+			    target: { text: '<= 2x and <= 10 ms', ok: most.hooks.failed === 0 &&
+			        most.hooks.p99 <= 2 * quiet.hooks.p99 && most.hooks.p99 <= 10 },
+			    note: `lighttpd, clients sending no Accept-Encoding; ${hooks(most)}; ${clientsNote(most)}; ` +
+			    `no client: ${hooks(quiet)}; ${loud.slice(0, -1).map((p) => `${p.clients} clients: p99 ` +
+			    `${r1(p.hooks.p99)} ms`).join(', ')}; ${r.dialed.toLocaleString('en')} rows dialed by the end` },
+			{ name: `memory, ${most.clients} clients looping on the full /events of ${N} rows`,
+			    value: most.peak, unit: 'bytes', base: { label: `${fewest.clients} client`, value: fewest.peak },
+			    target: { text: `<= ${FULL_LISTS} answers over no client, whatever the clients`,
+			        ok: loud.every((p) => p.peak - quiet.peak <= FULL_LISTS * bodyBytes * 1.05) },
+			    note: `the FastCGI process's peak VmRSS while they looped (VmHWM, reset before); private dirty at the end: ` +
+			    `${r.phases.map((p) => `${p.clients} clients ${mib(p.mem.dirty)} MiB (peak ${mib(p.peak)})`).join(', ')}; ` +
+			    `one answer ${mib(bodyBytes)} MiB` },
+			{ name: `full lists made for ${most.clients} clients looping`, value: most.renders, unit: 'count',
+			    base: { label: 'answers', value: most.answers },
+			    target: { text: 'fewer than the answers', ok: most.renders < most.answers },
+			    note: loud.map((p) => `${p.clients} clients: ${clientsNote(p)}`).join('; ') },
 		];
 	});
 }

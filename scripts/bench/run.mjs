@@ -5,13 +5,13 @@
 // bench runs and prints its table, never its speed). Exits 1 only when a
 // row crashed; a figure that misses its target is reported, not failed.
 // BENCH_ROWS=webhook,page runs only the rows named (webhook, refill,
-// campaign, watchers, list, history, page, slow).
+// campaign, watchers, list, history, page, slow, events).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD } from '../../tests/system/harness.mjs';
 import {
-	campaignRow, floodRow, historyRow, listRow, pageRow, refillRow, slowRow, watchersRow, webhookRow,
+	campaignRow, floodRow, fullListRow, historyRow, listRow, pageRow, refillRow, slowRow, watchersRow, webhookRow,
 } from './rows.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -22,11 +22,13 @@ const SIZES = SMOKE ? {
 	listNumbers: 10000, historyNumbers: 2000, pageNumbers: 200,
 	pageArgs: ['--runs', '1', '--changes', '3', '--delay-max-ms', '200'],
 	slowNumbers: 2000, slowSeconds: 1,
+	fullNumbers: 2000, fullClients: [1, 3], fullSeconds: 1,
 } : {
 	webhookSeconds: 5, webhookRounds: 3, refillCalls: 20000, campaignCalls: 100000, directCalls: 2000, watchers: 5000, watchersMost: 15000,
 	floodPolls: 8400, floodSlowloris: 9000, floodSeconds: 5,
 	listNumbers: 1000000, historyNumbers: 1000000, pageNumbers: 100000, pageArgs: [],
 	slowNumbers: 100000, slowSeconds: 8,
+	fullNumbers: 1000000, fullClients: [1, 10, 30], fullSeconds: 8,
 };
 
 const ROWS = [
@@ -39,6 +41,7 @@ const ROWS = [
 	['history', 'histories and reports', historyRow],
 	['page', 'the page', pageRow],
 	['slow', 'slow peers', slowRow],
+	['events', 'the full list', fullListRow],
 ];
 
 // --- formatting ----------------------------------------------------------
@@ -50,6 +53,7 @@ const UNITS = {
 	ms: (x) => `${group(x)} ms`,
 	KiB: (x) => `${x} KiB`,
 	B: (x) => `${x} B`,
+	count: (x) => group(x),
 	bytes: (x) => (x >= 1048576 ? `${group(x)} B (${(x / 1048576).toFixed(1)} MiB)` : `${group(x)} B`),
 };
 const show = (x, unit) => (x === null || x === undefined || Number.isNaN(x) ? 'not measured' : UNITS[unit](x));

@@ -14,10 +14,15 @@
 //   node flood.mjs hold PORT COUNT PATH SECONDS
 //       opens COUNT long-polls of PATH and keeps them for SECONDS, then
 //       drops them; says how many were answered meanwhile, and how.
+//   node flood.mjs loop PORT COUNT PATH SECONDS
+//       COUNT clients each GET PATH (no Accept-Encoding) again and again,
+//       reading every answer whole and throwing it away, for SECONDS;
+//       says how many answers came, by status, and their bytes.
 //
 // It prints one JSON line when the attack is in place ({"phase": "ready",
 // "opened", "errors", "ms"}) and one when it is over ({"phase": "done"};
-// for hold, "answered": {"STATUS" or "STATUS no news": count}).
+// for hold, "answered": {"STATUS" or "STATUS no news": count}; for loop,
+// "answered": {"STATUS": count} and "bytes").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -142,6 +147,21 @@ function answerKind(text) {
 	return /"calls":\s*\[\]/.test(text) ? `${status} no news` : status;
 }
 
+// GET path on a fresh connection, its answer read whole and thrown away:
+// resolves { status, bytes } (status 0: failed).
+function fetchAway(port, path) {
+	return new Promise((resolve) => {
+		const req = http.get({ host: '127.0.0.1', port, path, agent: false,
+		    headers: { Host: `127.0.0.1:${port}` } }, (res) => {
+			let bytes = 0;
+			res.on('data', (d) => { bytes += d.length; });
+			res.on('end', () => resolve({ status: res.statusCode, bytes }));
+			res.on('error', () => resolve({ status: 0, bytes }));
+		});
+		req.on('error', () => resolve({ status: 0, bytes: 0 }));
+	});
+}
+
 async function child([kind, portArg, countArg, arg, seconds]) {
 	const port = Number(portArg);
 	const count = Number(countArg);
@@ -180,6 +200,21 @@ async function child([kind, portArg, countArg, arg, seconds]) {
 		await sleep(Math.max(0, Number(seconds) * 1000 - (performance.now() - t0)));
 		for (const s of socks) s.destroy();
 		say({ phase: 'done', answered });
+	} else if (kind === 'loop') {
+		const end = performance.now() + Number(seconds) * 1000;
+		const answered = {};
+		let bytes = 0;
+		const client = async () => {
+			while (performance.now() < end) {
+				const r = await fetchAway(port, arg);
+				answered[r.status] = (answered[r.status] || 0) + 1;
+				bytes += r.bytes;
+			}
+		};
+		const clients = Array.from({ length: count }, client);
+		say({ phase: 'ready', opened: count, errors: 0, ms: Math.round(performance.now() - t0) });
+		await Promise.all(clients);
+		say({ phase: 'done', answered, bytes });
 	} else {
 		throw new Error(`flood: unknown attack ${kind}`);
 	}

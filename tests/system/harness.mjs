@@ -547,14 +547,17 @@ export async function writeNumbers(dir, name, phones) {
 // n-th call, from 0; 1234 + n by default), records each call's body, and
 // never sends a webhook, so the campaign moves only by the test's own
 // webhooks. Each recorded call also has its webhook URL split into row and
-// key (the only place the key appears). close() stops it.
-export async function standInApi({ idFor = (n) => 1234 + n } = {}) {
+// key (the only place the key appears). close() stops it. With forward
+// (an API's base URL, apisim's), each POST /call is passed on to it and its
+// answer given back: the API dials, and the calls are recorded on the way,
+// the first keep of them.
+export async function standInApi({ idFor = (n) => 1234 + n, forward, keep = Infinity } = {}) {
 	const calls = [];
 	const port = await freePort();
 	const srv = http.createServer((req, res) => {
 		let body = '';
 		req.on('data', (d) => { body += d; });
-		req.on('end', () => {
+		req.on('end', async () => {
 			if (req.method !== 'POST' || req.url !== '/call') {
 				res.writeHead(404, { 'Content-Type': 'application/json' });
 				res.end('{"error":"not found"}');
@@ -562,11 +565,26 @@ export async function standInApi({ idFor = (n) => 1234 + n } = {}) {
 			}
 			let j;
 			try { j = JSON.parse(body); } catch { j = {}; }
-			const id = idFor(calls.length);
+			let id = idFor(calls.length);
+			let status = 200;
+			let answer = JSON.stringify({ id });
+			if (forward) {
+				try {
+					const r = await fetch(`${forward}/call`, { method: 'POST', body,
+					    headers: { 'Content-Type': req.headers['content-type'] || 'application/json' } });
+					status = r.status;
+					answer = await r.text();
+					id = JSON.parse(answer).id;
+				} catch {
+					status = 502;
+					answer = '{"error":"the API behind did not answer"}';
+				}
+			}
 			const m = /\/webhook\/(\d+)\/([0-9a-f]+)$/.exec(j.webhookURL || '');
-			calls.push({ ...j, id, row: m ? Number(m[1]) : undefined, key: m ? m[2] : undefined });
-			res.writeHead(200, { 'Content-Type': 'application/json' });
-			res.end(JSON.stringify({ id }));
+			if (calls.length < keep)
+				calls.push({ ...j, id, row: m ? Number(m[1]) : undefined, key: m ? m[2] : undefined });
+			res.writeHead(status, { 'Content-Type': 'application/json' });
+			res.end(answer);
 		});
 	});
 	srv.listen(port, '127.0.0.1');

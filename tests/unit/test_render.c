@@ -395,6 +395,122 @@ strings_from_outside_are_escaped(void **state)
 	campaign_free(c);
 }
 
+/* Renders c's full list max rows per batch; the caller frees the text. */
+static char *
+render_batched(const struct campaign *c, size_t max, size_t *len)
+{
+	struct render_full *f = render_full_begin(c, &process);
+	size_t batches = 0;
+
+	assert_non_null(f);
+	while (render_full_take(f, c, max)) {
+		batches++;
+		render_full_write(f);
+	}
+	assert_int_equal(batches, (campaign_size(c) + max - 1) / max);
+	return render_full_end(f, len);
+}
+
+/* Nothing moving, a list written a batch at a time is the one written at
+ * once, byte for byte, whatever the batch. */
+static void
+batches_write_the_same_list(void **state)
+{
+	struct campaign *c = new_campaign(LOG_SIZE);
+	static const size_t sizes[] = { 1, 2, 3, PHONES, 1000 };
+	size_t i, row, len, whole_len;
+	char *whole, *text;
+
+	(void)state;
+	assert_int_equal(campaign_start(c), 0);
+	assert_int_equal(campaign_next_dial(c, key0, T0, &row), 0);
+	assert_int_equal(campaign_dial_ok(c, row, "call-1", T0 + 1),
+	    CAMPAIGN_APPLIED);
+	assert_int_equal(campaign_next_dial(c, key0, T0, &row), 0);
+	campaign_dial_failed(c, row, "busy \"line\"", T0 + 2);
+	whole = render_events(c, &process, NULL, &whole_len);
+	assert_non_null(whole);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		text = render_batched(c, sizes[i], &len);
+		assert_non_null(text);
+		assert_int_equal(len, whole_len);
+		assert_memory_equal(text, whole, len);
+		free(text);
+	}
+	free(whole);
+	campaign_free(c);
+}
+
+/*
+ * Changes between two batches: the envelope is the campaign at the start;
+ * a row taken before a change is written as it was taken, even when the
+ * change comes before the writing; a row taken after it has it; and the
+ * rows changed after the envelope's version bring the list to the
+ * campaign's state (the page's ?since=V after a full list).
+ */
+static void
+a_change_between_batches_is_caught_up_by_since(void **state)
+{
+	struct campaign *c = new_campaign(LOG_SIZE);
+	struct render_full *f;
+	struct json_object *o, *calls, *diff;
+	uint64_t start, since;
+	size_t row, len, i;
+	char *text;
+
+	(void)state;
+	assert_int_equal(campaign_start(c), 0);
+	start = campaign_version(c);
+	f = render_full_begin(c, &process);
+	assert_non_null(f);
+	assert_true(render_full_take(f, c, 1));         /* row 0 as it is */
+	assert_int_equal(campaign_next_dial(c, key0, T0, &row), 0);
+	assert_int_equal(row, 0);
+	campaign_dial_failed(c, 0, "refused", T0 + 1);  /* after the take */
+	render_full_write(f);
+	assert_int_equal(campaign_next_dial(c, key0, T0, &row), 0);
+	assert_int_equal(row, 1);
+	campaign_dial_failed(c, 1, "refused", T0 + 3);  /* row 1, not yet
+	                                                   taken */
+	assert_true(render_full_take(f, c, PHONES));
+	render_full_write(f);
+	assert_false(render_full_take(f, c, PHONES));   /* none left */
+	text = render_full_end(f, &len);
+	o = parsed(text, len);
+	since = json_object_get_uint64(member(o, "version"));
+	assert_int_equal(since, start);
+	assert_int_equal(json_object_get_int(member(o, "dialed")), 0);
+	calls = member(o, "calls");
+	assert_int_equal(json_object_array_length(calls), PHONES);
+	assert_string_equal(json_object_get_string(member(
+	    json_object_array_get_idx(calls, 0), "status")), "idle");
+	assert_absent(json_object_array_get_idx(calls, 0), "reason");
+	assert_string_equal(json_object_get_string(member(
+	    json_object_array_get_idx(calls, 1), "status")), "failed");
+
+	/* Applying the diff to the list gives the list of now. */
+	diff = render(c, &since);
+	assert_false(json_object_get_boolean(member(diff, "full")));
+	for (i = 0; i < json_object_array_length(member(diff, "calls")); i++) {
+		struct json_object *call = json_object_array_get_idx(
+		    member(diff, "calls"), i);
+
+		json_object_array_put_idx(calls,
+		    (size_t)json_object_get_int(member(call, "row")),
+		    json_object_get(call));
+	}
+	for (i = 0; i < PHONES; i++) {
+		struct json_object *ref = reference_row(c, i);
+
+		assert_true(json_object_equal(json_object_array_get_idx(calls,
+		    i), ref));
+		json_object_put(ref);
+	}
+	json_object_put(diff);
+	json_object_put(o);
+	campaign_free(c);
+}
+
 /* Renders row for GET /calls/ROW and parses it; the caller puts it. */
 static struct json_object *
 render_one(const struct campaign *c, size_t row)
@@ -492,6 +608,8 @@ main(void)
 		cmocka_unit_test(a_row_changed_twice_appears_once_with_what_is_known),
 		cmocka_unit_test(only_rows_changed_after_since),
 		cmocka_unit_test(a_since_too_old_or_too_new_gives_the_full_list),
+		cmocka_unit_test(batches_write_the_same_list),
+		cmocka_unit_test(a_change_between_batches_is_caught_up_by_since),
 		cmocka_unit_test(text_is_plain_json),
 		cmocka_unit_test(strings_from_outside_are_escaped),
 		cmocka_unit_test(a_call_with_its_history),
