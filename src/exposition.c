@@ -243,6 +243,20 @@ exposition_process(struct exposition_out *o, const struct exposition *m)
 	    "GET /events long-polls parked, waiting for a change.");
 	exposition_value(o, "numdialer_events_watchers", m->watchers);
 
+	exposition_head(o, "numdialer_fastcgi_connections_total", "counter",
+	    "Connections the web server opened to the program. Fewer than "
+	    "the requests when it keeps them (nginx's fastcgi_keep_conn).");
+	exposition_value(o, "numdialer_fastcgi_connections_total",
+	    m->connections);
+
+	exposition_head(o, "numdialer_fastcgi_requests_total", "counter",
+	    "FastCGI requests that came whole and were served.");
+	exposition_value(o, "numdialer_fastcgi_requests_total", m->requests);
+
+	exposition_head(o, "numdialer_fastcgi_connections_kept", "gauge",
+	    "Kept connections idle now, waiting for their next request.");
+	exposition_value(o, "numdialer_fastcgi_connections_kept", m->kept);
+
 	exposition_head(o, "numdialer_journal_writes_total", "counter",
 	    "Journal appends written: the changes made under one hold of "
 	    "the campaign's lock, in one write. 0 without a journal.");

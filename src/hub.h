@@ -25,6 +25,7 @@
 #define HUB_STUCK_MAX 256    /* the journal's failure, as told to pages */
 
 struct events;
+struct gate;
 struct journal;
 
 /* A wake-up registered with hub_on_change: fn(arg). */
@@ -46,6 +47,8 @@ struct hub {
 	                                 set once at start-up, before any
 	                                 request; NULL: none */
 	struct journal *journal;      /* likewise; owned by main; NULL: none */
+	struct gate *gate;            /* the accept loop, for GET /metrics;
+	                                 likewise; NULL: none */
 	uint64_t locked_version;      /* the campaign's version at hub_lock */
 	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never
 	                                 emptied while threads run */

@@ -75,4 +75,26 @@ enum wire_result wire_send_part(int fd, int request_id,
  */
 void wire_close(int fd);
 
+/*
+ * Reads and throws away what fd holds now, without waiting. On a kept
+ * connection, before its answer's FCGI_END_REQUEST: the web server sends
+ * nothing more until then, so this is the rest of the request answered
+ * (a body left unread), and the next request starts where it ends.
+ */
+void wire_drain(int fd);
+
+/* Where a kept connection goes once its answer is written whole:
+ * fn(arg, fd) takes fd. */
+struct wire_keeper {
+	void (*fn)(void *arg, int fd);
+	void *arg;
+};
+
+/*
+ * Ends fd's part in an answer: sent says it was written whole. A kept
+ * connection (keep) whose answer was goes to k (NULL or no fn: none, it
+ * is closed); any other is closed (wire_close).
+ */
+void wire_done(const struct wire_keeper *k, int fd, bool keep, bool sent);
+
 #endif

@@ -49,6 +49,9 @@ sample(struct exposition *m)
 	m->refill_latency.counts[exposition_bucket(250)] = 3;
 	m->refill_latency.sum_us = 750;
 	m->watchers = 5;
+	m->connections = 9;
+	m->requests = 40;
+	m->kept = 3;
 	m->journal_writes = 12;
 	m->journal_failures = 1;
 	m->start_ms = START_MS;
@@ -224,7 +227,7 @@ every_metric_has_help_and_type_and_follows_the_naming_rules(void **state)
 	(void)state;
 	sample(&m);
 	text = format(&m);
-	assert_int_equal(check_grammar(text), 16);
+	assert_int_equal(check_grammar(text), 19);
 	free(text);
 }
 
@@ -291,6 +294,9 @@ says_the_api_webhooks_watchers_journal_and_start(void **state)
 	assert_null(strstr(text, "code=\"503\""));
 	assert_null(strstr(text, "code=\"202\""));
 	assert_true(has_line(text, "numdialer_events_watchers 5"));
+	assert_true(has_line(text, "numdialer_fastcgi_connections_total 9"));
+	assert_true(has_line(text, "numdialer_fastcgi_requests_total 40"));
+	assert_true(has_line(text, "numdialer_fastcgi_connections_kept 3"));
 	assert_true(has_line(text, "numdialer_journal_writes_total 12"));
 	assert_true(has_line(text, "numdialer_journal_write_failures_total 1"));
 	assert_true(has_line(text,
@@ -368,7 +374,7 @@ without_the_campaign_the_rest_is_said(void **state)
 	sample(&m);
 	m.campaign = false;
 	text = format(&m);
-	assert_int_equal(check_grammar(text), 8);
+	assert_int_equal(check_grammar(text), 11);
 	assert_null(strstr(text, "numdialer_rows"));
 	assert_null(strstr(text, "numdialer_calls"));
 	assert_null(strstr(text, "numdialer_campaign_state"));
