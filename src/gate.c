@@ -250,6 +250,12 @@ gate_content(struct gate_conn *c, const unsigned char *p, size_t n,
 		return gate_pairs(c, p, n) ? GATE_WAITING : GATE_DROP;
 	default:
 		c->body += n;
+		/* A kept connection's request is waited for whole, up to
+		 * GATE_KEPT_BODY_MAX: its rest must be read away before the
+		 * answer's end, and only a request all in says where it ends. */
+		if ((c->begin[2] & FCGI_KEEP_CONN) != 0 &&
+		    body_max < GATE_KEPT_BODY_MAX)
+			body_max = GATE_KEPT_BODY_MAX;
 		return c->body >= body_max ? GATE_ENOUGH : GATE_WAITING;
 	}
 }

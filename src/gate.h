@@ -19,6 +19,11 @@
  * per worker), so that none is closed under it, and far below
  * GATE_HELD_MAX and the open files the program asks for. */
 #define GATE_KEPT_MAX 256
+/* The body a request that asks to keep its connection is waited for whole
+ * with (nginx's client_max_body_size, conf/nginx-routes.conf); a longer one
+ * is handed over with its body_max, and its connection is not kept. Well
+ * within what a unix socket's buffer holds, so that it can come whole. */
+#define GATE_KEPT_BODY_MAX (64 * 1024)
 
 /* What GET /metrics says of the gate. */
 struct gate_counts {
@@ -32,7 +37,8 @@ struct gate;
 /*
  * A gate on the listening socket listen_fd (made non-blocking; not owned).
  * A request has arrived once every record of it has, or once its
- * parameters and body_max bytes of its body have (no reader takes more).
+ * parameters and body_max bytes of its body have (no reader takes more;
+ * GATE_KEPT_BODY_MAX when it asks to keep its connection).
  * When the listening socket fails for good, broken(arg) is called once,
  * from a request thread. NULL on failure.
  */
