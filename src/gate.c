@@ -43,10 +43,13 @@
  * answer's FCGI_END_REQUEST, so whatever of the request libfcgi left
  * unread is all that is in the socket until then: the answer's writer
  * reads it away first (wire_drain), and the next request starts at the
- * socket's first byte, peeked from there as a new connection's is. An idle
- * kept connection has no deadline: the web server closes it when it likes
- * (nginx's keepalive_timeout), and only its next request's first byte
- * starts GATE_REQUEST_MS. Past GATE_KEPT_MAX idle, the oldest is closed.
+ * socket's first byte (the peek offset is unset at the hand over), peeked
+ * from there as a new connection's is. A request that asks to be kept is
+ * waited for whole up to GATE_KEPT_BODY_MAX of body, not body_max: only a
+ * request all in says where the next one starts. An idle kept connection
+ * has no deadline: the web server closes it when it likes (nginx's
+ * keepalive_timeout), and only its next request's first byte starts
+ * GATE_REQUEST_MS. Past GATE_KEPT_MAX idle, the oldest is closed.
  */
 #include "gate.h"
 
@@ -103,6 +106,9 @@ struct gate_conn {
 	bool params;                  /* the empty FCGI_PARAMS record seen */
 	bool input;                   /* the empty FCGI_STDIN record seen */
 	bool peek_off;                /* peeks go on from where they stopped */
+	bool past;                    /* the last peek saw bytes past the
+	                                 request's end, or may not have seen
+	                                 all there was (it filled its buffer) */
 };
 
 /* A slot for a connection held; the fields other than conn are guarded
@@ -312,6 +318,7 @@ gate_look(struct gate_conn *c, size_t body_max)
 {
 	unsigned char buf[GATE_PEEK_BYTES];
 	enum gate_verdict v;
+	size_t before;
 	ssize_t n;
 
 	for (;;) {
@@ -324,9 +331,13 @@ gate_look(struct gate_conn *c, size_t body_max)
 		/* Closed before the request came: the web server gave up. */
 		if (n == 0)
 			return GATE_DROP;
+		before = c->seen;
 		v = gate_follow(c, buf, (size_t)n, body_max);
-		if (v != GATE_WAITING)
+		if (v != GATE_WAITING) {
+			c->past = before + (size_t)n > c->seen ||
+			    (size_t)n == sizeof(buf);
 			return v;
+		}
 		/* Bounds the looking too: a request is in, or dropped, within
 		 * GATE_REQUEST_MAX + body_max bytes and their headers. */
 		if (c->seen - c->body >= GATE_REQUEST_MAX) {
@@ -345,7 +356,8 @@ gate_look(struct gate_conn *c, size_t body_max)
  * Whether the connection of c, whose request came whole (v), outlives it:
  * its FCGI_BEGIN_REQUEST asked to keep it, and the socket holds that
  * request's bytes and no more (nothing is read from it before the hand
- * over, so what it holds is what came). A web server sends no request
+ * over, so what it holds is what came: the last peek says so, or when it
+ * filled its buffer, the bytes queued). A web server sends no request
  * before the last one's end; a peer that did would have its next request
  * read away with this one's rest, so its connection is not kept.
  */
@@ -356,6 +368,8 @@ gate_keeps(const struct gate_conn *c, enum gate_verdict v)
 
 	if (v != GATE_WHOLE || (c->begin[2] & FCGI_KEEP_CONN) == 0)
 		return false;
+	if (!c->past)
+		return true;
 	return ioctl(c->fd, FIONREAD, &queued) == 0 && queued >= 0 &&
 	    (size_t)queued == c->seen;
 }
@@ -367,7 +381,14 @@ static int
 gate_ready(struct gate *g, const struct gate_conn *c, enum gate_verdict v,
     bool *keep)
 {
+	int off = -1;
+
 	*keep = gate_keeps(c, v);
+	/* Its next request is peeked from the socket's first byte again, as
+	 * a new connection's first one is (reads do not use the offset). */
+	if (*keep && c->peek_off &&
+	    setsockopt(c->fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) != 0)
+		*keep = false;
 	/* From now on every read returns what came, then the end. */
 	if (v == GATE_WHOLE && !*keep)
 		shutdown(c->fd, SHUT_RD);
@@ -701,13 +722,7 @@ gate_keep(struct gate *g, int fd)
 {
 	struct gate_conn c;
 	struct gate_slot *sl;
-	int off = -1;
 
-	/* Peeks start at the next request's first byte again. */
-	if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) != 0) {
-		close(fd);
-		return;
-	}
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
 	c.deadline_ms = INT64_MAX;
