@@ -19,7 +19,7 @@ import {
 	directClient, exchange, longPoll, memory, openFiles, percentile, phones, recordedHooks,
 	startLighttpd, startNginx, untilProgramAnswers, wrk,
 } from './tools.mjs';
-import { drippers, fcgiSocket, stalledReaders } from '../../tests/system/slow.mjs';
+import { cpuMs, drippers, fcgiSocket, stalledReaders } from '../../tests/system/slow.mjs';
 
 const RESPONDER = path.join(BUILD, 'bench', 'empty_responder');
 const FCGI = path.join(BUILD, 'numdialer.fcgi');
@@ -85,6 +85,15 @@ async function post(url, value) {
 // API; after one 'ringing' each, every replayed 'ringing' is a valid
 // duplicate (applied: false), the common case of a webhook that changes
 // nothing.
+// A wrk run, with the CPU time the FastCGI program pid took per request
+// (us, user and system; /proc's 10 ms ticks over a run of thousands).
+async function wrkCpu(base, reqs, load, pid) {
+	const before = cpuMs(pid);
+	const w = await wrk(base, reqs, load);
+	w.cpuUs = w.requests > 0 ? Math.round((cpuMs(pid) - before) * 1000 / w.requests) : NaN;
+	return w;
+}
+
 async function webhookRowOn(server, size) {
 	const api = await standInApi();
 	let lt;
@@ -109,12 +118,14 @@ async function webhookRowOn(server, size) {
 			// Alternate rounds, the best of each: other load on the machine
 			// only ever lowers a round.
 			const load = { seconds: size.webhookSeconds, connections: WRK_CONNECTIONS };
+			const emptyPid = await lt.fcgiPid();
+			const dialerPid = await st.fcgiPid();
 			const best = (a, b) => (a && a.rps >= b.rps ? a : b);
 			let empty;
 			let dialer;
 			for (let i = 0; i < size.webhookRounds; i++) {
-				empty = best(empty, await wrk(lt.base, reqs, load));
-				dialer = best(dialer, await wrk(st.base, reqs, load));
+				empty = best(empty, await wrkCpu(lt.base, reqs, load, emptyPid));
+				dialer = best(dialer, await wrkCpu(st.base, reqs, load, dialerPid));
 			}
 			const bad = (w) => (w.non2xx || w.socketErrors ? ` (${w.non2xx} not 2xx; socket errors: ${w.socketErrors || 'none'})` : '');
 			const ratio = 0.95;
@@ -126,7 +137,8 @@ async function webhookRowOn(server, size) {
 				    : 'empty responder', value: Math.round(empty.rps) },
 				target: { text: `ratio >= ${ratio}`, ok: dialer.rps / empty.rps >= ratio },
 				note: `wrk, ${WRK_CONNECTIONS} connections, best of ${size.webhookRounds} alternating rounds of ` +
-				    `${size.webhookSeconds} s; latency p50/p99 ` +
+				    `${size.webhookSeconds} s; the program's CPU per request ${dialer.cpuUs} us vs ` +
+				    `${empty.cpuUs} us; latency p50/p99 ` +
 				    `${dialer.p50ms}/${dialer.p99ms} ms vs ${empty.p50ms}/${empty.p99ms} ms${bad(dialer)}${bad(empty)}`,
 				raw: { dialer: { ...dialer, output: undefined }, empty: { ...empty, output: undefined } },
 			}];
