@@ -36,7 +36,7 @@ struct wire_tail {
 	FCGI_EndRequestRecord end;
 };
 
-static FCGI_Header
+FCGI_Header
 wire_header(int type, int request_id, size_t content_len)
 {
 	FCGI_Header h;

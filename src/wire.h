@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <fastcgi.h>
+
 #include "http.h"
 
 /* An answer being sent on one connection. */
@@ -30,6 +32,10 @@ enum wire_result {
 	WIRE_FAILED        /* the connection is gone, or (waiting) took no
 	                      byte for its SO_SNDTIMEO */
 };
+
+/* The header of a record of type for request_id, of content_len bytes
+ * (at most FCGI_MAX_LENGTH) and no padding. */
+FCGI_Header wire_header(int type, int request_id, size_t content_len);
 
 /* Starts sending answer as the reply to request_id: nothing written yet. */
 void wire_init(struct wire *w, const struct http_answer *answer,

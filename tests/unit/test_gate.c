@@ -98,15 +98,8 @@ client(const struct fixture *f)
 static size_t
 record(unsigned char *p, int type, int id, const void *content, size_t len)
 {
-	FCGI_Header h;
+	FCGI_Header h = wire_header(type, id, len);
 
-	memset(&h, 0, sizeof(h));
-	h.version = FCGI_VERSION_1;
-	h.type = (unsigned char)type;
-	h.requestIdB1 = (unsigned char)(id >> 8);
-	h.requestIdB0 = (unsigned char)id;
-	h.contentLengthB1 = (unsigned char)(len >> 8);
-	h.contentLengthB0 = (unsigned char)len;
 	memcpy(p, &h, sizeof(h));
 	if (len > 0)
 		memcpy(p + sizeof(h), content, len);
