@@ -48,7 +48,7 @@ struct events_watcher {
 
 struct events {
 	struct hub *hub;
-	struct wire_keeper keeper;/* where kept connections go */
+	struct wire_keeper keeper; /* where kept connections go */
 	pthread_mutex_t lock;     /* guards everything below; after hub.lock */
 	pthread_cond_t cond;      /* on CLOCK_MONOTONIC */
 	struct events_watcher *head, *tail;
