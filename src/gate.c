@@ -106,6 +106,7 @@ struct gate_conn {
 	bool params;                  /* the empty FCGI_PARAMS record seen */
 	bool input;                   /* the empty FCGI_STDIN record seen */
 	bool peek_off;                /* peeks go on from where they stopped */
+	bool kept;                    /* a kept connection's next request */
 	bool past;                    /* the last peek saw bytes past the
 	                                 request's end, or may not have seen
 	                                 all there was (it filled its buffer) */
@@ -486,8 +487,9 @@ gate_sweep(struct gate *g, int64_t now)
 
 		if (!sl->busy && now >= sl->conn.deadline_ms) {
 			fprintf(stderr, "numdialer: a request not in %d ms after "
-			    "its connection (%zu bytes came): dropped\n",
-			    GATE_REQUEST_MS, sl->conn.seen);
+			    "its %s (%zu bytes came): dropped\n", GATE_REQUEST_MS,
+			    sl->conn.kept ? "first byte" : "connection",
+			    sl->conn.seen);
 			close(gate_release(g, i, now));
 		} else if (sl->conn.deadline_ms < first) {
 			first = sl->conn.deadline_ms;
@@ -725,6 +727,7 @@ gate_keep(struct gate *g, int fd)
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
+	c.kept = true;
 	c.deadline_ms = INT64_MAX;
 	pthread_mutex_lock(&g->lock);
 	if (!g->stopping && g->idle >= GATE_KEPT_MAX)

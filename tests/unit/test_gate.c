@@ -4,7 +4,8 @@
  * comes back after its answer and serves its next request on the same
  * descriptor, one that did not ask is shut for reading, one that sent more
  * than its request is not kept, the oldest idle goes past GATE_KEPT_MAX,
- * and a peer's close or the gate's stop ends a kept one.
+ * an idle one outlasts the request deadline while a stalled next request
+ * does not, and a peer's close or the gate's stop ends a kept one.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -154,13 +155,18 @@ serve(int fd)
 	wire_drain(fd);
 }
 
-/* The peer's side: 0 when the program closed it, -1 (EAGAIN) while open. */
-static ssize_t
+/* The peer's side: 0 when the program closed it (a close with the peer's
+ * bytes unread resets it), -1 while it is open. */
+static int
 peer_state(int fd)
 {
 	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
 
-	return recv(fd, &c, 1, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		return 0;
+	assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+	return -1;
 }
 
 static void
@@ -336,6 +342,66 @@ a_kept_connection_closed_by_its_peer_goes(void **state)
 	close(other);
 }
 
+struct later {
+	const struct fixture *f;
+	long wait_ms;
+	int fd;
+};
+
+/* Connects after l->wait_ms and sends a whole request. */
+static void *
+request_later(void *arg)
+{
+	struct later *l = arg;
+	struct timespec pause = { l->wait_ms / 1000,
+	    (l->wait_ms % 1000) * 1000000L };
+
+	nanosleep(&pause, NULL);
+	l->fd = client(l->f);
+	send_request(l->fd, 1, false, "");
+	return NULL;
+}
+
+/* Kept connections idle past GATE_REQUEST_MS stay; one whose next request
+ * began and stopped halfway is dropped GATE_REQUEST_MS after its first
+ * byte, like a new connection's. */
+static void
+idle_stays_and_a_stalled_next_request_goes(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char buf[REQUEST_BYTES];
+	struct later l;
+	pthread_t t;
+	bool keep;
+	int idle = client(f), stalled = client(f), fd, peer;
+
+	for (peer = idle; ; peer = stalled) {
+		send_request(peer, 1, true, "");
+		fd = gate_next(f->gate, &keep);
+		assert_true(fd >= 0 && keep);
+		serve(fd);
+		gate_keep(f->gate, fd);
+		if (peer == stalled)
+			break;
+	}
+	send_all(stalled, buf, request(buf, 2, true, "{}") / 2);
+	/* Another connection's request, once the deadline has passed: the
+	 * gate waits (and sweeps) until it comes. */
+	l.f = f;
+	l.wait_ms = GATE_REQUEST_MS + 1500;
+	assert_int_equal(pthread_create(&t, NULL, request_later, &l), 0);
+	fd = gate_next(f->gate, &keep);
+	pthread_join(t, NULL);
+	assert_true(fd >= 0);
+	assert_false(keep);
+	close(fd);
+	assert_int_equal(peer_state(idle), -1);
+	assert_int_equal(peer_state(stalled), 0);
+	close(idle);
+	close(stalled);
+	close(l.fd);
+}
+
 static void
 a_stopping_gate_closes_what_comes_back(void **state)
 {
@@ -370,6 +436,8 @@ main(void)
 		    past_the_bound_the_oldest_idle_is_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    a_kept_connection_closed_by_its_peer_goes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    idle_stays_and_a_stalled_next_request_goes, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    a_stopping_gate_closes_what_comes_back, setup, teardown),
 	};
