@@ -202,6 +202,21 @@ kept_connection_serves_its_next_request(void **state)
 	close(peer);
 }
 
+/* Waits in the gate while a thread runs fn(arg): the connection it
+ * returns, kept or not (*keep). */
+static int
+next_while(struct fixture *f, void *(*fn)(void *), void *arg, bool *keep)
+{
+	pthread_t t;
+	int fd;
+
+	assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
+	fd = gate_next(f->gate, keep);
+	pthread_join(t, NULL);
+	assert_true(fd >= 0);
+	return fd;
+}
+
 struct pieces {
 	int fd;
 	unsigned char buf[REQUEST_BYTES];
@@ -226,7 +241,6 @@ a_request_in_pieces_then_the_next(void **state)
 {
 	struct fixture *f = *state;
 	struct pieces p;
-	pthread_t t;
 	bool keep = false;
 	int fd;
 
@@ -234,10 +248,7 @@ a_request_in_pieces_then_the_next(void **state)
 	p.len = request(p.buf, 7, true, "{\"id\":1,\"status\":\"ringing\"}");
 	p.first = p.len / 2;
 	send_all(p.fd, p.buf, p.first);
-	assert_int_equal(pthread_create(&t, NULL, second_piece, &p), 0);
-	fd = gate_next(f->gate, &keep);
-	pthread_join(t, NULL);
-	assert_true(fd >= 0);
+	fd = next_while(f, second_piece, &p, &keep);
 	assert_true(keep);
 	serve(fd);
 	gate_keep(f->gate, fd);
@@ -371,7 +382,6 @@ idle_stays_and_a_stalled_next_request_goes(void **state)
 	struct fixture *f = *state;
 	unsigned char buf[REQUEST_BYTES];
 	struct later l;
-	pthread_t t;
 	bool keep;
 	int idle = client(f), stalled = client(f), fd, peer;
 
@@ -389,10 +399,7 @@ idle_stays_and_a_stalled_next_request_goes(void **state)
 	 * gate waits (and sweeps) until it comes. */
 	l.f = f;
 	l.wait_ms = GATE_REQUEST_MS + 1500;
-	assert_int_equal(pthread_create(&t, NULL, request_later, &l), 0);
-	fd = gate_next(f->gate, &keep);
-	pthread_join(t, NULL);
-	assert_true(fd >= 0);
+	fd = next_while(f, request_later, &l, &keep);
 	assert_false(keep);
 	close(fd);
 	assert_int_equal(peer_state(idle), -1);
