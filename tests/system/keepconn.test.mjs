@@ -112,38 +112,59 @@ test(`${POLLS} parked long-polls and webhooks are answered while kept connection
 			const hook = `${st.base}/webhook/${c.row}/${c.key}`;
 			const ringing = await postJSON(hook, { id: c.id, status: 'ringing' });
 			assert.equal(ringing.json?.applied, true, ringing.text);
-			// Some connections kept, idle now: webhooks at once open a few,
-			// which nginx keeps after them (GET /metrics uses one of them).
-			const burst = await Promise.all(Array.from({ length: 20 },
-			    () => postJSON(`${st.base}/webhook/0/${FORGED_KEY}`, { id: 1, status: 'completed' })));
-			assert.deepEqual(burst.map((r) => r.status), Array(20).fill(403));
-			const idle = await counts(st.base);
-			assert.ok(idle.kept >= 1, `kept idle: ${idle.kept}`);
+			const forged = async (n) => {
+				for (let i = 0; i < n; i++) {
+					const r = await postJSON(`${st.base}/webhook/0/${FORGED_KEY}`, { id: 1, status: 'completed' });
+					assert.equal(r.status, 403, r.text);
+				}
+			};
+			// Parks n long-polls at the current version; resolves once
+			// every one is parked, with their answers to come.
+			const park = async (n) => {
+				const ev = (await getJSON(`${st.base}/events`)).json;
+				const q = `${st.base}/events?since=${ev.version}&instance=${encodeURIComponent(ev.instance)}`;
+				const polls = Array.from({ length: n }, () => getJSON(q, { timeoutMs: 60000 }));
+				let now = await counts(st.base);
+				for (let i = 0; i < 500 && now.watchers < n; i++) {
+					await sleep(20);
+					now = await counts(st.base);
+				}
+				assert.equal(now.watchers, n, 'every long-poll parked');
+				return { polls, now };
+			};
+			const answered = async (polls, row, status) => {
+				for (const r of await Promise.all(polls)) {
+					assert.equal(r.status, 200, r.text);
+					assert.ok(r.json.calls.some((x) => x.row === row && x.status === status), 'the change');
+				}
+			};
 
 			// More long-polls parked than request threads: each holds a
-			// connection from nginx, none a thread.
-			const ev = (await getJSON(`${st.base}/events`)).json;
-			const q = `${st.base}/events?since=${ev.version}&instance=${encodeURIComponent(ev.instance)}`;
-			const polls = Array.from({ length: POLLS }, () => getJSON(q, { timeoutMs: 60000 }));
-			let now = await counts(st.base);
-			for (let i = 0; i < 500 && now.watchers < POLLS; i++) {
-				await sleep(20);
-				now = await counts(st.base);
-			}
-			assert.equal(now.watchers, POLLS, 'every long-poll parked');
-
-			// Meanwhile webhooks are answered, in a row, over the kept ones.
-			for (let i = 0; i < 50; i++)
-				assert.equal((await postJSON(`${st.base}/webhook/0/${FORGED_KEY}`, { id: 1, status: 'completed' })).status, 403);
+			// connection from nginx, none a thread; webhooks are answered
+			// meanwhile, in a row.
+			const first = await park(POLLS);
+			await forged(50);
 			assert.equal((await counts(st.base)).watchers, POLLS, 'the refused webhooks woke no long-poll');
-
 			// A webhook that changes the call answers every long-poll.
 			const done = await postJSON(hook, { id: c.id, status: 'completed' });
 			assert.equal(done.status, 200, done.text);
-			for (const r of await Promise.all(polls)) {
-				assert.equal(r.status, 200, r.text);
-				assert.ok(r.json.calls.some((x) => x.row === c.row && x.status === 'completed'), 'the change');
-			}
+			await answered(first.polls, c.row, 'completed');
+
+			// Their connections are kept now, up to nginx's keepalive (one
+			// of them carries GET /metrics).
+			const kept = await counts(st.base);
+			assert.ok(kept.kept >= 1 && kept.kept <= KEEPALIVE, `kept idle: ${kept.kept}`);
+
+			// Long-polls parked again, still more than the request threads,
+			// and fewer than the kept connections: the rest sit idle in
+			// the program meanwhile, and webhooks go over them.
+			const second = await park(KEEPALIVE / 2);
+			assert.ok(second.now.kept >= 1, `kept idle beside ${KEEPALIVE / 2} parked long-polls: ${second.now.kept}`);
+			await forged(50);
+			const c2 = api.calls[1];
+			const end2 = await postJSON(`${st.base}/webhook/${c2.row}/${c2.key}`, { id: c2.id, status: 'busy' });
+			assert.equal(end2.status, 200, end2.text);
+			await answered(second.polls, c2.row, 'busy');
 
 			// Idle past the gate's request deadline: the kept connections
 			// are still there, and the next webhooks go over them with no
@@ -154,17 +175,16 @@ test(`${POLLS} parked long-polls and webhooks are answered while kept connection
 			const later = await counts(st.base);
 			assert.equal(later.connections, rested.connections, 'no connection opened while idle');
 			assert.equal(later.kept, rested.kept, 'no kept connection dropped while idle');
-			for (let i = 0; i < 50; i++)
-				assert.equal((await postJSON(`${st.base}/webhook/0/${FORGED_KEY}`, { id: 1, status: 'completed' })).status, 403);
+			await forged(50);
 			const last = await counts(st.base);
 			assert.equal(last.connections, rested.connections, 'the webhooks reused the kept connections');
 			assert.equal(last.requests - rested.requests, 50 + 2, 'each webhook and GET /metrics served');
 			assert.doesNotMatch(programLog(st), /not in \d+ ms|dropped/);
 
-			// The second call still ends by its webhook.
-			const c2 = api.calls[1];
-			const end2 = await postJSON(`${st.base}/webhook/${c2.row}/${c2.key}`, { id: c2.id, status: 'busy' });
-			assert.equal(end2.status, 200, end2.text);
+			// The third call still ends by its webhook.
+			const c3 = api.calls[2];
+			const end3 = await postJSON(`${st.base}/webhook/${c3.row}/${c3.key}`, { id: c3.id, status: 'no-answer' });
+			assert.equal(end3.status, 200, end3.text);
 		});
 	} finally {
 		await api.close();
