@@ -244,7 +244,7 @@ events_start(struct hub *hub, const struct wire_keeper *keeper)
 	pthread_condattr_destroy(&attr);
 	/* Nobody parks before the accept threads run, so nothing is missed
 	 * before this. */
-	if (hub_on_change(hub, events_wake, e) != 0) {
+	if (hub_on_change(hub, events_wake, e, true) != 0) {
 		events_stop(e);
 		return NULL;
 	}
