@@ -32,9 +32,11 @@ TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # are pure; numbers, settings and dnc also read their own files, the journal
 # writes its own, which its test makes in /tmp, wire writes to a socket its
 # test makes with socketpair, hours reads the tz database under a lock of
-# its own around TZ, and twilio reads the token file its test makes in /tmp.
+# its own around TZ, twilio reads the token file its test makes in /tmp, and
+# the gate accepts on a unix socket its test makes in /tmp (no thread of
+# its own: the test's thread waits in it).
 PURE := status campaign history buf report numbers settings hosts webhook render outcome journal hex util http wire e164 \
-    hours dnc exposition twilio
+    hours dnc exposition twilio gate
 DIALER_SRC := $(wildcard src/*.c)
 SIM_SRC := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -1064,7 +1064,7 @@ dialer_start(struct hub *hub, struct compliance *rules)
 	d->started = true;
 	/* The thread looks at the campaign first thing, so no change is
 	 * missed before this. Its own changes wake it too: one more look. */
-	if (hub_on_change(hub, dialer_wake, d) != 0)
+	if (hub_on_change(hub, dialer_wake, d, false) != 0)
 		goto fail;
 	return d;
 

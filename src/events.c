@@ -40,6 +40,7 @@ struct events_watcher {
 	int64_t deadline_ms;      /* CLOCK_MONOTONIC */
 	int fd;                   /* the web server's connection; owned */
 	int request_id;           /* FastCGI request id on it */
+	bool keep;                /* the connection outlives the answer */
 	char *body;               /* set on the first watcher of each run of
 	                             equal since while answering; owned */
 	size_t len;
@@ -47,6 +48,7 @@ struct events_watcher {
 
 struct events {
 	struct hub *hub;
+	struct wire_keeper keeper; /* where kept connections go */
 	pthread_mutex_t lock;     /* guards everything below; after hub.lock */
 	pthread_cond_t cond;      /* on CLOCK_MONOTONIC */
 	struct events_watcher *head, *tail;
@@ -120,10 +122,11 @@ events_render(struct events *e, struct events_watcher *list)
 	}
 }
 
-/* Answers, closes and frees every watcher of list. No lock held: this is
- * the slow part. */
+/* Answers every watcher of list, closes its connection (or gives a kept
+ * one back to keeper) and frees it. No lock held: this is the slow
+ * part. */
 static void
-events_answer(struct events_watcher *list)
+events_answer(const struct wire_keeper *keeper, struct events_watcher *list)
 {
 	struct events_watcher *w = list, *next;
 	struct http_answer answer;
@@ -140,9 +143,12 @@ events_answer(struct events_watcher *list)
 			since = w->since;
 		}
 		wire_init(&wire, &answer, w->request_id);
+		/* Before the answer's end lets the web server send the next. */
+		if (w->keep)
+			wire_drain(w->fd);
 		/* A page gone meanwhile is no error worth a line. */
-		(void)wire_send(&wire, w->fd, true);
-		wire_close(w->fd);
+		wire_done(keeper, w->fd, w->keep,
+		    wire_send(&wire, w->fd, true) == WIRE_SENT);
 		free(w);
 		w = next;
 	}
@@ -183,7 +189,7 @@ events_run(void *arg)
 		events_render(e, due);
 		hub_unlock(e->hub);
 
-		events_answer(due);
+		events_answer(&e->keeper, due);
 	}
 	return NULL;
 }
@@ -206,13 +212,14 @@ events_wake(void *arg)
 }
 
 struct events *
-events_start(struct hub *hub)
+events_start(struct hub *hub, const struct wire_keeper *keeper)
 {
 	struct events *e = calloc(1, sizeof(*e));
 
 	if (e == NULL)
 		return NULL;
 	e->hub = hub;
+	e->keeper = *keeper;
 	if (util_thread_start(&e->lock, &e->cond, &e->thread, events_run,
 	    e) != 0) {
 		free(e);
@@ -220,7 +227,7 @@ events_start(struct hub *hub)
 	}
 	/* Nobody parks before the accept threads run, so nothing is missed
 	 * before this. */
-	if (hub_on_change(hub, events_wake, e) != 0) {
+	if (hub_on_change(hub, events_wake, e, true) != 0) {
 		events_stop(e);
 		return NULL;
 	}
@@ -238,6 +245,7 @@ events_park(struct events *e, FCGX_Request *req, uint64_t since)
 		return -1;
 	w->fd = req->ipcFd;
 	w->request_id = req->requestId;
+	w->keep = req->keepConnection != 0;
 	events_bound_sends(w->fd);
 	w->since = since;
 	w->deadline_ms = util_mono_ms() + EVENTS_WAIT_MS;

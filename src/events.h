@@ -14,6 +14,7 @@
 #include <fcgiapp.h>
 
 #include "hub.h"
+#include "wire.h"
 
 /*
  * What one watcher holds: its connection here and two at the web server
@@ -35,13 +36,16 @@
 struct events;
 
 /* Starts the answering thread over hub, registered with hub_on_change so
- * that every change wakes it. NULL on failure. */
-struct events *events_start(struct hub *hub);
+ * that every change wakes it; kept connections go to *keeper (copied) once
+ * answered. NULL on failure. */
+struct events *events_start(struct hub *hub, const struct wire_keeper *keeper);
 
 /*
  * Parks req (allocated by the accept loop; events then owns it: it frees
  * req and its buffers at once, keeping only the connection, which it
- * answers and closes later) until the version moves past since, for
+ * answers and closes later, or, when req->keepConnection says the
+ * connection outlives the request (gate_next's keep), gives back to the
+ * keeper) until the version moves past since, for
  * EVENTS_WAIT_MS at most; past EVENTS_WATCHERS_MAX waiting, the oldest
  * watcher is answered at once. Call it with hub.lock held, having seen that
  * nothing is newer than since, so no change can slip between the look and

@@ -233,38 +233,56 @@ exposition_webhooks(struct exposition_out *o, const struct exposition *m)
 	}
 }
 
-/* The process: its long-polls, its journal, its start. */
+/* A metric of one sample and no label. */
+struct exposition_plain {
+	const char *name;
+	const char *type;
+	const char *help;
+	uint64_t value;
+};
+
+/* The process: its long-polls, its FastCGI connections, its journal, its
+ * start. */
 static void
 exposition_process(struct exposition_out *o, const struct exposition *m)
 {
 	int64_t ms = m->start_ms > 0 ? m->start_ms : 0;
+	const struct exposition_plain plain[] = {
+		{ "numdialer_events_watchers", "gauge",
+		    "GET /events long-polls parked, waiting for a change.",
+		    m->watchers },
+		{ "numdialer_events_full_renders_total", "counter",
+		    "Full lists of GET /events made: one serves every client "
+		    "that asks while it is made or shortly after.",
+		    m->full_renders },
+		{ "numdialer_events_full_answers_total", "counter",
+		    "GET /events answered with the full list.",
+		    m->full_answers },
+		{ "numdialer_fastcgi_connections_total", "counter",
+		    "Connections the web server opened to the program. Fewer "
+		    "than the requests when it keeps them (nginx's "
+		    "fastcgi_keep_conn).", m->connections },
+		{ "numdialer_fastcgi_requests_total", "counter",
+		    "FastCGI requests that came whole and were served.",
+		    m->requests },
+		{ "numdialer_fastcgi_connections_kept", "gauge",
+		    "Kept connections idle now, waiting for their next "
+		    "request.", m->kept },
+		{ "numdialer_journal_writes_total", "counter",
+		    "Journal appends written: the changes made under one hold "
+		    "of the campaign's lock, in one write. 0 without a "
+		    "journal.", m->journal_writes },
+		{ "numdialer_journal_write_failures_total", "counter",
+		    "Journal appends that failed (a full disk): each is tried "
+		    "again every second, everything waiting, until one is "
+		    "written.", m->journal_failures },
+	};
+	size_t i;
 
-	exposition_head(o, "numdialer_events_watchers", "gauge",
-	    "GET /events long-polls parked, waiting for a change.");
-	exposition_value(o, "numdialer_events_watchers", m->watchers);
-
-	exposition_head(o, "numdialer_events_full_renders_total", "counter",
-	    "Full lists of GET /events made: one serves every client that "
-	    "asks while it is made or shortly after.");
-	exposition_value(o, "numdialer_events_full_renders_total",
-	    m->full_renders);
-
-	exposition_head(o, "numdialer_events_full_answers_total", "counter",
-	    "GET /events answered with the full list.");
-	exposition_value(o, "numdialer_events_full_answers_total",
-	    m->full_answers);
-
-	exposition_head(o, "numdialer_journal_writes_total", "counter",
-	    "Journal appends written: the changes made under one hold of "
-	    "the campaign's lock, in one write. 0 without a journal.");
-	exposition_value(o, "numdialer_journal_writes_total",
-	    m->journal_writes);
-
-	exposition_head(o, "numdialer_journal_write_failures_total", "counter",
-	    "Journal appends that failed (a full disk): each is tried again "
-	    "every second, everything waiting, until one is written.");
-	exposition_value(o, "numdialer_journal_write_failures_total",
-	    m->journal_failures);
+	for (i = 0; i < LEN(plain); i++) {
+		exposition_head(o, plain[i].name, plain[i].type, plain[i].help);
+		exposition_value(o, plain[i].name, plain[i].value);
+	}
 
 	exposition_head(o, "numdialer_process_start_time_seconds", "gauge",
 	    "Start time of the process since the Unix epoch, in seconds.");

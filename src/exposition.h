@@ -42,6 +42,9 @@ struct exposition {
 	size_t watchers;                    /* parked GET /events */
 	uint64_t full_renders;              /* full lists of GET /events made */
 	uint64_t full_answers;              /* and answered with */
+	uint64_t connections;               /* FastCGI connections accepted */
+	uint64_t requests;                  /* FastCGI requests served */
+	size_t kept;                        /* kept connections idle now */
 	uint64_t journal_writes;            /* appends written */
 	uint64_t journal_failures;          /* appends that failed */
 	int64_t start_ms;                   /* process start, epoch ms */

@@ -61,6 +61,7 @@ struct full_waiter {
 	struct full_waiter *next;
 	int fd;                   /* the web server's connection; owned */
 	int request_id;           /* FastCGI request id on it */
+	bool keep;                /* the connection outlives the answer */
 };
 
 struct full {
@@ -153,7 +154,8 @@ full_answer(struct full *f, struct full_waiter *list, struct http_shared *body)
 			http_answer_error(&answer, HTTP_INTERNAL_SERVER_ERROR,
 			    NULL, "out of memory");
 		metrics_full_answer();
-		outbox_send(f->outbox, w->fd, w->request_id, &answer);
+		outbox_send(f->outbox, w->fd, w->request_id, &answer,
+		    w->keep);
 		free(w);
 	}
 }
@@ -274,6 +276,7 @@ full_ask(struct full *f, FCGX_Request *req, uint64_t version,
 	}
 	w->fd = req->ipcFd;
 	w->request_id = req->requestId;
+	w->keep = req->keepConnection != 0;
 	f->count++;
 	if (f->making && f->making_version == version) {
 		/* Nothing changed since it was begun: it is what a list made

@@ -32,12 +32,31 @@
  * over with its read side open, so that the web server can write the rest
  * (the outbox reads it away after the answer); shut, the web server's
  * writes would fail, and lighttpd may answer 503 for the program's 413.
+ *
+ * A request whose FCGI_BEGIN_REQUEST asks to keep the connection
+ * (FCGI_KEEP_CONN: nginx's fastcgi_keep_conn) is kept when it came whole
+ * and nothing came after it: its read side stays open, and once its answer
+ * is written whole (the request thread's, the outbox's or the events
+ * thread's), gate_keep takes the connection back into the epoll set,
+ * costing no thread, to wait for its next request as an accepted one
+ * waits for its first. The web server sends nothing more on it before that
+ * answer's FCGI_END_REQUEST, so whatever of the request libfcgi left
+ * unread is all that is in the socket until then: the answer's writer
+ * reads it away first (wire_drain), and the next request starts at the
+ * socket's first byte (the peek offset is unset at the hand over), peeked
+ * from there as a new connection's is. A request that asks to be kept is
+ * waited for whole up to GATE_KEPT_BODY_MAX of body, not body_max: only a
+ * request all in says where the next one starts. An idle kept connection
+ * has no deadline: the web server closes it when it likes (nginx's
+ * keepalive_timeout), and only its next request's first byte starts
+ * GATE_REQUEST_MS. Past GATE_KEPT_MAX idle, the oldest is closed.
  */
 #include "gate.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +64,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,8 +94,8 @@ struct gate_conn {
 	int id;                       /* the request's; 0 before it began */
 	int type;                     /* the current record's type */
 	size_t content, padding;      /* of the current record, not yet seen */
-	unsigned char role[2];        /* FCGI_BEGIN_REQUEST's first bytes */
-	size_t role_len;
+	unsigned char begin[3];       /* FCGI_BEGIN_REQUEST's role and flags */
+	size_t begin_len;
 	/* The parameters' name-value pairs: a length being read, or the
 	 * bytes of a pair left. */
 	unsigned char len[GATE_LEN_LONG];
@@ -86,6 +106,10 @@ struct gate_conn {
 	bool params;                  /* the empty FCGI_PARAMS record seen */
 	bool input;                   /* the empty FCGI_STDIN record seen */
 	bool peek_off;                /* peeks go on from where they stopped */
+	bool kept;                    /* a kept connection's next request */
+	bool past;                    /* the last peek saw bytes past the
+	                                 request's end, or may not have seen
+	                                 all there was (it filled its buffer) */
 };
 
 /* A slot for a connection held; the fields other than conn are guarded
@@ -97,6 +121,8 @@ struct gate_slot {
 	bool used;
 	bool busy;                    /* a thread looks at it */
 	bool again;                   /* more came while it looked */
+	bool idle;                    /* kept; no byte of the next request yet */
+	uint64_t kept_at;             /* gate.kept_seq when it was kept */
 };
 
 /* What the records seen so far say of a request. */
@@ -121,10 +147,14 @@ struct gate {
 	size_t free_count;
 	uint32_t held[GATE_HELD_MAX]; /* the slots used */
 	size_t count;
+	size_t idle;                  /* of them, kept connections idle */
+	uint64_t kept_seq;            /* connections kept so far */
 	bool armed;                   /* epoll will say when one connects */
 	bool listen_broken;
 	int64_t accept_after_ms;      /* after a passing accept error */
 	bool stopping;
+	atomic_uint_fast64_t accepted;  /* connections, ever */
+	atomic_uint_fast64_t requests;  /* requests handed over, ever */
 };
 
 /* Reads n bytes of the parameters' name-value pairs: false when a length
@@ -186,7 +216,7 @@ gate_header(struct gate_conn *c)
 		c->id = id;
 		return GATE_WAITING;
 	}
-	if (id != c->id || c->role_len < sizeof(c->role))
+	if (id != c->id || c->begin_len < sizeof(c->begin))
 		return GATE_DROP;
 	if (!c->params) {
 		if (c->type != FCGI_PARAMS)
@@ -214,12 +244,12 @@ gate_content(struct gate_conn *c, const unsigned char *p, size_t n,
 
 	switch (c->type) {
 	case FCGI_BEGIN_REQUEST:
-		while (n > 0 && c->role_len < sizeof(c->role)) {
-			c->role[c->role_len++] = *p++;
+		while (n > 0 && c->begin_len < sizeof(c->begin)) {
+			c->begin[c->begin_len++] = *p++;
 			n--;
 		}
-		role = c->role[0] << 8 | c->role[1];
-		if (c->role_len == sizeof(c->role) && role != FCGI_RESPONDER &&
+		role = c->begin[0] << 8 | c->begin[1];
+		if (c->begin_len >= 2 && role != FCGI_RESPONDER &&
 		    role != FCGI_AUTHORIZER && role != FCGI_FILTER)
 			return GATE_DROP;
 		return GATE_WAITING;
@@ -227,6 +257,12 @@ gate_content(struct gate_conn *c, const unsigned char *p, size_t n,
 		return gate_pairs(c, p, n) ? GATE_WAITING : GATE_DROP;
 	default:
 		c->body += n;
+		/* A kept connection's request is waited for whole, up to
+		 * GATE_KEPT_BODY_MAX: its rest must be read away before the
+		 * answer's end, and only a request all in says where it ends. */
+		if ((c->begin[2] & FCGI_KEEP_CONN) != 0 &&
+		    body_max < GATE_KEPT_BODY_MAX)
+			body_max = GATE_KEPT_BODY_MAX;
 		return c->body >= body_max ? GATE_ENOUGH : GATE_WAITING;
 	}
 }
@@ -283,6 +319,7 @@ gate_look(struct gate_conn *c, size_t body_max)
 {
 	unsigned char buf[GATE_PEEK_BYTES];
 	enum gate_verdict v;
+	size_t before;
 	ssize_t n;
 
 	for (;;) {
@@ -295,9 +332,13 @@ gate_look(struct gate_conn *c, size_t body_max)
 		/* Closed before the request came: the web server gave up. */
 		if (n == 0)
 			return GATE_DROP;
+		before = c->seen;
 		v = gate_follow(c, buf, (size_t)n, body_max);
-		if (v != GATE_WAITING)
+		if (v != GATE_WAITING) {
+			c->past = before + (size_t)n > c->seen ||
+			    (size_t)n == sizeof(buf);
 			return v;
+		}
 		/* Bounds the looking too: a request is in, or dropped, within
 		 * GATE_REQUEST_MAX + body_max bytes and their headers. */
 		if (c->seen - c->body >= GATE_REQUEST_MAX) {
@@ -312,15 +353,48 @@ gate_look(struct gate_conn *c, size_t body_max)
 	}
 }
 
-/* Hands over a connection whose request has arrived: v says whether it
- * came whole, and then its read side is shut. Returns fd. */
-static int
-gate_ready(int fd, enum gate_verdict v)
+/*
+ * Whether the connection of c, whose request came whole (v), outlives it:
+ * its FCGI_BEGIN_REQUEST asked to keep it, and the socket holds that
+ * request's bytes and no more (nothing is read from it before the hand
+ * over, so what it holds is what came: the last peek says so, or when it
+ * filled its buffer, the bytes queued). A web server sends no request
+ * before the last one's end; a peer that did would have its next request
+ * read away with this one's rest, so its connection is not kept.
+ */
+static bool
+gate_keeps(const struct gate_conn *c, enum gate_verdict v)
 {
+	int queued;
+
+	if (v != GATE_WHOLE || (c->begin[2] & FCGI_KEEP_CONN) == 0)
+		return false;
+	if (!c->past)
+		return true;
+	return ioctl(c->fd, FIONREAD, &queued) == 0 && queued >= 0 &&
+	    (size_t)queued == c->seen;
+}
+
+/* Hands over c's connection, whose request has arrived (v): *keep says
+ * whether it outlives the request; if not, and the request came whole,
+ * its read side is shut. Returns its descriptor. */
+static int
+gate_ready(struct gate *g, const struct gate_conn *c, enum gate_verdict v,
+    bool *keep)
+{
+	int off = -1;
+
+	*keep = gate_keeps(c, v);
+	/* Its next request is peeked from the socket's first byte again, as
+	 * a new connection's first one is (reads do not use the offset). */
+	if (*keep && c->peek_off &&
+	    setsockopt(c->fd, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) != 0)
+		*keep = false;
 	/* From now on every read returns what came, then the end. */
-	if (v == GATE_WHOLE)
-		shutdown(fd, SHUT_RD);
-	return fd;
+	if (v == GATE_WHOLE && !*keep)
+		shutdown(c->fd, SHUT_RD);
+	atomic_fetch_add_explicit(&g->requests, 1, memory_order_relaxed);
+	return c->fd;
 }
 
 /* Re-arms the one-shot wait on the listening socket when there is room
@@ -353,6 +427,9 @@ gate_release(struct gate *g, uint32_t i, int64_t now)
 	epoll_ctl(g->epoll, EPOLL_CTL_DEL, fd, NULL);
 	g->held[sl->pos] = g->held[--g->count];
 	g->slots[g->held[sl->pos]].pos = sl->pos;
+	if (sl->idle)
+		g->idle--;
+	sl->idle = false;
 	sl->used = false;
 	sl->gen++;
 	g->free[g->free_count++] = i;
@@ -361,9 +438,9 @@ gate_release(struct gate *g, uint32_t i, int64_t now)
 }
 
 /* Holds c until its request has come: epoll says when more comes, once
- * per arrival. 0, or -1 when there is no room (c not held). Call with
- * g->lock held. */
-static int
+ * per arrival. Its slot, or NULL when there is no room (c not held). Call
+ * with g->lock held. */
+static struct gate_slot *
 gate_hold(struct gate *g, const struct gate_conn *c)
 {
 	struct epoll_event ev;
@@ -371,22 +448,23 @@ gate_hold(struct gate *g, const struct gate_conn *c)
 	uint32_t i;
 
 	if (g->free_count == 0)
-		return -1;
+		return NULL;
 	i = g->free[g->free_count - 1];
 	sl = &g->slots[i];
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 	ev.data.u64 = GATE_KEY(i, sl->gen);
 	if (epoll_ctl(g->epoll, EPOLL_CTL_ADD, c->fd, &ev) != 0)
-		return -1;
+		return NULL;
 	g->free_count--;
 	sl->conn = *c;
 	sl->used = true;
 	sl->busy = false;
 	sl->again = false;
+	sl->idle = false;
 	sl->pos = g->count;
 	g->held[g->count++] = i;
-	return 0;
+	return sl;
 }
 
 /* Drops the held connections past their deadline that no thread looks
@@ -409,8 +487,9 @@ gate_sweep(struct gate *g, int64_t now)
 
 		if (!sl->busy && now >= sl->conn.deadline_ms) {
 			fprintf(stderr, "numdialer: a request not in %d ms after "
-			    "its connection (%zu bytes came): dropped\n",
-			    GATE_REQUEST_MS, sl->conn.seen);
+			    "its %s (%zu bytes came): dropped\n", GATE_REQUEST_MS,
+			    sl->conn.kept ? "first byte" : "connection",
+			    sl->conn.seen);
 			close(gate_release(g, i, now));
 		} else if (sl->conn.deadline_ms < first) {
 			first = sl->conn.deadline_ms;
@@ -432,7 +511,7 @@ gate_accept_passes(int err)
  * when its request is in already (the web server writes it as soon as it
  * connects: most often it is), else -1. */
 static int
-gate_accept(struct gate *g)
+gate_accept(struct gate *g, bool *keep)
 {
 	struct gate_conn c;
 	enum gate_verdict v;
@@ -443,6 +522,9 @@ gate_accept(struct gate *g)
 	err = errno;
 	pthread_mutex_lock(&g->lock);
 	g->armed = false;
+	if (fd >= 0)
+		atomic_fetch_add_explicit(&g->accepted, 1,
+		    memory_order_relaxed);
 	if (fd < 0 && err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
 		fprintf(stderr, "numdialer: accept: %s\n", strerror(err));
 		if (gate_accept_passes(err))
@@ -464,10 +546,10 @@ gate_accept(struct gate *g)
 	c.deadline_ms = now + GATE_REQUEST_MS;
 	v = gate_look(&c, g->body_max);
 	if (v == GATE_WHOLE || v == GATE_ENOUGH)
-		return gate_ready(fd, v);
+		return gate_ready(g, &c, v, keep);
 	if (v == GATE_WAITING) {
 		pthread_mutex_lock(&g->lock);
-		if (gate_hold(g, &c) == 0)
+		if (gate_hold(g, &c) != NULL)
 			fd = -1;
 		pthread_mutex_unlock(&g->lock);
 		if (fd < 0)
@@ -481,11 +563,11 @@ gate_accept(struct gate *g)
  * when its request is in, else -1 (still held, dropped, or the event was
  * stale). */
 static int
-gate_news(struct gate *g, uint64_t key)
+gate_news(struct gate *g, uint64_t key, bool *keep)
 {
 	uint32_t i = (uint32_t)key;
 	struct gate_slot *sl;
-	struct gate_conn *c;
+	struct gate_conn *c, done;
 	enum gate_verdict v;
 	int fd = -1;
 
@@ -511,7 +593,14 @@ gate_news(struct gate *g, uint64_t key)
 			break;
 	}
 	sl->busy = false;
+	/* A kept connection's next request began: it has its time now. */
+	if (sl->idle && c->seen > 0) {
+		sl->idle = false;
+		g->idle--;
+		c->deadline_ms = util_mono_ms() + GATE_REQUEST_MS;
+	}
 	if (v != GATE_WAITING) {
+		done = *c;    /* the slot is another's once released */
 		fd = gate_release(g, i, util_mono_ms());
 		if (v == GATE_DROP) {
 			close(fd);
@@ -519,7 +608,7 @@ gate_news(struct gate *g, uint64_t key)
 		}
 	}
 	pthread_mutex_unlock(&g->lock);
-	return fd >= 0 ? gate_ready(fd, v) : -1;
+	return fd >= 0 ? gate_ready(g, &done, v, keep) : -1;
 }
 
 /* Adds fd to epoll's set, level-triggered, with events and key. */
@@ -577,7 +666,7 @@ fail:
 }
 
 int
-gate_next(struct gate *g)
+gate_next(struct gate *g, bool *keep)
 {
 	struct epoll_event ev;
 	int timeout, n, fd;
@@ -600,11 +689,70 @@ gate_next(struct gate *g)
 		}
 		if (n <= 0 || ev.data.u64 == GATE_KEY_WAKE)
 			continue;
-		fd = ev.data.u64 == GATE_KEY_LISTEN ? gate_accept(g) :
-		    gate_news(g, ev.data.u64);
+		fd = ev.data.u64 == GATE_KEY_LISTEN ? gate_accept(g, keep) :
+		    gate_news(g, ev.data.u64, keep);
 		if (fd >= 0)
 			return fd;
 	}
+}
+
+/* Closes the oldest idle kept connection no thread looks at, to make room
+ * for another: the web server opens a new one when it needs it. Call with
+ * g->lock held. */
+static void
+gate_evict(struct gate *g, int64_t now)
+{
+	struct gate_slot *oldest = NULL;
+	uint32_t at = 0;
+	size_t k;
+
+	for (k = 0; k < g->count; k++) {
+		struct gate_slot *sl = &g->slots[g->held[k]];
+
+		if (sl->idle && !sl->busy &&
+		    (oldest == NULL || sl->kept_at < oldest->kept_at)) {
+			oldest = sl;
+			at = g->held[k];
+		}
+	}
+	if (oldest != NULL)
+		close(gate_release(g, at, now));
+}
+
+void
+gate_keep(struct gate *g, int fd)
+{
+	struct gate_conn c;
+	struct gate_slot *sl;
+
+	memset(&c, 0, sizeof(c));
+	c.fd = fd;
+	c.kept = true;
+	c.deadline_ms = INT64_MAX;
+	pthread_mutex_lock(&g->lock);
+	if (!g->stopping && g->idle >= GATE_KEPT_MAX)
+		gate_evict(g, util_mono_ms());
+	sl = g->stopping ? NULL : gate_hold(g, &c);
+	if (sl != NULL) {
+		sl->idle = true;
+		sl->kept_at = g->kept_seq++;
+		g->idle++;
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (sl == NULL)
+		close(fd);
+}
+
+void
+gate_counts(struct gate *g, struct gate_counts *out)
+{
+	pthread_mutex_lock(&g->lock);
+	out->kept = g->idle;
+	pthread_mutex_unlock(&g->lock);
+	out->accepted = atomic_load_explicit(&g->accepted,
+	    memory_order_relaxed);
+	out->requests = atomic_load_explicit(&g->requests,
+	    memory_order_relaxed);
 }
 
 void

@@ -104,7 +104,7 @@ hub_unlock(struct hub *h)
 }
 
 int
-hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg)
+hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg, bool history)
 {
 	size_t n = atomic_load(&h->nwakers);
 
@@ -112,6 +112,7 @@ hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg)
 		return -1;
 	h->wakers[n].fn = fn;
 	h->wakers[n].arg = arg;
+	h->wakers[n].history = history;
 	/* Published after it is filled: a hub_changed that sees the count
 	 * sees the entry. */
 	atomic_store(&h->nwakers, n + 1);
@@ -125,6 +126,16 @@ hub_changed(struct hub *h)
 
 	for (i = 0; i < n; i++)
 		h->wakers[i].fn(h->wakers[i].arg);
+}
+
+void
+hub_noted(struct hub *h)
+{
+	size_t i, n = atomic_load(&h->nwakers);
+
+	for (i = 0; i < n; i++)
+		if (h->wakers[i].history)
+			h->wakers[i].fn(h->wakers[i].arg);
 }
 
 /*

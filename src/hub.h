@@ -27,12 +27,14 @@
 
 struct events;
 struct full;
+struct gate;
 struct journal;
 
 /* A wake-up registered with hub_on_change: fn(arg). */
 struct hub_waker {
 	void (*fn)(void *arg);
 	void *arg;
+	bool history;                 /* woken by hub_noted too */
 };
 
 struct hub {
@@ -50,6 +52,8 @@ struct hub {
 	struct full *full;            /* where GET /events gets the full list;
 	                                 likewise; NULL: made under the lock */
 	struct journal *journal;      /* likewise; owned by main; NULL: none */
+	struct gate *gate;            /* the accept loop, for GET /metrics;
+	                                 likewise; NULL: none */
 	uint64_t locked_version;      /* the campaign's version at hub_lock */
 	struct hub_waker wakers[HUB_WAKERS_MAX]; /* filled in order, never
 	                                 emptied while threads run */
@@ -79,11 +83,13 @@ void hub_unlock(struct hub *h);
 /*
  * Registers fn(arg) to be called by every hub_changed from now on, after
  * the wake-ups registered before it: whoever must hear first registers
- * first. One thread registers (main, at start-up); others may call
- * hub_changed meanwhile. fn must stay callable while any thread may call
- * hub_changed. Returns 0, or -1 when HUB_WAKERS_MAX are registered.
+ * first; with history, by every hub_noted too. One thread registers
+ * (main, at start-up); others may call hub_changed meanwhile. fn must
+ * stay callable while any thread may call hub_changed. Returns 0, or -1
+ * when HUB_WAKERS_MAX are registered.
  */
-int hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg);
+int hub_on_change(struct hub *h, void (*fn)(void *arg), void *arg,
+    bool history);
 
 /*
  * While the journal cannot be written (hub_unlock retrying, the lock held),
@@ -96,6 +102,13 @@ bool hub_stuck(struct hub *h, char *buf, size_t len);
  * registered wake-up (the dialer: a slot may be free; the parked watchers:
  * the version moved). */
 void hub_changed(struct hub *h);
+
+/* Call after a change that only added to a row's history (a duplicate or
+ * late report kept, the status as it was), with the lock released: the
+ * version moved, so the parked watchers hear of it; the dialer, which
+ * nothing of it concerns, is not woken (each replayed webhook would wake
+ * it for nothing). */
+void hub_noted(struct hub *h);
 
 /* Milliseconds since the epoch, from the wall clock at start-up moved on
  * by the monotonic clock: it never steps back. */

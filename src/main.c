@@ -254,33 +254,49 @@ main_broken(void *arg)
  * gate has seen that the request is well formed and that all of it any
  * route reads has arrived (gate_next): no read waits, and none fails but
  * for memory (libfcgi then closes fd, and fails to accept another on
- * req's listening socket, which is none: -1).
+ * req's listening socket, which is none: -1). libfcgi sets keepConnection
+ * from the request's FCGI_KEEP_CONN; it is set again to the gate's keep,
+ * which says whether the connection outlives the request, for whoever
+ * answers it (here, or the events module). libfcgi never closes or reads
+ * fd after this: req is freed with FCGX_Free(req, 0), never finished.
  */
 static int
-main_read(FCGX_Request *req, int fd)
+main_read(FCGX_Request *req, int fd, bool keep)
 {
 	req->ipcFd = fd;
 	req->keepConnection = 1;
-	return FCGX_Accept_r(req) == 0 ? 0 : -1;
+	if (FCGX_Accept_r(req) != 0)
+		return -1;
+	req->keepConnection = keep;
+	return 0;
 }
 
 /*
  * Hands answer to the outbox, which writes it to req's connection and
- * closes it; frees what libfcgi held for req (req is ready for the next
- * request). One request per connection, even when the web server asks to
- * keep it (nginx's fastcgi_keep_conn): a kept connection would hold this
- * thread while it waits for its next request. Closing also drops any body
- * the handler refused unread.
+ * then closes it, or gives it back to the gate when it is kept (nginx's
+ * fastcgi_keep_conn): the gate holds it, costing no thread, until its
+ * next request has come. Frees what libfcgi held for req (req is ready
+ * for the next request). Closing also drops any body the handler refused
+ * unread; on a kept connection the outbox reads it away.
  */
 static void
 main_answer(struct main_requests *r, FCGX_Request *req,
     struct http_answer *answer)
 {
 	int fd = req->ipcFd, id = req->requestId;
+	bool keep = req->keepConnection != 0;
 
 	req->ipcFd = -1;
 	FCGX_Free(req, 0);
-	outbox_send(r->outbox, fd, id, answer);
+	outbox_send(r->outbox, fd, id, answer, keep);
+}
+
+/* The keeper of the outbox and the events module: a kept connection whose
+ * answer is written goes back to the gate. */
+static void
+main_keep(void *arg, int fd)
+{
+	gate_keep(arg, fd);
 }
 
 /* Closes req's connection without ending its request: an answer written
@@ -302,9 +318,10 @@ main_request_run(void *arg)
 {
 	struct main_requests *r = arg;
 	FCGX_Request *req = NULL;
+	bool keep;
 	int fd;
 
-	while ((fd = gate_next(r->gate)) >= 0) {
+	while ((fd = gate_next(r->gate, &keep)) >= 0) {
 		struct http_answer answer;
 
 		if (req == NULL) {
@@ -317,7 +334,7 @@ main_request_run(void *arg)
 			}
 			FCGX_InitRequest(req, -1, 0);
 		}
-		if (main_read(req, fd) != 0)
+		if (main_read(req, fd, keep) != 0)
 			continue;
 		switch (routes_serve(r->hub, req, &answer)) {
 		case ROUTES_ANSWERED:
@@ -609,6 +626,7 @@ static int
 main_threads(struct main_run *m)
 {
 	const struct settings *settings = m->settings;
+	struct wire_keeper keeper;
 	unsigned serving;
 
 	m->dialer = dialer_start(&m->hub, m->rules);
@@ -616,13 +634,25 @@ main_threads(struct main_run *m)
 		fprintf(stderr, "numdialer: cannot start the dialer thread\n");
 		return -1;
 	}
-	m->events = events_start(&m->hub);
+	/* The gate before the threads that give kept connections back to
+	 * it, and freed after them (main_stop). */
+	m->gate = gate_new(m->req.listen_fd, ROUTES_BODY_READ_MAX,
+	    main_broken, &m->req);
+	if (m->gate == NULL) {
+		fprintf(stderr, "numdialer: cannot make the gate\n");
+		return -1;
+	}
+	m->req.gate = m->gate;
+	m->hub.gate = m->gate;
+	keeper.fn = main_keep;
+	keeper.arg = m->gate;
+	m->events = events_start(&m->hub, &keeper);
 	if (m->events == NULL) {
 		fprintf(stderr, "numdialer: cannot start the events thread\n");
 		return -1;
 	}
 	m->hub.events = m->events;
-	m->outbox = outbox_start();
+	m->outbox = outbox_start(&keeper);
 	if (m->outbox == NULL) {
 		fprintf(stderr, "numdialer: cannot start the outbox thread\n");
 		return -1;
@@ -635,13 +665,6 @@ main_threads(struct main_run *m)
 		return -1;
 	}
 	m->hub.full = m->full;
-	m->gate = gate_new(m->req.listen_fd, ROUTES_BODY_READ_MAX,
-	    main_broken, &m->req);
-	if (m->gate == NULL) {
-		fprintf(stderr, "numdialer: cannot make the gate\n");
-		return -1;
-	}
-	m->req.gate = m->gate;
 	serving = main_requests_start(&m->req);
 	if (serving == 0) {
 		fprintf(stderr, "numdialer: cannot start the request threads\n");
@@ -681,10 +704,11 @@ main_stop(struct main_run *m)
 		    "stopping anyway\n");
 		return false;
 	}
-	/* Nothing calls gate_next, hub_changed or outbox_send from here on. */
-	gate_free(m->gate);
-	m->gate = NULL;
-	/* Before the outbox: it answers its waiters there. */
+	/* Nothing calls gate_next, hub_changed or outbox_send from here on.
+	 * The outbox and the events module give kept connections back to the
+	 * gate (stopping: it closes them) until they end: the gate goes
+	 * last. The full list's thread before the outbox: it answers its
+	 * waiters there. */
 	full_stop(m->full);
 	m->full = NULL;
 	m->hub.full = NULL;
@@ -695,6 +719,9 @@ main_stop(struct main_run *m)
 	m->dialer = NULL;
 	m->events = NULL;
 	m->hub.events = NULL;
+	gate_free(m->gate);
+	m->gate = NULL;
+	m->hub.gate = NULL;
 	/* Last: the threads that could change the campaign are gone. */
 	journal_close(m->hub.journal);
 	m->hub.journal = NULL;

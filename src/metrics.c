@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "events.h"
+#include "gate.h"
 #include "exposition.h"
 #include "util.h"
 
@@ -189,6 +190,14 @@ metrics_render(struct hub *h, char **out, size_t *len)
 	}
 	/* The events module's lock, after the hub's is let go. */
 	m.watchers = h->events != NULL ? events_waiting(h->events) : 0;
+	if (h->gate != NULL) {
+		struct gate_counts g;
+
+		gate_counts(h->gate, &g);
+		m.connections = g.accepted;
+		m.requests = g.requests;
+		m.kept = g.kept;
+	}
 	for (i = 0; i < EXPOSITION_RESULTS; i++)
 		m.api[i] = metrics_read(&metrics.api[i]);
 	for (i = 0; i < EXPOSITION_CODES; i++)

@@ -13,7 +13,10 @@
  * until the web server closes it or sends nothing for OUTBOX_STALL_MS: a
  * socket closed on unread data fails the web server's writes, and lighttpd
  * may then answer 503 instead of the program's answer. libfcgi's close
- * did the same, but waiting in the thread that served the request.
+ * did the same, but waiting in the thread that served the request. A kept
+ * connection (nginx's fastcgi_keep_conn) is not waited on: its request
+ * came whole and was read away before the answer, and once the answer is
+ * written the connection goes back to the keeper (the gate) for the next.
  */
 #include "outbox.h"
 
@@ -47,6 +50,7 @@ struct outbox_item {
 	                               (draining) the last byte read */
 	bool draining;              /* the answer is written: reading what the
 	                               web server still sends */
+	bool keep;                  /* the connection outlives the answer */
 };
 
 struct outbox {
@@ -55,6 +59,7 @@ struct outbox {
 	size_t bytes;               /* left to send, as queued, of every item */
 	bool stopping;
 	int wake;                   /* eventfd: handed grew, or stopping */
+	struct wire_keeper keeper;  /* where kept connections go */
 	pthread_t thread;
 	/* The thread's own, no lock: */
 	struct outbox_item **items;
@@ -103,13 +108,32 @@ outbox_drained(int fd)
 	    errno != EINTR);
 }
 
-/* The answer of it is written: true when its connection may close now;
- * otherwise it is left draining. */
-static bool
-outbox_sent(struct outbox *o, struct outbox_item *it)
+/* Gives a kept connection whose answer is written back to the keeper, and
+ * frees it. */
+static void
+outbox_kept(struct outbox *o, const struct wire_keeper *keeper,
+    struct outbox_item *it)
 {
-	if (outbox_drained(it->fd))
+	outbox_release(o, it);
+	wire_done(keeper, it->fd, true, true);
+	free(it);
+}
+
+/* The answer of it is written: true when it is done with and freed (a
+ * kept connection given back to keeper, or closed); otherwise it is left
+ * draining. */
+static bool
+outbox_sent(struct outbox *o, const struct wire_keeper *keeper,
+    struct outbox_item *it)
+{
+	if (it->keep) {
+		outbox_kept(o, keeper, it);
 		return true;
+	}
+	if (outbox_drained(it->fd)) {
+		outbox_finish(o, it);
+		return true;
+	}
 	outbox_release(o, it);
 	it->draining = true;
 	it->progress_ms = util_mono_ms();
@@ -210,8 +234,8 @@ outbox_pass(struct outbox *o)
 
 			switch (wire_send(&it->wire, it->fd, false)) {
 			case WIRE_SENT:
-				if (outbox_sent(o, it))
-					goto done;
+				if (outbox_sent(o, &o->keeper, it))
+					goto gone;
 				continue;
 			case WIRE_FAILED:
 				/* A client gone meanwhile: no error worth a
@@ -230,6 +254,7 @@ outbox_pass(struct outbox *o)
 		    OUTBOX_STALL_MS, it->wire.sent, it->wire.size);
 done:
 		outbox_finish(o, it);
+gone:
 		o->items[i] = o->items[--o->count];
 	}
 }
@@ -265,12 +290,13 @@ outbox_run(void *arg)
 }
 
 struct outbox *
-outbox_start(void)
+outbox_start(const struct wire_keeper *keeper)
 {
 	struct outbox *o = calloc(1, sizeof(*o));
 
 	if (o == NULL)
 		return NULL;
+	o->keeper = *keeper;
 	o->wake = -1;
 	if (pthread_mutex_init(&o->lock, NULL) != 0) {
 		free(o);
@@ -291,11 +317,17 @@ fail:
 	return NULL;
 }
 
-/* Writes the rest of it here, waiting for the web server; then closes. */
+/* Writes the rest of it here, waiting for the web server; then closes,
+ * or gives a kept connection back to keeper. */
 static void
-outbox_send_here(struct outbox_item *it)
+outbox_send_here(const struct wire_keeper *keeper, struct outbox_item *it)
 {
-	if (wire_send_within(&it->wire, it->fd, OUTBOX_STALL_MS) != WIRE_SENT)
+	if (wire_send_within(&it->wire, it->fd, OUTBOX_STALL_MS) == WIRE_SENT &&
+	    it->keep) {
+		outbox_kept(NULL, keeper, it);
+		return;
+	}
+	if (wire_left(&it->wire) > 0)
 		fprintf(stderr, "numdialer: an answer dropped: the web server "
 		    "took none of it for %d ms (%zu of %zu bytes sent)\n",
 		    OUTBOX_STALL_MS, it->wire.sent, it->wire.size);
@@ -304,7 +336,7 @@ outbox_send_here(struct outbox_item *it)
 
 void
 outbox_send(struct outbox *o, int fd, int request_id,
-    struct http_answer *answer)
+    struct http_answer *answer, bool keep)
 {
 	struct outbox_item *it = calloc(1, sizeof(*it));
 	bool queued = false;
@@ -317,16 +349,18 @@ outbox_send(struct outbox *o, int fd, int request_id,
 		return;
 	}
 	it->fd = fd;
+	it->keep = keep;
 	it->answer = *answer;
 	memset(answer, 0, sizeof(*answer));
+	/* Before the answer's end lets the web server send the next. */
+	if (keep)
+		wire_drain(fd);
 	wire_init(&it->wire, &it->answer, request_id);
 	switch (wire_send(&it->wire, fd, false)) {
 	case WIRE_SENT:
 		/* Nearly every answer: written at once, the request read. */
-		if (outbox_sent(NULL, it)) {
-			outbox_finish(NULL, it);
+		if (outbox_sent(NULL, &o->keeper, it))
 			return;
-		}
 		break;
 	case WIRE_FAILED:
 		outbox_finish(NULL, it);
@@ -350,7 +384,7 @@ outbox_send(struct outbox *o, int fd, int request_id,
 	pthread_mutex_unlock(&o->lock);
 	if (!queued) {
 		it->held = 0;
-		outbox_send_here(it);
+		outbox_send_here(&o->keeper, it);
 		return;
 	}
 	/* eventfd's counter cannot overflow from a few adds. */

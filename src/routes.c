@@ -726,7 +726,9 @@ routes_webhook_apply(struct routes_ctx *x, const struct routes_webhook_req *w)
 	 * the answer travels, and delays the answer by the least; answering
 	 * first would hold a freed slot idle for the whole write.
 	 */
-	if (version != before)
+	if (version != before && res == CAMPAIGN_UNCHANGED)
+		hub_noted(hub);
+	else if (version != before)
 		hub_changed(hub);
 
 	status = routes_webhook_status(x, res);

@@ -27,7 +27,7 @@
 
 #define WIRE_IOV_RECORDS 32     /* records handed to one sendmsg */
 #define WIRE_SPAN (FCGI_HEADER_LEN + FCGI_MAX_LENGTH)  /* a full record */
-#define WIRE_DRAIN_BYTES 512    /* read at a time from a closing socket */
+#define WIRE_DRAIN_BYTES 4096   /* read at a time and thrown away */
 #define WIRE_RETRY_MS 100       /* a stalled write is tried again this often */
 
 /* The end of every answer: no more FCGI_STDOUT, the request complete. */
@@ -36,7 +36,7 @@ struct wire_tail {
 	FCGI_EndRequestRecord end;
 };
 
-static FCGI_Header
+FCGI_Header
 wire_header(int type, int request_id, size_t content_len)
 {
 	FCGI_Header h;
@@ -238,11 +238,26 @@ wire_send_part(int fd, int request_id, const struct http_answer *part,
 }
 
 void
-wire_close(int fd)
+wire_drain(int fd)
 {
 	char trash[WIRE_DRAIN_BYTES];
 
 	while (recv(fd, trash, sizeof(trash), MSG_DONTWAIT) > 0)
 		;
+}
+
+void
+wire_close(int fd)
+{
+	wire_drain(fd);
 	close(fd);
+}
+
+void
+wire_done(const struct wire_keeper *k, int fd, bool keep, bool sent)
+{
+	if (keep && sent && k != NULL && k->fn != NULL)
+		k->fn(k->arg, fd);
+	else
+		wire_close(fd);
 }

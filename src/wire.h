@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <fastcgi.h>
+
 #include "http.h"
 
 /* An answer being sent on one connection. */
@@ -30,6 +32,10 @@ enum wire_result {
 	WIRE_FAILED        /* the connection is gone, or (waiting) took no
 	                      byte for its SO_SNDTIMEO */
 };
+
+/* The header of a record of type for request_id, of content_len bytes
+ * (at most FCGI_MAX_LENGTH) and no padding. */
+FCGI_Header wire_header(int type, int request_id, size_t content_len);
 
 /* Starts sending answer as the reply to request_id: nothing written yet. */
 void wire_init(struct wire *w, const struct http_answer *answer,
@@ -74,5 +80,27 @@ enum wire_result wire_send_part(int fd, int request_id,
  * close first: a thread must not wait on a peer.)
  */
 void wire_close(int fd);
+
+/*
+ * Reads and throws away what fd holds now, without waiting. On a kept
+ * connection, before its answer's FCGI_END_REQUEST: the web server sends
+ * nothing more until then, so this is the rest of the request answered
+ * (a body left unread), and the next request starts where it ends.
+ */
+void wire_drain(int fd);
+
+/* Where a kept connection goes once its answer is written whole:
+ * fn(arg, fd) takes fd. */
+struct wire_keeper {
+	void (*fn)(void *arg, int fd);
+	void *arg;
+};
+
+/*
+ * Ends fd's part in an answer: sent says it was written whole. A kept
+ * connection (keep) whose answer was goes to k (NULL or no fn: none, it
+ * is closed); any other is closed (wire_close).
+ */
+void wire_done(const struct wire_keeper *k, int fd, bool keep, bool sent);
 
 #endif

@@ -4,14 +4,16 @@
 // BENCH_SMOKE=1 runs each row at a tiny size in seconds (CI: it checks the
 // bench runs and prints its table, never its speed). Exits 1 only when a
 // row crashed; a figure that misses its target is reported, not failed.
-// BENCH_ROWS=webhook,page runs only the rows named (webhook, refill,
-// campaign, watchers, list, history, page, slow, events).
+// BENCH_ROWS=webhook,page runs only the rows named (webhook,
+// webhook-nginx, refill, campaign, watchers, list, history, page, slow,
+// events).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD } from '../../tests/system/harness.mjs';
 import {
-	campaignRow, floodRow, fullListRow, historyRow, listRow, pageRow, refillRow, slowRow, watchersRow, webhookRow,
+	campaignRow, floodRow, fullListRow, historyRow, listRow, pageRow, refillRow, slowRow, watchersRow,
+	webhookNginxRow, webhookRow,
 } from './rows.mjs';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -33,6 +35,7 @@ const SIZES = SMOKE ? {
 
 const ROWS = [
 	['webhook', 'webhook throughput', webhookRow],
+	['webhook-nginx', 'webhook throughput behind nginx', webhookNginxRow],
 	['refill', 'refill latency', refillRow],
 	['campaign', 'campaign throughput', campaignRow],
 	['watchers', 'watchers', watchersRow],

@@ -2,7 +2,7 @@
 // with any FastCGI program, a process's memory and descriptors from /proc,
 // wrk, a silent stand-in telephony API, the direct client that measures the
 // API's own round trip, raw long-poll sockets, percentiles.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, freePort } from '../../tests/system/harness.mjs';
 
 export const LIGHTTPD_CONF = path.join(ROOT, 'conf', 'lighttpd.conf');
+export const NGINX_CONF = path.join(ROOT, 'conf', 'nginx.conf');
 const STOP_WAIT_MS = 5000;      // a process gets this long after SIGTERM
 const READY_WAIT_MS = 120000;   // a 1,000,000-number list loads well within it
 const PROBE_PAUSE_MS = 2;       // between connection attempts while starting
@@ -133,6 +134,61 @@ export async function startLighttpd({ fcgi, rundir, env = {} }) {
 		const kids = srv.exited ? [] : childrenOf(child.pid);
 		await terminate(child.pid);
 		for (const k of kids) await terminate(k);
+	};
+	return srv;
+}
+
+// --- an nginx of our own -------------------------------------------------
+
+// Starts nginx on conf/nginx.conf, the template the admin script fills
+// (render_nginx_conf: the same placeholders, the user line dropped outside
+// root), with the FastCGI program fcgi (an absolute path) started first as
+// the admin script starts numdialer.fcgi: on a unix socket in the run dir,
+// given as its first argument, args after it. Returns once the socket is
+// there, with the same handles as startLighttpd.
+export async function startNginx({ fcgi, rundir, args = [] }) {
+	const port = await freePort();
+	const socket = path.join(rundir, 'numdialer.sock');
+	const values = {
+		NUMDIALER_HOME: ROOT, NUMDIALER_RUNDIR: rundir, NUMDIALER_SOCKET: socket,
+		NUMDIALER_BIND: '127.0.0.1', NUMDIALER_PORT: String(port),
+		NUMDIALER_USER: execFileSync('id', ['-un'], { encoding: 'utf8' }).trim(),
+		NUMDIALER_GROUP: execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim(),
+	};
+	let conf = fs.readFileSync(NGINX_CONF, 'utf8');
+	if (process.getuid() !== 0) conf = conf.replace(/^user @NUMDIALER_USER@.*\n/m, '');
+	conf = conf.replace(/@(NUMDIALER_[A-Z_]+)@/g, (m, name) => {
+		if (values[name] === undefined) throw new Error(`${NGINX_CONF}: ${m} is not filled here`);
+		return values[name];
+	});
+	fs.mkdirSync(path.join(rundir, 'nginx-tmp'), { recursive: true });
+	fs.writeFileSync(path.join(rundir, 'nginx.conf'), conf);
+
+	const log = fs.openSync(path.join(rundir, 'numdialer.log'), 'w');
+	const prog = spawn(fcgi, [socket, ...args], { stdio: ['ignore', log, log] });
+	fs.closeSync(log);
+	const deadline = Date.now() + READY_WAIT_MS;
+	while (!fs.existsSync(socket)) {
+		if (prog.exitCode !== null || Date.now() > deadline)
+			throw new Error(`${fcgi} did not make ${socket}: ${fs.readFileSync(path.join(rundir, 'numdialer.log'), 'utf8')}`);
+		await sleep(PROBE_PAUSE_MS);
+	}
+	const nlog = fs.openSync(path.join(rundir, 'nginx.log'), 'w');
+	const child = spawn('nginx', ['-p', rundir, '-c', path.join(rundir, 'nginx.conf'), '-g', 'daemon off;'],
+	    { stdio: ['ignore', nlog, nlog] });
+	fs.closeSync(nlog);
+	const srv = { port, base: `http://127.0.0.1:${port}`, child, rundir, exited: null };
+	child.on('exit', (code, sig) => { srv.exited = { code, sig }; });
+	srv.fcgiPid = async () => prog.pid;
+	srv.log = () => {
+		let out = '';
+		for (const n of ['nginx.log', 'nginx-error.log', 'numdialer.log'])
+			try { out += fs.readFileSync(path.join(rundir, n), 'utf8').slice(-2000); } catch { /* none */ }
+		return out;
+	};
+	srv.stop = async () => {
+		await terminate(child.pid);
+		await terminate(prog.pid);
 	};
 	return srv;
 }

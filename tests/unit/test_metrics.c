@@ -51,6 +51,9 @@ sample(struct exposition *m)
 	m->watchers = 5;
 	m->full_renders = 3;
 	m->full_answers = 30;
+	m->connections = 9;
+	m->requests = 40;
+	m->kept = 3;
 	m->journal_writes = 12;
 	m->journal_failures = 1;
 	m->start_ms = START_MS;
@@ -226,7 +229,7 @@ every_metric_has_help_and_type_and_follows_the_naming_rules(void **state)
 	(void)state;
 	sample(&m);
 	text = format(&m);
-	assert_int_equal(check_grammar(text), 18);
+	assert_int_equal(check_grammar(text), 21);
 	free(text);
 }
 
@@ -295,6 +298,9 @@ says_the_api_webhooks_watchers_journal_and_start(void **state)
 	assert_true(has_line(text, "numdialer_events_watchers 5"));
 	assert_true(has_line(text, "numdialer_events_full_renders_total 3"));
 	assert_true(has_line(text, "numdialer_events_full_answers_total 30"));
+	assert_true(has_line(text, "numdialer_fastcgi_connections_total 9"));
+	assert_true(has_line(text, "numdialer_fastcgi_requests_total 40"));
+	assert_true(has_line(text, "numdialer_fastcgi_connections_kept 3"));
 	assert_true(has_line(text, "numdialer_journal_writes_total 12"));
 	assert_true(has_line(text, "numdialer_journal_write_failures_total 1"));
 	assert_true(has_line(text,
@@ -372,7 +378,7 @@ without_the_campaign_the_rest_is_said(void **state)
 	sample(&m);
 	m.campaign = false;
 	text = format(&m);
-	assert_int_equal(check_grammar(text), 10);
+	assert_int_equal(check_grammar(text), 13);
 	assert_null(strstr(text, "numdialer_rows"));
 	assert_null(strstr(text, "numdialer_calls"));
 	assert_null(strstr(text, "numdialer_campaign_state"));
