@@ -261,6 +261,10 @@ const rateBetween = (a, b) => (b.t > a.t ? ((b.count - a.count) * 1000) / (b.t -
 const cpuBetween = (a, b) => (b.count > a.count
     ? (Object.keys(b.cpu).reduce((sum, k) => sum + b.cpu[k] - a.cpu[k], 0) * 1e6) / (b.count - a.count) : NaN);
 
+// Each process's CPU time, in us, per call from a to b.
+const cpuEach = (a, b) => Object.keys(b.cpu)
+    .map((k) => `${k} ${Math.round(((b.cpu[k] - a.cpu[k]) * 1e6) / (b.count - a.count))}`).join(', ');
+
 // --- refill latency ------------------------------------------------------
 
 // The program's own share of a refill, from its /metrics: the webhook that
@@ -351,7 +355,8 @@ export async function campaignRow(size) {
 			note: last === null || second === null ? 'not measured: one answer to the follower held a whole tenth'
 			    : `as the follower saw rows end; the tenths in calls/s: ${t.slice(1).map((p, i) =>
 			    Math.round(rateBetween(t[i], p) ?? NaN)).join(', ')}; CPU per call of all the processes ` +
-			    `(us): ${t.slice(1).map((p, i) => Math.round(cpuBetween(t[i], p))).join(', ')}`,
+			    `(us): ${t.slice(1).map((p, i) => Math.round(cpuBetween(t[i], p))).join(', ')}; each ` +
+			    `process's, the second tenth: ${cpuEach(t[1], t[2])}; the last: ${cpuEach(t[9], t[10])}`,
 		}];
 	});
 }
