@@ -296,12 +296,6 @@ events_stop(struct events *e)
 {
 	if (e == NULL)
 		return;
-	pthread_mutex_lock(&e->lock);
-	e->stopping = true;
-	pthread_cond_signal(&e->cond);
-	pthread_mutex_unlock(&e->lock);
-	pthread_join(e->thread, NULL);
-	pthread_cond_destroy(&e->cond);
-	pthread_mutex_destroy(&e->lock);
+	util_thread_stop(&e->lock, &e->cond, e->thread, &e->stopping);
 	free(e);
 }

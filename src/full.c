@@ -304,12 +304,6 @@ full_stop(struct full *f)
 {
 	if (f == NULL)
 		return;
-	pthread_mutex_lock(&f->lock);
-	f->stopping = true;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-	pthread_join(f->thread, NULL);
-	pthread_cond_destroy(&f->cond);
-	pthread_mutex_destroy(&f->lock);
+	util_thread_stop(&f->lock, &f->cond, f->thread, &f->stopping);
 	free(f);
 }

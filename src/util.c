@@ -245,6 +245,19 @@ util_thread_start(pthread_mutex_t *lock, pthread_cond_t *cond,
 }
 
 void
+util_thread_stop(pthread_mutex_t *lock, pthread_cond_t *cond,
+    pthread_t thread, bool *stopping)
+{
+	pthread_mutex_lock(lock);
+	*stopping = true;
+	pthread_cond_signal(cond);
+	pthread_mutex_unlock(lock);
+	pthread_join(thread, NULL);
+	pthread_cond_destroy(cond);
+	pthread_mutex_destroy(lock);
+}
+
+void
 util_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
     int64_t at_ms)
 {

@@ -107,6 +107,14 @@ int64_t util_mono_us(void);
 int util_thread_start(pthread_mutex_t *lock, pthread_cond_t *cond,
     pthread_t *thread, void *(*fn)(void *), void *arg);
 
+/*
+ * Ends a thread started by util_thread_start: sets *stopping under *lock,
+ * signals *cond, waits for *thread to return, then destroys *cond and
+ * *lock.
+ */
+void util_thread_stop(pthread_mutex_t *lock, pthread_cond_t *cond,
+    pthread_t thread, bool *stopping);
+
 /* Waits on cond (made by util_thread_start; lock held) until signalled or
  * until util_mono_ms() reaches at_ms. */
 void util_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock,
